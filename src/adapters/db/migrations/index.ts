@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * Versioned migrations, applied in name order. Add a feature's migration as the next number and
+ * list it here; never edit one that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};

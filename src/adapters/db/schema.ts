@@ -1,0 +1,92 @@
+
+
+/**
+ * Table types shared by both dialects. Portable conventions: timestamps are ISO-8601 UTC strings
+ * (sortable as text), booleans are 0/1 integers, JSON is text, sizes are int8 read back as numbers.
+ * Each feature's migration adds its tables; add their types here beside the ones below.
+ */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  images_hash: string;
+  uc_public_key: string;
+  uc_secret_enc: string;
+  stream_api_key: string;
+  stream_api_secret_enc: string;
+  /** JSON: per-account settings (auto-store, flexible variants, limits). */
+  settings: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface ApiTokensTable {
+  /** sha256 hex of the token: tokens are never stored in the clear. */
+  token_hash: string;
+  account_id: string;
+  label: string;
+  created_at: string;
+}
+
+export type AssetKind = 'file' | 'image' | 'video';
+
+export interface AssetsTable {
+  id: string;
+  account_id: string;
+  kind: AssetKind;
+  /** Lifecycle state; dialects map it (e.g. Stream: pendingupload/queued/inprogress/ready/error). */
+  status: string;
+  /** Null while no bytes have arrived (draft for a direct creator upload). */
+  blob_key: string | null;
+  size: number;
+  content_type: string;
+  sha256: string | null;
+  original_name: string | null;
+  /** JSON object of user metadata. */
+  metadata: string;
+  /** 1 when stored permanently, 0 while temporary (expires_at then says when it goes). */
+  stored: number;
+  expires_at: string | null;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
+  /** Which API created it (cloudflare-images, cloudflare-stream, uploadcare, getstream, kiln). */
+  source: string;
+  /** JSON: facts owned by one dialect (requireSignedURLs, creator, etc.). */
+  extra: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  state: string;
+  payload: string;
+  attempt: number;
+  max_attempts: number;
+  backoff_ms: number;
+  lease_seconds: number;
+  singleton_key: string | null;
+  run_at: string;
+  locked_until: string | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KvTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+
+export interface DatabaseSchema {
+  accounts: AccountsTable;
+  api_tokens: ApiTokensTable;
+  assets: AssetsTable;
+  jobs: JobsTable;
+  kv: KvTable;
+}

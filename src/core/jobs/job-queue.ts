@@ -1,0 +1,85 @@
+/**
+ * The one job system for everything slow (probe, transcode, thumbnails, URL fetches, webhooks,
+ * expiry of temporary files). Durable: an enqueued job survives restarts; a job whose worker died
+ * is taken up again once its lease runs out; failures retry with exponential backoff, then end in
+ * `failed`. Two implementations share one conformance suite: the embedded one (SQLite, no extra
+ * server) and the scale-out one (PostgreSQL).
+ */
+export type JobPayload = Record<string, unknown>;
+
+export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+
+export interface EnqueueOptions {
+  /** Earliest start, in ms from now. */
+  delayMs?: number;
+  /** Total attempts including the first (default 5). */
+  maxAttempts?: number;
+  /** First retry delay in ms; doubles each attempt (default 1000). */
+  backoffMs?: number;
+  /** How long one attempt may hold the job before it counts as abandoned (default 300 s). */
+  leaseSeconds?: number;
+  /**
+   * At most one queued-or-active job with this key per kind: enqueueing another returns the
+   * existing job's id (deduplication, e.g. one transcode per asset).
+   */
+  singletonKey?: string;
+}
+
+export interface JobContext<P extends JobPayload = JobPayload> {
+  id: string;
+  kind: string;
+  payload: P;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the queue is stopping; long handlers should stop and let the job be retried. */
+  signal: AbortSignal;
+  /** Extends the lease of a long-running attempt (call it from progress callbacks). */
+  heartbeat(): Promise<void>;
+}
+
+export type JobHandler<P extends JobPayload = JobPayload> = (job: JobContext<P>) => Promise<void>;
+
+export interface WorkOptions {
+  /** Jobs of this kind running at once in this process. */
+  concurrency: number;
+}
+
+export interface JobInfo {
+  id: string;
+  kind: string;
+  state: JobState;
+  payload: JobPayload;
+  attempt: number;
+  maxAttempts: number;
+  lastError?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface QueueDepth {
+  kind: string;
+  queued: number;
+  active: number;
+  failed: number;
+}
+
+export interface JobQueue {
+  enqueue(kind: string, payload: JobPayload, options?: EnqueueOptions): Promise<string>;
+  /** Registers a handler; jobs are taken once start() has been called. */
+  work<P extends JobPayload>(kind: string, handler: JobHandler<P>, options: WorkOptions): void;
+  get(id: string): Promise<JobInfo | null>;
+  cancel(id: string): Promise<void>;
+  depth(): Promise<QueueDepth[]>;
+  start(): Promise<void>;
+  /** Stops taking jobs, aborts the signals of running ones after `graceMs`, waits for them. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Thrown by a handler for a failure that retrying cannot fix: the job fails at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentJobError';
+  }
+}
