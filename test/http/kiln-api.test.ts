@@ -18,7 +18,7 @@ async function upload(body: Buffer, name = 'data.bin', type = 'application/octet
   const res = await fetch(`${kiln.url}/kiln/v1/assets?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { ...auth(), 'content-type': type },
-    body,
+    body: new Uint8Array(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
@@ -91,13 +91,17 @@ test('a body over the limit gets a clear 413 and leaves no row and no blob', asy
   assert.equal(declared.status, 413);
   assert.equal(declared.json.error.code, 'payload_too_large');
   // No declared length (chunked): refused mid-stream.
-  const chunks = async function* () {
-    for (let i = 0; i < 8; i++) yield randomBytes(512 * 1024);
-  };
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ === 8) controller.close();
+      else controller.enqueue(new Uint8Array(randomBytes(512 * 1024)));
+    },
+  });
   const res = await fetch(`${kiln.url}/kiln/v1/assets`, {
     method: 'POST',
     headers: auth(),
-    body: ReadableStream.from(chunks()),
+    body: stream,
     duplex: 'half',
   } as RequestInit);
   assert.equal(res.status, 413);

@@ -2,7 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { KilnError, toKilnError } from '../../core/errors/kiln-error.js';
 
 /** Renders a KilnError in one dialect's envelope. */
-export type ErrorRenderer = (err: KilnError, request: FastifyRequest) => { status?: number; body: unknown };
+export type ErrorRenderer = (
+  err: KilnError,
+  request: FastifyRequest,
+) => { status?: number; body: unknown; headers?: Record<string, string> };
 
 /**
  * Turns Fastify's own errors (bad JSON, body too large, unsupported media type) into KilnErrors,
@@ -37,7 +40,8 @@ export function sendError(raw: unknown, request: FastifyRequest, reply: FastifyR
   if (err.status >= 500) request.log.error({ err: raw }, 'request failed');
   else request.log.info({ code: err.code, msg: err.message }, 'request refused');
   if (err.retryAfter !== undefined) reply.header('Retry-After', String(err.retryAfter));
-  const { status, body } = render(err, request);
+  const { status, body, headers } = render(err, request);
+  if (headers) reply.headers(headers);
   return reply.status(status ?? err.status).send(body);
 }
 
