@@ -35,7 +35,7 @@ export async function writeTempFile(
   } catch (err) {
     if (body instanceof Readable) body.destroy();
     // The file is removed only once the stream has closed, so a late open cannot recreate it.
-    if (!sink.closed) await new Promise((done) => sink.once('close', done));
+    if (!sink.closed) await new Promise<void>((done) => sink.once('close', () => done()));
     await rm(tmpPath, { force: true });
     throw err;
   }
