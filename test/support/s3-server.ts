@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { handleMultipartExtras } from './s3rver-multipart-extras.js';
 
@@ -28,6 +29,7 @@ export async function startS3Server(options: { prefix?: string } = {}): Promise<
   const bucket = 'kiln-test';
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: bucket }] });
   await s3rver.configureBuckets();
+  fixFirstByteRange(s3rver);
   const app = s3rver.callback();
   const server = createServer((req, res) => {
     if (process.env.S3_DEBUG) res.on('finish', () => console.error(req.method, req.url, res.statusCode));
@@ -47,7 +49,13 @@ export async function startS3Server(options: { prefix?: string } = {}): Promise<
   const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
-  const query = new URLSearchParams({ endpoint, region: 'us-east-1', forcePathStyle: 'true', accessKeyId, secretAccessKey });
+  const query = new URLSearchParams({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: 'true',
+    accessKeyId,
+    secretAccessKey,
+  });
   const path = options.prefix ? `/${options.prefix}` : '';
   return {
     endpoint,
@@ -62,5 +70,36 @@ export async function startS3Server(options: { prefix?: string } = {}): Promise<
       s3rver.logger.close();
       rmSync(directory, { recursive: true, force: true });
     },
+  };
+}
+
+interface S3rverStore {
+  getObject(
+    bucket: string,
+    key: string,
+    options?: { start?: number; end?: number },
+  ): Promise<S3rverObject | null>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+}
+interface S3rverObject {
+  content: Readable | null;
+  range?: { start: number; end: number };
+}
+
+/**
+ * s3rver 3.7.1 reads the range end as `options.end || Infinity`, so `Range: bytes=0-0` (the first
+ * byte, which S3 serves as one byte) returns the whole object. This restores S3's behaviour.
+ */
+function fixFirstByteRange(s3rver: S3rver): void {
+  const store = (s3rver as unknown as { store: S3rverStore }).store;
+  const getObject = store.getObject.bind(store);
+  store.getObject = async (bucket, key, options) => {
+    const object = await getObject(bucket, key, options);
+    if (options?.end === 0 && object?.content) {
+      object.content.destroy();
+      object.content = createReadStream(store.getResourcePath(bucket, key, 'object'), { start: 0, end: 0 });
+      object.range = { start: 0, end: 0 };
+    }
+    return object;
   };
 }

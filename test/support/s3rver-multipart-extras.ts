@@ -33,8 +33,12 @@ export async function handleMultipartExtras(
   const uploadDir = /^[A-Za-z0-9_-]+$/.test(uploadId) ? join(uploadsDir, uploadId) : null;
   const owner = uploadDir ? await readFile(join(uploadDir, 'key'), 'utf8').catch(() => null) : null;
   if (!uploadDir || owner !== key) {
-    send(res, 404, `<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message>` +
-      `<UploadId>${xml(uploadId)}</UploadId></Error>`);
+    send(
+      res,
+      404,
+      `<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message>` +
+        `<UploadId>${xml(uploadId)}</UploadId></Error>`,
+    );
     return true;
   }
   if (req.method === 'DELETE') {
@@ -66,17 +70,23 @@ async function listParts(
         stat(join(uploadDir, String(n))),
         readFile(join(uploadDir, `${n}.md5`), 'utf8'),
       ]);
-      return `<Part><PartNumber>${n}</PartNumber><LastModified>${info.mtime.toISOString()}</LastModified>` +
-        `<ETag>"${xml(md5)}"</ETag><Size>${info.size}</Size></Part>`;
+      return (
+        `<Part><PartNumber>${n}</PartNumber><LastModified>${info.mtime.toISOString()}</LastModified>` +
+        `<ETag>"${xml(md5)}"</ETag><Size>${info.size}</Size></Part>`
+      );
     }),
   );
   const truncated = numbers.length > page.length;
-  send(res, 200, `<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
-    `<Bucket>${xml(ids.bucket)}</Bucket><Key>${xml(ids.key)}</Key><UploadId>${xml(ids.uploadId)}</UploadId>` +
-    `<PartNumberMarker>${marker}</PartNumberMarker>` +
-    (truncated ? `<NextPartNumberMarker>${page.at(-1)}</NextPartNumberMarker>` : '') +
-    `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>` +
-    `<StorageClass>STANDARD</StorageClass>${parts.join('')}</ListPartsResult>`);
+  send(
+    res,
+    200,
+    `<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+      `<Bucket>${xml(ids.bucket)}</Bucket><Key>${xml(ids.key)}</Key><UploadId>${xml(ids.uploadId)}</UploadId>` +
+      `<PartNumberMarker>${marker}</PartNumberMarker>` +
+      (truncated ? `<NextPartNumberMarker>${page.at(-1)}</NextPartNumberMarker>` : '') +
+      `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>` +
+      `<StorageClass>STANDARD</StorageClass>${parts.join('')}</ListPartsResult>`,
+  );
 }
 
 async function listUploads(uploadsDir: string, bucket: string, prefix: string, res: ServerResponse) {
@@ -86,12 +96,18 @@ async function listUploads(uploadsDir: string, bucket: string, prefix: string, r
     const key = await readFile(join(uploadsDir, id, 'key'), 'utf8').catch(() => null);
     if (key === null || !key.startsWith(prefix)) continue;
     const info = await stat(join(uploadsDir, id));
-    uploads.push(`<Upload><Key>${xml(key)}</Key><UploadId>${xml(id)}</UploadId>` +
-      `<Initiated>${info.birthtime.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`);
+    uploads.push(
+      `<Upload><Key>${xml(key)}</Key><UploadId>${xml(id)}</UploadId>` +
+        `<Initiated>${info.birthtime.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`,
+    );
   }
-  send(res, 200, `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
-    `<Bucket>${xml(bucket)}</Bucket><Prefix>${xml(prefix)}</Prefix><MaxUploads>1000</MaxUploads>` +
-    `<IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`);
+  send(
+    res,
+    200,
+    `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+      `<Bucket>${xml(bucket)}</Bucket><Prefix>${xml(prefix)}</Prefix><MaxUploads>1000</MaxUploads>` +
+      `<IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`,
+  );
 }
 
 function send(res: ServerResponse, status: number, body: string): void {

@@ -115,12 +115,20 @@ export class FsBlobStore implements BlobStore, MultipartCapable {
     return this.uploads.create(key);
   }
 
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Readable | Buffer,
-    options: { signal?: AbortSignal } = {}): Promise<{ size: number; etag: string }> {
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ size: number; etag: string }> {
     return this.uploads.uploadPart(key, uploadId, partNumber, body, options.signal);
   }
 
-  listParts(key: string, uploadId: string): Promise<Array<{ partNumber: number; size: number; etag: string }>> {
+  listParts(
+    key: string,
+    uploadId: string,
+  ): Promise<Array<{ partNumber: number; size: number; etag: string }>> {
     return this.uploads.listParts(key, uploadId);
   }
 

@@ -33,8 +33,13 @@ export class FsMultipartUploads {
     return uploadId;
   }
 
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable | Buffer,
-    signal?: AbortSignal): Promise<PartInfo> {
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    signal?: AbortSignal,
+  ): Promise<PartInfo> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART) {
       throw new KilnError('invalid_input', `Part number must be an integer from 1 to ${MAX_PART}`);
     }

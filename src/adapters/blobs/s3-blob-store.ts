@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
-import { PassThrough, Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { join } from 'node:path';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -11,8 +11,8 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  paginateListObjectsV2,
   ListPartsCommand,
+  paginateListObjectsV2,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -44,7 +44,7 @@ export interface S3BlobStoreOptions {
   partSize?: number;
   /** Parts of one put() in flight at once. Memory per put is about partSize * queueSize. Default 4. */
   queueSize?: number;
-  /** Where uploadPart() spools a stream of unknown length (S3 needs a Content-Length). Default os.tmpdir(). */
+  /** Where uploadPart() spools a stream of unknown length (S3 needs a Content-Length). Default `<os.tmpdir()>/kiln-s3-spool`. */
   spoolDir?: string;
 }
 
@@ -68,7 +68,7 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     this.prefix = options.prefix ? normalizePrefix(options.prefix.replace(/^\/+/, '')) : '';
     this.partSize = options.partSize ?? 8 * 1024 * 1024;
     this.queueSize = options.queueSize ?? 4;
-    this.spoolDir = options.spoolDir ?? tmpdir();
+    this.spoolDir = options.spoolDir ?? join(tmpdir(), 'kiln-s3-spool');
     this.client = new S3Client({
       endpoint: options.endpoint,
       region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -111,7 +111,8 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
       throw signal.reason ?? abortError();
     }
     const info = await this.stat(key);
-    if (!info) throw new KilnError('unavailable', 'Object storage lost a blob just written', { retryAfter: 1 });
+    if (!info)
+      throw new KilnError('unavailable', 'Object storage lost a blob just written', { retryAfter: 1 });
     return info;
   }
 
@@ -119,17 +120,24 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     if (range && (range.start < 0 || range.end < range.start)) {
       throw new KilnError('range_not_satisfiable', 'Requested range is not satisfiable');
     }
-    const res = await guard(this.client.send(new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-      })), { key });
+    const res = await guard(
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      ),
+      { key },
+    );
     return res.Body as Readable;
   }
 
   async stat(key: string): Promise<BlobInfo | null> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      );
       return { key, size: res.ContentLength ?? 0, lastModified: res.LastModified ?? new Date(0) };
     } catch (err) {
       if (isS3NotFound(err)) return null;
@@ -138,7 +146,10 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
   }
 
   async delete(key: string): Promise<void> {
-    await guard(this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })), { key });
+    await guard(
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })),
+      { key },
+    );
   }
 
   async deletePrefix(prefix: string): Promise<void> {
@@ -148,7 +159,11 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     for await (const page of this.pages(normalized)) {
       const objects = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
       if (objects.length === 0) continue;
-      const res = await guard(this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } })));
+      const res = await guard(
+        this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }),
+        ),
+      );
       const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length > 0) {
         throw new KilnError('unavailable', `Object storage failed to delete ${failed.length} objects`, {
@@ -173,7 +188,12 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
   async copy(fromKey: string, toKey: string): Promise<void> {
     // CopyObject handles objects up to 5 GiB; larger ones would need UploadPartCopy.
     const source = `${this.bucket}/${this.objectKey(fromKey)}`.split('/').map(encodeURIComponent).join('/');
-    await guard(this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.objectKey(toKey), CopySource: source })), { key: fromKey });
+    await guard(
+      this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: this.objectKey(toKey), CopySource: source }),
+      ),
+      { key: fromKey },
+    );
   }
 
   async ping(): Promise<void> {
@@ -185,36 +205,59 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
   }
 
   async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {
-    const res = await guard(this.client.send(new CreateMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        ContentType: options.contentType,
-      })), { key });
+    const res = await guard(
+      this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          ContentType: options.contentType,
+        }),
+      ),
+      { key },
+    );
     if (!res.UploadId) throw new KilnError('unavailable', 'Object storage returned no upload id');
     return res.UploadId;
   }
 
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable | Buffer,
-    options: { signal?: AbortSignal; size?: number } = {}): Promise<{ size: number; etag: string }> {
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    options: { signal?: AbortSignal; size?: number } = {},
+  ): Promise<{ size: number; etag: string }> {
     checkPartNumber(partNumber);
     const objectKey = this.objectKey(key);
-    const sized = await withKnownLength(body, { size: options.size, dir: this.spoolDir, signal: options.signal });
+    const sized = await withKnownLength(body, {
+      size: options.size,
+      dir: this.spoolDir,
+      signal: options.signal,
+    });
     try {
-      const res = await guard(this.client.send(new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: objectKey,
-          UploadId: checkUploadId(uploadId),
-          PartNumber: partNumber,
-          Body: sized.body,
-          ContentLength: sized.size,
-        }), { abortSignal: options.signal }), { key, uploadId });
+      const res = await guard(
+        this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: objectKey,
+            UploadId: checkUploadId(uploadId),
+            PartNumber: partNumber,
+            Body: sized.body,
+            ContentLength: sized.size,
+          }),
+          { abortSignal: options.signal },
+        ),
+        { key, uploadId },
+      );
       return { size: sized.size, etag: res.ETag ?? '' };
     } finally {
       await sized.dispose();
     }
   }
 
-  async listParts(key: string, uploadId: string): Promise<Array<{ partNumber: number; size: number; etag: string }>> {
+  async listParts(
+    key: string,
+    uploadId: string,
+  ): Promise<Array<{ partNumber: number; size: number; etag: string }>> {
     const parts: Array<{ partNumber: number; size: number; etag: string }> = [];
     // Paged by hand on IsTruncated: the SDK's paginator follows NextPartNumberMarker alone, which
     // some S3-compatible stores keep returning on the last page.
@@ -247,14 +290,20 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     if (missing.length > 0) {
       throw new KilnError('invalid_input', `Missing parts: ${missing.join(', ')}`, { details: { missing } });
     }
-    await guard(this.client.send(new CompleteMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        UploadId: uploadId,
-        MultipartUpload: { Parts: ordered.map((n) => ({ PartNumber: n, ETag: etags.get(n) })) },
-      })), { key, uploadId });
+    await guard(
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          UploadId: uploadId,
+          MultipartUpload: { Parts: ordered.map((n) => ({ PartNumber: n, ETag: etags.get(n) })) },
+        }),
+      ),
+      { key, uploadId },
+    );
     const info = await this.stat(key);
-    if (!info) throw new KilnError('unavailable', 'Object storage lost a blob just assembled', { retryAfter: 1 });
+    if (!info)
+      throw new KilnError('unavailable', 'Object storage lost a blob just assembled', { retryAfter: 1 });
     return info;
   }
 
@@ -262,14 +311,23 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     try {
       await this.client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.objectKey(key), UploadId: checkUploadId(uploadId) }),
+        new AbortMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          UploadId: checkUploadId(uploadId),
+        }),
       );
     } catch (err) {
       if (!isS3NotFound(err)) throw mapS3Error(err, { key, uploadId });
     }
   }
 
-  presignPartUpload(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+  presignPartUpload(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string> {
     checkPartNumber(partNumber);
     const command = new UploadPartCommand({
       Bucket: this.bucket,
@@ -295,7 +353,6 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     const Prefix = parts.length > 0 ? `${parts.join('/')}/` : undefined;
     return mapPages(paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix }));
   }
-
 }
 
 /** Awaits an SDK call, translating its failure into the error model. */
@@ -331,7 +388,8 @@ function checkUploadId(uploadId: string): string {
 function orderedParts(partNumbers: number[]): number[] {
   if (partNumbers.length === 0) throw new KilnError('invalid_input', 'At least one part is required');
   const ordered = [...partNumbers].sort((a, b) => a - b);
-  if (new Set(ordered).size !== ordered.length) throw new KilnError('invalid_input', 'A part is listed twice');
+  if (new Set(ordered).size !== ordered.length)
+    throw new KilnError('invalid_input', 'A part is listed twice');
   return ordered;
 }
 

@@ -46,10 +46,16 @@ export function mapS3Error(err: unknown, what: { key?: string; uploadId?: string
   if (name === 'AbortError') return err;
   const status = s3StatusOf(err);
   if (name === 'NoSuchBucket') {
-    return new KilnError('unavailable', 'Object storage bucket does not exist', { retryAfter: 5, cause: err });
+    return new KilnError('unavailable', 'Object storage bucket does not exist', {
+      retryAfter: 5,
+      cause: err,
+    });
   }
   if (name === 'NoSuchUpload') {
-    return new KilnError('not_found', 'Upload not found', { details: { uploadId: what.uploadId }, cause: err });
+    return new KilnError('not_found', 'Upload not found', {
+      details: { uploadId: what.uploadId },
+      cause: err,
+    });
   }
   if (isS3NotFound(err)) {
     return new KilnError('not_found', 'Blob not found', { details: { key: what.key }, cause: err });
@@ -58,7 +64,8 @@ export function mapS3Error(err: unknown, what: { key?: string; uploadId?: string
     return new KilnError('range_not_satisfiable', 'Requested range is not satisfiable', { cause: err });
   }
   // A body stream's own error has no $metadata and is passed through as the caller's error.
-  const transport = NETWORK.has(name) || NETWORK.has(e?.code ?? '') || (e?.$metadata !== undefined && status === undefined);
+  const transport =
+    NETWORK.has(name) || NETWORK.has(e?.code ?? '') || (e?.$metadata !== undefined && status === undefined);
   if (transport || (status !== undefined && status >= 500) || name === 'SlowDown' || status === 429) {
     return new KilnError('unavailable', 'Object storage is unavailable', { retryAfter: 1, cause: err });
   }
