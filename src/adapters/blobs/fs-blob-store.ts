@@ -36,6 +36,11 @@ export class FsBlobStore implements BlobStore, MultipartCapable {
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<BlobInfo> {
     const path = this.pathOf(key);
     const tmp = await writeTempFile(this.tmpDir, body, { signal: options.signal });
+    if (options.signal?.aborted) {
+      // Aborted after the last byte arrived but before the rename: still nothing is written.
+      await rm(tmp, { force: true });
+      throw options.signal.reason;
+    }
     await this.commit(tmp, path, key);
     return this.infoOf(key, path);
   }

@@ -2,22 +2,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListPartsCommand,
   paginateListObjectsV2,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { KilnError } from '../../core/errors/kiln-error.js';
 import { assertValidKey, normalizePrefix } from './blob-key.js';
 import type {
@@ -28,8 +22,8 @@ import type {
   PresignCapable,
   PutOptions,
 } from './blob-store.js';
-import { isS3NotFound, mapS3Error } from './s3-errors.js';
-import { withKnownLength } from './spooled-body.js';
+import { guard, isS3NotFound, mapS3Error } from './s3-errors.js';
+import { S3MultipartUploads } from './s3-multipart-uploads.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -61,7 +55,8 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
   readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
-  private readonly spoolDir: string;
+  readonly spoolDir: string;
+  private readonly uploads: S3MultipartUploads;
 
   constructor(options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
@@ -79,6 +74,7 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
       // A store that is down must fail fast enough for a clean 503, not hang a request.
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
     });
+    this.uploads = new S3MultipartUploads(this);
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<BlobInfo> {
@@ -204,122 +200,33 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     this.client.destroy();
   }
 
-  async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {
-    const res = await guard(
-      this.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.objectKey(key),
-          ContentType: options.contentType,
-        }),
-      ),
-      { key },
-    );
-    if (!res.UploadId) throw new KilnError('unavailable', 'Object storage returned no upload id');
-    return res.UploadId;
+  createMultipart(key: string, options?: { contentType?: string }): Promise<string> {
+    return this.uploads.createMultipart(key, options);
   }
 
-  async uploadPart(
+  uploadPart(
     key: string,
     uploadId: string,
     partNumber: number,
     body: Readable | Buffer,
-    options: { signal?: AbortSignal; size?: number } = {},
+    options?: { signal?: AbortSignal; size?: number },
   ): Promise<{ size: number; etag: string }> {
-    checkPartNumber(partNumber);
-    const objectKey = this.objectKey(key);
-    const sized = await withKnownLength(body, {
-      size: options.size,
-      dir: this.spoolDir,
-      signal: options.signal,
-    });
-    try {
-      const res = await guard(
-        this.client.send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key: objectKey,
-            UploadId: checkUploadId(uploadId),
-            PartNumber: partNumber,
-            Body: sized.body,
-            ContentLength: sized.size,
-          }),
-          { abortSignal: options.signal },
-        ),
-        { key, uploadId },
-      );
-      return { size: sized.size, etag: res.ETag ?? '' };
-    } finally {
-      await sized.dispose();
-    }
+    return this.uploads.uploadPart(key, uploadId, partNumber, body, options);
   }
 
-  async listParts(
+  listParts(
     key: string,
     uploadId: string,
   ): Promise<Array<{ partNumber: number; size: number; etag: string }>> {
-    const parts: Array<{ partNumber: number; size: number; etag: string }> = [];
-    // Paged by hand on IsTruncated: the SDK's paginator follows NextPartNumberMarker alone, which
-    // some S3-compatible stores keep returning on the last page.
-    let marker: string | undefined;
-    for (;;) {
-      const page = await guard(
-        this.client.send(
-          new ListPartsCommand({
-            Bucket: this.bucket,
-            Key: this.objectKey(key),
-            UploadId: checkUploadId(uploadId),
-            PartNumberMarker: marker,
-          }),
-        ),
-        { key, uploadId },
-      );
-      for (const p of page.Parts ?? []) {
-        parts.push({ partNumber: p.PartNumber ?? 0, size: p.Size ?? 0, etag: p.ETag ?? '' });
-      }
-      if (!page.IsTruncated || !page.NextPartNumberMarker || page.NextPartNumberMarker === marker) break;
-      marker = page.NextPartNumberMarker;
-    }
-    return parts.sort((a, b) => a.partNumber - b.partNumber);
+    return this.uploads.listParts(key, uploadId);
   }
 
-  async completeMultipart(key: string, uploadId: string, partNumbers: number[]): Promise<BlobInfo> {
-    const ordered = orderedParts(partNumbers);
-    const etags = new Map((await this.listParts(key, uploadId)).map((p) => [p.partNumber, p.etag]));
-    const missing = ordered.filter((n) => !etags.has(n));
-    if (missing.length > 0) {
-      throw new KilnError('invalid_input', `Missing parts: ${missing.join(', ')}`, { details: { missing } });
-    }
-    await guard(
-      this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.objectKey(key),
-          UploadId: uploadId,
-          MultipartUpload: { Parts: ordered.map((n) => ({ PartNumber: n, ETag: etags.get(n) })) },
-        }),
-      ),
-      { key, uploadId },
-    );
-    const info = await this.stat(key);
-    if (!info)
-      throw new KilnError('unavailable', 'Object storage lost a blob just assembled', { retryAfter: 1 });
-    return info;
+  completeMultipart(key: string, uploadId: string, partNumbers: number[]): Promise<BlobInfo> {
+    return this.uploads.completeMultipart(key, uploadId, partNumbers);
   }
 
-  /** Idempotent: aborting an unknown or finished upload is not an error. */
-  async abortMultipart(key: string, uploadId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new AbortMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.objectKey(key),
-          UploadId: checkUploadId(uploadId),
-        }),
-      );
-    } catch (err) {
-      if (!isS3NotFound(err)) throw mapS3Error(err, { key, uploadId });
-    }
+  abortMultipart(key: string, uploadId: string): Promise<void> {
+    return this.uploads.abortMultipart(key, uploadId);
   }
 
   presignPartUpload(
@@ -328,22 +235,14 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
     partNumber: number,
     expiresInSeconds: number,
   ): Promise<string> {
-    checkPartNumber(partNumber);
-    const command = new UploadPartCommand({
-      Bucket: this.bucket,
-      Key: this.objectKey(key),
-      UploadId: checkUploadId(uploadId),
-      PartNumber: partNumber,
-    });
-    return getSignedUrl(this.client, command, { expiresIn: expiresInSeconds });
+    return this.uploads.presignPartUpload(key, uploadId, partNumber, expiresInSeconds);
   }
 
   presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) });
-    return getSignedUrl(this.client, command, { expiresIn: expiresInSeconds });
+    return this.uploads.presignGet(key, expiresInSeconds);
   }
 
-  private objectKey(key: string): string {
+  objectKey(key: string): string {
     assertValidKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
   }
@@ -355,42 +254,12 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
   }
 }
 
-/** Awaits an SDK call, translating its failure into the error model. */
-async function guard<T>(call: Promise<T>, what: { key?: string; uploadId?: string } = {}): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    throw mapS3Error(err, what);
-  }
-}
-
 async function* mapPages<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
   try {
     yield* pages;
   } catch (err) {
     throw mapS3Error(err);
   }
-}
-
-function checkPartNumber(partNumber: number): void {
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
-    throw new KilnError('invalid_input', 'Part number must be an integer from 1 to 10000');
-  }
-}
-
-function checkUploadId(uploadId: string): string {
-  if (typeof uploadId !== 'string' || uploadId.length === 0 || uploadId.length > 1024) {
-    throw new KilnError('invalid_input', 'Invalid upload id');
-  }
-  return uploadId;
-}
-
-function orderedParts(partNumbers: number[]): number[] {
-  if (partNumbers.length === 0) throw new KilnError('invalid_input', 'At least one part is required');
-  const ordered = [...partNumbers].sort((a, b) => a - b);
-  if (new Set(ordered).size !== ordered.length)
-    throw new KilnError('invalid_input', 'A part is listed twice');
-  return ordered;
 }
 
 function abortError(): Error {

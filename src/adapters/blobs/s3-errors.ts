@@ -71,3 +71,11 @@ export function mapS3Error(err: unknown, what: { key?: string; uploadId?: string
   }
   return err;
 }
+/** Awaits an SDK call, translating its failure into the error model. */
+export async function guard<T>(call: Promise<T>, what: { key?: string; uploadId?: string } = {}): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw mapS3Error(err, what);
+  }
+}
