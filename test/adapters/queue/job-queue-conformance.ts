@@ -9,9 +9,9 @@ export interface QueueOptions {
   pollIntervalMs?: number;
 }
 
-/** One fresh database shared by the queue instances of one test (each instance = one process). */
+/** One fresh database shared by the queue instances of one test; each instance has its own connection, like a process. */
 export interface QueueFixture {
-  createQueue(options?: QueueOptions): JobQueue;
+  createQueue(options?: QueueOptions): Promise<JobQueue>;
   /** How a child process opens the same database. */
   databaseUrl: string;
   schema?: string;
@@ -35,7 +35,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: runs an enqueued job once with its payload intact`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       const payload = {
         asset: 'a1',
         sizes: [1, 2.5, -3],
@@ -64,7 +64,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: retries with exponential backoff, then fails with the last error`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue({ pollIntervalMs: 20 });
+      const queue = await fx.createQueue({ pollIntervalMs: 20 });
       const starts: number[] = [];
       queue.work(
         'flaky',
@@ -92,7 +92,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: PermanentJobError fails the job at once`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       let runs = 0;
       queue.work(
         'bad-input',
@@ -115,7 +115,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: a singleton key dedups queued and active jobs of one kind`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       const a = await queue.enqueue('transcode', { n: 1 }, { singletonKey: 'asset-1' });
       assert.equal(await queue.enqueue('transcode', { n: 2 }, { singletonKey: 'asset-1' }), a);
       assert.notEqual(await queue.enqueue('transcode', { n: 3 }, { singletonKey: 'asset-2' }), a);
@@ -159,7 +159,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: a delayed job waits for its time`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue({ pollIntervalMs: 20 });
+      const queue = await fx.createQueue({ pollIntervalMs: 20 });
       let startedAt = 0;
       queue.work(
         'later',
@@ -182,7 +182,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: never runs more jobs of a kind at once than its concurrency`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       let running = 0;
       let maxRunning = 0;
       queue.work(
@@ -217,8 +217,8 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: heartbeats keep a long job's lease and record progress`,
     withFixture(async (fx) => {
-      const a = fx.createQueue();
-      const b = fx.createQueue({ pollIntervalMs: 50 });
+      const a = await fx.createQueue();
+      const b = await fx.createQueue({ pollIntervalMs: 50 });
       const attempts: string[] = [];
       const handler = (who: string) => async (job: JobContext) => {
         attempts.push(`${who}:${job.attempt}`);
@@ -244,7 +244,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: cancel drops a queued job and aborts a running one`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       const queued = await queue.enqueue('cancel-me', {}, { delayMs: 60_000 });
       await queue.cancel(queued);
       assert.equal((await queue.get(queued))!.state, 'cancelled');
@@ -275,7 +275,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: depth counts queued, active and failed jobs per kind`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       let release!: () => void;
       const gate = new Promise<void>((r) => {
         release = r;
@@ -308,7 +308,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: pruneCompleted deletes old finished jobs and keeps the rest`,
     withFixture(async (fx) => {
-      const queue = fx.createQueue();
+      const queue = await fx.createQueue();
       queue.work('done', async () => {}, { concurrency: 2 });
       await queue.start();
       const done = await queue.enqueue('done', {});
@@ -328,7 +328,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: a queued job survives a restart`,
     withFixture(async (fx) => {
-      const first = fx.createQueue();
+      const first = await fx.createQueue();
       first.work(
         'survive',
         async () => {
@@ -339,7 +339,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
       const id = await first.enqueue('survive', { keep: 'me' }, { delayMs: 300 });
       await first.start();
       await first.stop();
-      const second = fx.createQueue();
+      const second = await fx.createQueue();
       let payload: unknown;
       second.work(
         'survive',
@@ -358,7 +358,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: stop waits for running jobs, then aborts and releases the late ones`,
     withFixture(async (fx) => {
-      const first = fx.createQueue();
+      const first = await fx.createQueue();
       let quickDone = false;
       let slowAborted = false;
       first.work(
@@ -394,7 +394,7 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
       assert.equal(released.state, 'queued');
       assert.equal(released.attempt, 0, 'a released attempt does not count');
 
-      const second = fx.createQueue();
+      const second = await fx.createQueue();
       second.work('slow', async () => {}, { concurrency: 1 });
       await second.start();
       assert.equal((await waitForState(second, slow, 'completed')).attempt, 1);
@@ -404,8 +404,11 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   test(
     `${name}: two consumers on one database run each of 50 jobs exactly once`,
     withFixture(async (fx) => {
-      const producer = fx.createQueue();
-      const consumers = [fx.createQueue({ pollIntervalMs: 30 }), fx.createQueue({ pollIntervalMs: 30 })];
+      const producer = await fx.createQueue();
+      const consumers = [
+        await fx.createQueue({ pollIntervalMs: 30 }),
+        await fx.createQueue({ pollIntervalMs: 30 }),
+      ];
       const runs = new Map<number, number>();
       const byConsumer = [0, 0];
       consumers.forEach((queue, c) => {

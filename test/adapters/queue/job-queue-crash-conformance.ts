@@ -18,7 +18,7 @@ export function registerCrashConformance(name: string, withFixture: WithFixture)
   test(
     `${name}: a job held by a killed worker process is taken up after its lease`,
     withFixture(async (fx) => {
-      const producer = fx.createQueue();
+      const producer = await fx.createQueue();
       const id = await producer.enqueue('crashy', { file: 'x.mp4' }, { leaseSeconds: 2, backoffMs: 10 });
       const child = startWorker(fx, 'crashy');
       try {
@@ -33,7 +33,7 @@ export function registerCrashConformance(name: string, withFixture: WithFixture)
       const killedAt = Date.now();
       assert.equal((await producer.get(id))!.state, 'active', 'the dead worker still holds the job');
 
-      const survivor = fx.createQueue({ pollIntervalMs: 50 });
+      const survivor = await fx.createQueue({ pollIntervalMs: 50 });
       let attempt = 0;
       let startedAt = 0;
       survivor.work(
@@ -55,7 +55,7 @@ export function registerCrashConformance(name: string, withFixture: WithFixture)
   test(
     `${name}: a job whose last attempt died with its worker ends failed`,
     withFixture(async (fx) => {
-      const producer = fx.createQueue();
+      const producer = await fx.createQueue();
       const id = await producer.enqueue('crashy-once', {}, { leaseSeconds: 1, maxAttempts: 1 });
       const child = startWorker(fx, 'crashy-once');
       try {
@@ -65,7 +65,7 @@ export function registerCrashConformance(name: string, withFixture: WithFixture)
       } finally {
         child.kill('SIGKILL');
       }
-      const survivor = fx.createQueue({ pollIntervalMs: 50 });
+      const survivor = await fx.createQueue({ pollIntervalMs: 50 });
       let ran = false;
       survivor.work(
         'crashy-once',
