@@ -175,9 +175,11 @@ export class DbJobQueue implements JobQueue {
           lastPrune = Date.now();
           await this.store.prune(this.retentionMs);
         }
-        for (const worker of this.workers.values()) {
+        const hungry = [...this.workers.values()].filter((w) => w.running.size < w.concurrency);
+        const due = await this.store.dueKinds(hungry.map((w) => w.kind));
+        for (const worker of hungry) {
           const free = worker.concurrency - worker.running.size;
-          if (free <= 0 || !this.started) continue;
+          if (free <= 0 || !due.has(worker.kind) || !this.started) continue;
           const rows = await this.store.claim(worker.kind, free, this.workerId);
           for (const row of rows) {
             if (this.started) this.run(worker, row);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ExpressionBuilder, sql, type UpdateObject } from 'kysely';
+import { type ExpressionBuilder, type RawBuilder, sql, type UpdateObject } from 'kysely';
 import type { Db, DbDialect } from '../db/database.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { JobRow } from './job-rows.js';
@@ -88,6 +88,23 @@ export class JobStore {
   }
 
   /**
+   * Which of `kinds` have a job to claim: a read, so idle polling takes no write lock (SQLite has
+   * one for the whole database, shared with the API's writes).
+   */
+  async dueKinds(kinds: string[]): Promise<Set<string>> {
+    if (kinds.length === 0) return new Set();
+    const now = this.clock.now();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('kind')
+      .distinct()
+      .where('kind', 'in', kinds)
+      .where((eb) => this.isDue(eb, now))
+      .execute();
+    return new Set(rows.map((r) => r.kind));
+  }
+
+  /**
    * Atomically takes up to `limit` due jobs of `kind`: queued ones whose time has come, and active
    * ones whose lease ran out (their worker died; that attempt counts). PostgreSQL: the row locks of
    * FOR UPDATE SKIP LOCKED keep concurrent claimers apart. SQLite: one UPDATE statement takes the
@@ -100,16 +117,7 @@ export class JobStore {
       .selectFrom('jobs')
       .select('id')
       .where('kind', '=', kind)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
-          eb.and([
-            eb('state', '=', 'active'),
-            eb('locked_until', '<', now),
-            eb('attempt', '<', eb.ref('max_attempts')),
-          ]),
-        ]),
-      )
+      .where((eb) => this.isDue(eb, now))
       .orderBy('run_at')
       .limit(limit);
     if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
@@ -218,6 +226,18 @@ export class JobStore {
       .where('updated_at', '<', this.clock.now(-olderThanMs))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** Queued and due, or active with a lease that ran out and attempts left. */
+  private isDue(eb: ExpressionBuilder<DatabaseSchema, 'jobs'>, now: RawBuilder<string>) {
+    return eb.or([
+      eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
+      eb.and([
+        eb('state', '=', 'active'),
+        eb('locked_until', '<', now),
+        eb('attempt', '<', eb.ref('max_attempts')),
+      ]),
+    ]);
   }
 
   private async updateLeased(lease: Lease, changes: UpdateObject<DatabaseSchema, 'jobs'>): Promise<boolean> {
