@@ -45,6 +45,9 @@ interface RunningJob {
   /** Set when stop() gave the job back: whatever the handler does next is not recorded. */
   released: boolean;
   done: Promise<void>;
+  /** Aborts the signal when the lease runs out unrenewed: another worker may take the job then. */
+  leaseTimer?: NodeJS.Timeout;
+  leaseMs: number;
 }
 
 const DEFAULTS = { maxAttempts: 5, backoffMs: 1000, leaseSeconds: 300 };
@@ -196,11 +199,19 @@ export class DbJobQueue implements JobQueue {
   private run(worker: Worker, row: JobRow): void {
     const lease = this.leaseOf(row);
     const controller = new AbortController();
-    const job: RunningJob = { lease, controller, released: false, done: Promise.resolve() };
+    const job: RunningJob = {
+      lease,
+      controller,
+      released: false,
+      done: Promise.resolve(),
+      leaseMs: row.lease_seconds * 1000,
+    };
     worker.running.set(row.id, job);
+    this.armLeaseTimer(job);
     job.done = this.execute(worker, row, job)
       .catch((err) => this.report(err, row))
       .finally(() => {
+        clearTimeout(job.leaseTimer);
         worker.running.delete(row.id);
         this.wake();
       });
@@ -237,7 +248,16 @@ export class DbJobQueue implements JobQueue {
     if (job.released || job.controller.signal.aborted) return;
     const clamped = progress === undefined ? undefined : Math.min(1, Math.max(0, progress));
     const held = await this.store.heartbeat(job.lease, clamped);
-    if (!held) job.controller.abort(new Error('job was cancelled or its lease was lost'));
+    if (held) this.armLeaseTimer(job);
+    else job.controller.abort(new Error('job was cancelled or its lease was lost'));
+  }
+
+  private armLeaseTimer(job: RunningJob): void {
+    clearTimeout(job.leaseTimer);
+    job.leaseTimer = setTimeout(() => {
+      job.controller.abort(new Error(`job lease of ${job.leaseMs / 1000} s ran out without a heartbeat`));
+    }, job.leaseMs);
+    job.leaseTimer.unref();
   }
 
   private leaseOf(row: JobRow): Lease {

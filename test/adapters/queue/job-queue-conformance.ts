@@ -242,6 +242,34 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   );
 
   test(
+    `${name}: a handler that outlives its lease without heartbeat is aborted and retried`,
+    withFixture(async (fx) => {
+      const queue = await fx.createQueue({ pollIntervalMs: 50 });
+      const reasons: string[] = [];
+      queue.work(
+        'stuck',
+        async (job) => {
+          if (job.attempt > 1) return;
+          await new Promise<void>((resolve) =>
+            job.signal.addEventListener('abort', () => resolve(), { once: true }),
+          );
+          reasons.push(String(job.signal.reason));
+          throw job.signal.reason;
+        },
+        { concurrency: 2 },
+      );
+      await queue.start();
+      const t0 = Date.now();
+      const id = await queue.enqueue('stuck', {}, { leaseSeconds: 1, backoffMs: 10 });
+      const info = await waitForState(queue, id, 'completed', 5_000);
+      assert.ok(Date.now() - t0 >= 950);
+      assert.equal(info.attempt, 2);
+      assert.equal(reasons.length, 1);
+      assert.match(reasons[0]!, /lease/);
+    }),
+  );
+
+  test(
     `${name}: cancel drops a queued job and aborts a running one`,
     withFixture(async (fx) => {
       const queue = await fx.createQueue();
