@@ -15,6 +15,7 @@ import {
 import type { DatabaseHandle } from '../db/database.js';
 import { backoffDelayMs, errorText, type JobRow, toJobInfo } from './job-rows.js';
 import { JobStore, type Lease } from './job-store.js';
+import { PollTimer, settlesWithin } from './poll-timer.js';
 
 /** The part of a pino logger the queue uses. */
 export interface JobQueueLogger {
@@ -64,19 +65,17 @@ const SETTLE_AFTER_ABORT_MS = 1000;
 export class DbJobQueue implements JobQueue {
   readonly workerId: string;
   private readonly store: JobStore;
-  private readonly pollIntervalMs: number;
   private readonly retentionMs: number;
   private readonly logger: JobQueueLogger;
   private readonly workers = new Map<string, Worker>();
   private started = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private wakeRequested = false;
-  private wakeIdle: (() => void) | null = null;
+  private readonly poll: PollTimer;
 
   constructor(options: DbJobQueueOptions) {
     this.store = new JobStore(options.handle.db, options.handle.dialect);
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.poll = new PollTimer(options.pollIntervalMs ?? 200);
     this.retentionMs = options.completedRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
     this.logger = options.logger ?? { error: (details, message) => console.error(message, details) };
   }
@@ -98,7 +97,7 @@ export class DbJobQueue implements JobQueue {
       singletonKey: o.singletonKey ?? null,
       delayMs: Math.round(o.delayMs),
     });
-    if (this.workers.has(kind) && !o.delayMs) this.wake();
+    if (this.workers.has(kind) && !o.delayMs) this.poll.wake();
     return id;
   }
 
@@ -114,7 +113,7 @@ export class DbJobQueue implements JobQueue {
       running: new Map(),
     };
     this.workers.set(kind, worker);
-    this.wake();
+    this.poll.wake();
   }
 
   async get(id: string): Promise<JobInfo | null> {
@@ -152,17 +151,26 @@ export class DbJobQueue implements JobQueue {
 
   async stop(graceMs = 10_000): Promise<void> {
     this.started = false;
-    this.wake();
+    this.poll.wake();
     await this.loopDone;
     const running = [...this.workers.values()].flatMap((w) => [...w.running.values()]);
-    if (await settlesWithin(running, graceMs)) return;
+    if (
+      await settlesWithin(
+        running.map((j) => j.done),
+        graceMs,
+      )
+    )
+      return;
     const late = running.filter((job) => this.isRunning(job));
     for (const job of late) {
       job.released = true;
       job.controller.abort(new Error('job queue stopping'));
     }
     await Promise.all(late.map((job) => this.store.release(job.lease).catch((err) => this.report(err, job))));
-    await settlesWithin(late, SETTLE_AFTER_ABORT_MS);
+    await settlesWithin(
+      late.map((j) => j.done),
+      SETTLE_AFTER_ABORT_MS,
+    );
   }
 
   private async loop(): Promise<void> {
@@ -192,7 +200,7 @@ export class DbJobQueue implements JobQueue {
       } catch (err) {
         this.logger.error({ err, workerId: this.workerId }, 'job queue poll failed');
       }
-      await this.idle();
+      await this.poll.wait();
     }
   }
 
@@ -213,7 +221,7 @@ export class DbJobQueue implements JobQueue {
       .finally(() => {
         clearTimeout(job.leaseTimer);
         worker.running.delete(row.id);
-        this.wake();
+        this.poll.wake();
       });
   }
 
@@ -274,44 +282,5 @@ export class DbJobQueue implements JobQueue {
       { err, jobId: id, workerId: this.workerId },
       'job queue could not record a job outcome',
     );
-  }
-
-  /** Waits for the poll interval, or less when wake() is called (even just before). */
-  private idle(): Promise<void> {
-    if (this.wakeRequested || !this.started) {
-      this.wakeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeIdle = null;
-        self.wakeRequested = false;
-        resolve();
-      }
-      this.wakeIdle = done;
-    });
-  }
-
-  private wake(): void {
-    if (this.wakeIdle) this.wakeIdle();
-    else this.wakeRequested = true;
-  }
-}
-
-/** True when every job's handler returned within `ms`. */
-async function settlesWithin(jobs: RunningJob[], ms: number): Promise<boolean> {
-  if (jobs.length === 0) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const all = Promise.all(jobs.map((j) => j.done)).then(() => true as const);
-  try {
-    return await Promise.race([all, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
