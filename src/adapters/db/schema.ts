@@ -89,6 +89,8 @@ export interface JobsTable {
   locked_until: string | null;
   locked_by: string | null;
   last_error: string | null;
+  /** 0..1, reported through heartbeat(); added by 0002-jobs-progress. */
+  progress: number | null;
   created_at: string;
   updated_at: string;
 }

@@ -34,8 +34,12 @@ export interface JobContext<P extends JobPayload = JobPayload> {
   maxAttempts: number;
   /** Aborted when the queue is stopping; long handlers should stop and let the job be retried. */
   signal: AbortSignal;
-  /** Extends the lease of a long-running attempt (call it from progress callbacks). */
-  heartbeat(): Promise<void>;
+  /**
+   * Extends the lease of a long-running attempt (call it from progress callbacks) and records
+   * `progress` (0..1) when given. If the job was cancelled or its lease was lost meanwhile,
+   * `signal` is aborted: the handler should stop, its result would be discarded.
+   */
+  heartbeat(progress?: number): Promise<void>;
 }
 
 export type JobHandler<P extends JobPayload = JobPayload> = (job: JobContext<P>) => Promise<void>;
@@ -53,6 +57,10 @@ export interface JobInfo {
   attempt: number;
   maxAttempts: number;
   lastError?: string;
+  /** Last progress (0..1) reported through heartbeat(), if any. */
+  progress?: number;
+  /** When the job is (or was) due to run: later than createdAt for delayed jobs and retries. */
+  runAt: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -72,8 +80,13 @@ export interface JobQueue {
   cancel(id: string): Promise<void>;
   depth(): Promise<QueueDepth[]>;
   start(): Promise<void>;
-  /** Stops taking jobs, aborts the signals of running ones after `graceMs`, waits for them. */
+  /**
+   * Stops taking jobs and waits for running ones; after `graceMs` aborts their signals and puts
+   * the jobs still running back in the queue (without counting the attempt) for another worker.
+   */
   stop(graceMs?: number): Promise<void>;
+  /** Deletes completed and cancelled jobs last updated more than `olderThanMs` ago; returns how many. */
+  pruneCompleted(olderThanMs: number): Promise<number>;
 }
 
 /** Thrown by a handler for a failure that retrying cannot fix: the job fails at once. */

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-jobs-progress.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -7,4 +8,5 @@ import * as m0001 from './0001-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-jobs-progress': m0002,
 };
