@@ -22,6 +22,8 @@ export interface VideoFixtures {
   notVideo: string;
   /** The first half of withAudio (moov atom lost). */
   truncated: string;
+  /** withAudio with its index up front (faststart), cut at 60%: probes fine, decoding stops early. */
+  truncatedIndexed: string;
   remove(): Promise<void>;
 }
 
@@ -39,6 +41,9 @@ export async function makeVideoFixtures(): Promise<VideoFixtures> {
   await writeFile(f('not-video.mp4'), randomBytes(64 * 1024));
   const whole = await readFile(f('with-audio.mp4'));
   await writeFile(f('truncated.mp4'), whole.subarray(0, Math.floor(whole.length / 2)));
+  await ffmpeg(['-i', f('with-audio.mp4'), '-c', 'copy', '-movflags', '+faststart', f('faststart.mp4')]);
+  const indexed = await readFile(f('faststart.mp4'));
+  await writeFile(f('truncated-indexed.mp4'), indexed.subarray(0, Math.floor(indexed.length * 0.6)));
   return {
     dir,
     withAudio: f('with-audio.mp4'),
@@ -47,6 +52,7 @@ export async function makeVideoFixtures(): Promise<VideoFixtures> {
     tiny: f('tiny.mp4'),
     notVideo: f('not-video.mp4'),
     truncated: f('truncated.mp4'),
+    truncatedIndexed: f('truncated-indexed.mp4'),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

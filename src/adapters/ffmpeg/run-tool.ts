@@ -18,9 +18,10 @@ export interface RunToolOptions {
   cwd?: string;
   /**
    * Parse stdout as `-progress pipe:1` key=value lines instead of collecting it:
-   * `onProgress(fraction)` gets out_time / durationSeconds, clamped to 0..1, and 1 at `progress=end`.
+   * `onProgress(fraction, outSeconds)` gets out_time / durationSeconds clamped to 0..1 (and 1 at
+   * `progress=end`), plus the media time reached so far in seconds.
    */
-  progress?: { durationSeconds: number; onProgress: (fraction: number) => void };
+  progress?: { durationSeconds: number; onProgress: (fraction: number, outSeconds: number) => void };
   /** Largest stdout collected before the tool is killed as runaway. Default 64 MiB. */
   maxStdoutBytes?: number;
 }
@@ -132,16 +133,21 @@ export function runTool(command: string, args: readonly string[], options: RunTo
   });
 }
 
+const lastOutSeconds = new WeakMap<object, number>();
+
 function reportProgress(line: string, progress: NonNullable<RunToolOptions['progress']>): void {
   const eq = line.indexOf('=');
   if (eq < 0) return;
   const key = line.slice(0, eq);
   const value = line.slice(eq + 1);
   if (key === 'progress' && value === 'end') {
-    progress.onProgress(1);
-  } else if (key === 'out_time_us' && progress.durationSeconds > 0) {
+    progress.onProgress(1, lastOutSeconds.get(progress) ?? 0);
+  } else if (key === 'out_time_us') {
     const us = Number(value);
-    if (Number.isFinite(us) && us >= 0) progress.onProgress(Math.min(1, us / 1e6 / progress.durationSeconds));
+    if (!Number.isFinite(us) || us < 0) return;
+    lastOutSeconds.set(progress, us / 1e6);
+    const fraction = progress.durationSeconds > 0 ? Math.min(1, us / 1e6 / progress.durationSeconds) : 0;
+    progress.onProgress(fraction, us / 1e6);
   }
 }
 

@@ -71,12 +71,20 @@ export async function transcode(input: string, options: TranscodeOptions = {}): 
   try {
     await mkdir(join(dir, 'manifest'));
     const args = ladderArgs(input, source, rungs, options.preset ?? 'veryfast');
+    let reachedSeconds = 0;
     await runTool(tools.ffmpeg, [...args, join(dir, DASH_MANIFEST)], {
       name: 'ffmpeg',
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? 120_000 + source.durationSeconds * 10_000,
-      progress: options.onProgress && { durationSeconds: source.durationSeconds, onProgress: options.onProgress },
+      progress: {
+        durationSeconds: source.durationSeconds,
+        onProgress: (fraction, outSeconds) => {
+          reachedSeconds = Math.max(reachedSeconds, outSeconds);
+          options.onProgress?.(fraction);
+        },
+      },
     });
+    assertComplete(reachedSeconds, source.durationSeconds);
     for (const file of [HLS_MASTER, DASH_MANIFEST]) {
       await access(join(dir, file)).catch(() => {
         throw new KilnError('processing_failed', `ffmpeg finished without writing ${file}`);
@@ -96,6 +104,20 @@ export async function transcode(input: string, options: TranscodeOptions = {}): 
     source,
     dispose,
   };
+}
+
+/**
+ * ffmpeg shrugs off a file cut short after a valid header (a partial upload with the index up
+ * front): it decodes what is there and exits 0. A stream that stops well before its declared
+ * duration is a malformed file, not a short video.
+ */
+function assertComplete(reachedSeconds: number, declaredSeconds: number): void {
+  if (declaredSeconds > 1 && reachedSeconds < declaredSeconds * 0.9 - 0.5) {
+    throw notMedia(
+      `The video file is truncated or corrupt: only ${reachedSeconds.toFixed(1)} s of ${declaredSeconds.toFixed(1)} s could be decoded`,
+      'malformed',
+    );
+  }
 }
 
 /**

@@ -70,9 +70,13 @@ describe('runTool', () => {
 
   it('parses -progress key=value output into fractions of the duration', async () => {
     const seen: number[] = [];
+    const seconds: number[] = [];
     const script = 'printf "frame=1\\nout_time_us=1000000\\nprogress=continue\\n"; sleep 0.05; printf "out_time_us=N/A\\nout_time_us=3000000\\nprogress=end\\n"';
-    const r = await runTool('sh', ['-c', script], { progress: { durationSeconds: 4, onProgress: (f) => seen.push(f) } });
+    const r = await runTool('sh', ['-c', script], {
+      progress: { durationSeconds: 4, onProgress: (f, s) => seen.push(f) && seconds.push(s) },
+    });
     assert.deepEqual(seen, [0.25, 0.75, 1]);
+    assert.deepEqual(seconds, [1, 3, 3]);
     assert.equal(r.stdout.length, 0);
   });
 
