@@ -32,8 +32,14 @@ export async function makeVideoFixtures(): Promise<VideoFixtures> {
   const f = (name: string) => join(dir, name);
   const enc = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
   await ffmpeg(
-    ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440']
-      .concat(['-t', '3', ...enc, '-c:a', 'aac', f('with-audio.mp4')]),
+    ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440'].concat([
+      '-t',
+      '3',
+      ...enc,
+      '-c:a',
+      'aac',
+      f('with-audio.mp4'),
+    ]),
   );
   await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '3', ...enc, f('no-audio.mp4')]);
   await ffmpeg(['-i', f('with-audio.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', f('rotated.mp4')]);
@@ -72,7 +78,14 @@ export interface DecodedStream {
 /** Independent check with the ffprobe CLI: streams (frames counted by decoding) and duration. */
 export async function decode(path: string): Promise<{ streams: DecodedStream[]; duration: number }> {
   const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-count_frames', '-print_format', 'json', '-show_format', '-show_streams', path,
+    '-v',
+    'error',
+    '-count_frames',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    path,
   ]);
   const json = JSON.parse(stdout) as { streams: DecodedStream[]; format: { duration?: string } };
   return { streams: json.streams, duration: Number(json.format.duration) };

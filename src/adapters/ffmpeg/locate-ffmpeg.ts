@@ -35,9 +35,17 @@ const NPM_PACKAGES = { ffmpeg: '@ffmpeg-installer/ffmpeg', ffprobe: '@ffprobe-in
 export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegTools> {
   const ffmpeg = await locateOne('ffmpeg', options.ffmpegPath, SETTINGS.ffmpegPath.env, options.pathEnv);
   const ffprobe = await locateOne('ffprobe', options.ffprobePath, SETTINGS.ffprobePath.env, options.pathEnv);
-  const { stdout } = await runTool(ffmpeg.path, ['-hide_banner', '-version'], { name: 'ffmpeg', timeoutMs: 15_000 });
+  const { stdout } = await runTool(ffmpeg.path, ['-hide_banner', '-version'], {
+    name: 'ffmpeg',
+    timeoutMs: 15_000,
+  });
   const version = stdout.toString('utf8').split('\n')[0]?.trim() ?? '';
-  return { ffmpeg: ffmpeg.path, ffprobe: ffprobe.path, version, source: { ffmpeg: ffmpeg.source, ffprobe: ffprobe.source } };
+  return {
+    ffmpeg: ffmpeg.path,
+    ffprobe: ffprobe.path,
+    version,
+    source: { ffmpeg: ffmpeg.source, ffprobe: ffprobe.source },
+  };
 }
 
 let cached: Promise<FfmpegTools> | undefined;

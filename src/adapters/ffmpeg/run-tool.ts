@@ -34,7 +34,11 @@ export interface RunToolResult {
 
 const STDERR_TAIL_BYTES = 4096;
 
-export function runTool(command: string, args: readonly string[], options: RunToolOptions = {}): Promise<RunToolResult> {
+export function runTool(
+  command: string,
+  args: readonly string[],
+  options: RunToolOptions = {},
+): Promise<RunToolResult> {
   const name = options.name ?? command.split('/').pop() ?? command;
   const maxStdout = options.maxStdoutBytes ?? 64 * 1024 * 1024;
   const { signal } = options;
@@ -62,9 +66,13 @@ export function runTool(command: string, args: readonly string[], options: RunTo
         : setTimeout(
             () =>
               kill(
-                new KilnError('processing_failed', `${name} timed out after ${Math.round(options.timeoutMs! / 1000)} s`, {
-                  details: { tool: name, reason: 'timeout' },
-                }),
+                new KilnError(
+                  'processing_failed',
+                  `${name} timed out after ${Math.round(options.timeoutMs! / 1000)} s`,
+                  {
+                    details: { tool: name, reason: 'timeout' },
+                  },
+                ),
               ),
             options.timeoutMs,
           );
@@ -97,7 +105,8 @@ export function runTool(command: string, args: readonly string[], options: RunTo
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderrTail = Buffer.concat([stderrTail, chunk]);
-      if (stderrTail.length > STDERR_TAIL_BYTES) stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
+      if (stderrTail.length > STDERR_TAIL_BYTES)
+        stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
     });
 
     child.on('error', (err) => {

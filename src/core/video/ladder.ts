@@ -45,7 +45,12 @@ export function buildLadder(source: LadderSource): Rung[] {
   const fpsFactor = (source.fps ?? 30) > 40 ? HIGH_FPS_FACTOR : 1;
 
   const rungs = STANDARD_RUNGS.filter((r) => r.shortSide <= short).map((r) =>
-    makeRung(r.shortSide, Math.min(floorEven(long), even((r.shortSide * long) / short)), r.bitrate * fpsFactor, portrait),
+    makeRung(
+      r.shortSide,
+      Math.min(floorEven(long), even((r.shortSide * long) / short)),
+      r.bitrate * fpsFactor,
+      portrait,
+    ),
   );
   if (rungs.length === 0) {
     // Smaller than the lowest rung: the source's own size, at the lowest rung's bitrate scaled by area.
@@ -53,7 +58,14 @@ export function buildLadder(source: LadderSource): Rung[] {
     const s = Math.max(2, floorEven(short));
     const l = Math.max(2, floorEven(long));
     const areaRatio = (s * l) / (lowest.shortSide * ((lowest.shortSide * 16) / 9));
-    rungs.push(makeRung(s, l, Math.max(100_000, Math.round(lowest.bitrate * Math.min(1, areaRatio))) * fpsFactor, portrait));
+    rungs.push(
+      makeRung(
+        s,
+        l,
+        Math.max(100_000, Math.round(lowest.bitrate * Math.min(1, areaRatio))) * fpsFactor,
+        portrait,
+      ),
+    );
   }
   return rungs;
 }

@@ -66,7 +66,11 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     json = JSON.parse(stdout.toString('utf8')) as FfprobeOutput;
   } catch (err) {
     if (err instanceof KilnError && err.details.reason === 'exit_code') {
-      throw notMedia(`The file is not a valid video file (${err.message.replace(/^ffprobe exited with code \d+: /, '')})`, 'malformed', err);
+      throw notMedia(
+        `The file is not a valid video file (${err.message.replace(/^ffprobe exited with code \d+: /, '')})`,
+        'malformed',
+        err,
+      );
     }
     throw err; // crash, timeout, abort: not the file's fault as far as we know
   }
@@ -77,7 +81,8 @@ function interpret(json: FfprobeOutput, sizeBytes: number): MediaProbe {
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   const audio = streams.find((s) => s.codec_type === 'audio');
-  if (!video && !audio) throw notMedia('The file is not a valid video file: it has no video or audio stream', 'non_video');
+  if (!video && !audio)
+    throw notMedia('The file is not a valid video file: it has no video or audio stream', 'non_video');
 
   const durationSeconds = firstPositive(json.format?.duration, video?.duration, audio?.duration);
   const rotation = video ? rotationOf(video) : 0;

@@ -38,9 +38,12 @@ export async function extractThumbnail(input: string, options: ThumbnailOptions 
   checkDimension('height', options.height);
   const tools = options.tools ?? (await defaultFfmpegTools());
   const probe = options.probe ?? (await probeMedia(input, { tools, signal: options.signal }));
-  if (!probe.hasVideo) throw new KilnError('processing_failed', 'The file has no video stream to take a thumbnail from');
+  if (!probe.hasVideo)
+    throw new KilnError('processing_failed', 'The file has no video stream to take a thumbnail from');
   const at = resolveFrameTime(options, probe.durationSeconds);
-  const filter = [fitFilter(options.width, options.height, options.fit ?? 'crop'), 'setsar=1'].filter(Boolean).join(',');
+  const filter = [fitFilter(options.width, options.height, options.fit ?? 'crop'), 'setsar=1']
+    .filter(Boolean)
+    .join(',');
   const { stdout } = await runTool(
     tools.ffmpeg,
     ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', at.toFixed(3), '-i', input]

@@ -124,7 +124,12 @@ function assertComplete(reachedSeconds: number, declaredSeconds: number): void {
  * The complete ffmpeg argument list (minus the output path) for one ladder. Exported so that
  * bench/video.ts can run the very same command as a plain ffmpeg baseline.
  */
-export function ladderArgs(input: string, source: MediaProbe, rungs: readonly Rung[], preset: string): string[] {
+export function ladderArgs(
+  input: string,
+  source: MediaProbe,
+  rungs: readonly Rung[],
+  preset: string,
+): string[] {
   const fps = source.fps > 0 && source.fps <= 120 ? source.fps : 30;
   const gop = Math.max(1, Math.round(fps * SEGMENT_SECONDS));
   const labels = rungs.map((_, i) => `s${i}`);

@@ -57,7 +57,10 @@ export async function uploadDirectory(
       }
     }
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, files.length)) }, worker);
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(options.concurrency ?? 4, files.length)) },
+    worker,
+  );
   const settled = await Promise.allSettled(workers);
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (rejected) throw rejected.reason;

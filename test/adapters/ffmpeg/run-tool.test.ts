@@ -37,12 +37,15 @@ describe('runTool', () => {
   });
 
   it('keeps only the last ~4 KB of stderr', async () => {
-    await assert.rejects(runTool('sh', ['-c', 'head -c 100000 /dev/zero | tr "\\0" x >&2; echo END >&2; exit 1']), (err) => {
-      const tail = String((err as KilnError).details.stderrTail);
-      assert.ok(tail.length <= 4096, `tail is ${tail.length} bytes`);
-      assert.match(tail, /END\n$/);
-      return true;
-    });
+    await assert.rejects(
+      runTool('sh', ['-c', 'head -c 100000 /dev/zero | tr "\\0" x >&2; echo END >&2; exit 1']),
+      (err) => {
+        const tail = String((err as KilnError).details.stderrTail);
+        assert.ok(tail.length <= 4096, `tail is ${tail.length} bytes`);
+        assert.match(tail, /END\n$/);
+        return true;
+      },
+    );
   });
 
   it('kills a tool that outlives its timeout (SIGKILL), promptly', async () => {
@@ -71,7 +74,8 @@ describe('runTool', () => {
   it('parses -progress key=value output into fractions of the duration', async () => {
     const seen: number[] = [];
     const seconds: number[] = [];
-    const script = 'printf "frame=1\\nout_time_us=1000000\\nprogress=continue\\n"; sleep 0.05; printf "out_time_us=N/A\\nout_time_us=3000000\\nprogress=end\\n"';
+    const script =
+      'printf "frame=1\\nout_time_us=1000000\\nprogress=continue\\n"; sleep 0.05; printf "out_time_us=N/A\\nout_time_us=3000000\\nprogress=end\\n"';
     const r = await runTool('sh', ['-c', script], {
       progress: { durationSeconds: 4, onProgress: (f, s) => seen.push(f) && seconds.push(s) },
     });
@@ -81,6 +85,9 @@ describe('runTool', () => {
   });
 
   it('reports a missing executable as unavailable, not a crash', async () => {
-    await assert.rejects(runTool('/nonexistent/ffmpeg', ['-version']), isKiln('unavailable', /could not be started/));
+    await assert.rejects(
+      runTool('/nonexistent/ffmpeg', ['-version']),
+      isKiln('unavailable', /could not be started/),
+    );
   });
 });

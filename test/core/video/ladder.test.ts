@@ -7,13 +7,26 @@ const names = (w: number, h: number) => buildLadder({ width: w, height: h }).map
 describe('buildLadder', () => {
   it('takes every standard rung up to the source, lowest first', () => {
     assert.deepEqual(names(1920, 1080), ['240p', '360p', '480p', '720p', '1080p']);
-    assert.deepEqual(names(3840, 2160), STANDARD_RUNGS.map((r) => `${r.shortSide}p`));
+    assert.deepEqual(
+      names(3840, 2160),
+      STANDARD_RUNGS.map((r) => `${r.shortSide}p`),
+    );
     assert.deepEqual(names(640, 360), ['240p', '360p']);
     assert.deepEqual(names(1280, 700), ['240p', '360p', '480p']);
   });
 
   it('never exceeds the source in either dimension, keeps dimensions even and the aspect ratio', () => {
-    const sources = [[1920, 1080], [1080, 1920], [640, 360], [360, 640], [1000, 1000], [1281, 721], [427, 240], [2560, 1080], [721, 1283]];
+    const sources = [
+      [1920, 1080],
+      [1080, 1920],
+      [640, 360],
+      [360, 640],
+      [1000, 1000],
+      [1281, 721],
+      [427, 240],
+      [2560, 1080],
+      [721, 1283],
+    ];
     for (const [w, h] of sources) {
       const ladder = buildLadder({ width: w!, height: h! });
       assert.ok(ladder.length >= 1);
@@ -24,14 +37,24 @@ describe('buildLadder', () => {
         assert.ok(Math.abs(r.width / r.height - w! / h!) < 0.02, `${r.width}x${r.height} distorts ${w}x${h}`);
       }
       const bitrates = ladder.map((r) => r.videoBitrate);
-      assert.deepEqual([...bitrates].sort((a, b) => a - b), bitrates, 'bitrates rise with size');
+      assert.deepEqual(
+        [...bitrates].sort((a, b) => a - b),
+        bitrates,
+        'bitrates rise with size',
+      );
     }
   });
 
   it('names portrait rungs after the short side', () => {
     const ladder = buildLadder({ width: 1080, height: 1920 });
     assert.deepEqual(ladder.at(-1), { ...ladder.at(-1)!, name: '1080p', width: 1080, height: 1920 });
-    assert.deepEqual(buildLadder({ width: 360, height: 640 }).map((r) => [r.width, r.height]), [[240, 426], [360, 640]]);
+    assert.deepEqual(
+      buildLadder({ width: 360, height: 640 }).map((r) => [r.width, r.height]),
+      [
+        [240, 426],
+        [360, 640],
+      ],
+    );
   });
 
   it('gives a source below the lowest rung one rendition at its own (even) size', () => {

@@ -32,7 +32,12 @@ describe('thumbnails and animated previews', () => {
   it('sizes the JPEG for each fit', async () => {
     const expected = { crop: [200, 200], fill: [200, 200], scale: [200, 200], clip: [200, 113] } as const;
     for (const [fit, size] of Object.entries(expected)) {
-      const jpeg = await extractThumbnail(media.withAudio, { pct: 0.5, width: 200, height: 200, fit: fit as 'crop' });
+      const jpeg = await extractThumbnail(media.withAudio, {
+        pct: 0.5,
+        width: 200,
+        height: 200,
+        fit: fit as 'crop',
+      });
       const s = await inspect(jpeg, `${fit}.jpg`);
       assert.deepEqual([s.width, s.height], size, fit);
     }
@@ -52,11 +57,19 @@ describe('thumbnails and animated previews', () => {
 
   it('rejects bad sizes and non-video input with clear errors', async () => {
     await assert.rejects(extractThumbnail(media.withAudio, { width: 0 }), { code: 'invalid_input' });
-    await assert.rejects(extractThumbnail(media.notVideo), (err) => err instanceof KilnError && err.code === 'processing_failed');
+    await assert.rejects(
+      extractThumbnail(media.notVideo),
+      (err) => err instanceof KilnError && err.code === 'processing_failed',
+    );
   });
 
   it('renders an animated GIF with several frames at the requested height', async () => {
-    const gif = await renderAnimatedPreview(media.withAudio, { seconds: 0.5, duration: 2, fps: 5, height: 120 });
+    const gif = await renderAnimatedPreview(media.withAudio, {
+      seconds: 0.5,
+      duration: 2,
+      fps: 5,
+      height: 120,
+    });
     assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
     const s = await inspect(gif, 'preview.gif');
     assert.deepEqual([s.width, s.height], [214, 120]);

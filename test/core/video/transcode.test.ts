@@ -29,9 +29,9 @@ function parseMaster(text: string): { entries: MasterEntry[]; audioUri?: string 
 }
 
 function mpdVideoSizes(mpd: string): string[] {
-  return [...mpd.matchAll(/<Representation [^>]*mimeType="video\/mp4"[^>]*width="(\d+)" height="(\d+)"/g)].map(
-    (m) => `${m[1]}x${m[2]}`,
-  );
+  return [
+    ...mpd.matchAll(/<Representation [^>]*mimeType="video\/mp4"[^>]*width="(\d+)" height="(\d+)"/g),
+  ].map((m) => `${m[1]}x${m[2]}`);
 }
 
 /** Checks the layout, both manifests, and that every rendition decodes at its size and the source's length. */
@@ -39,8 +39,14 @@ async function assertPackaged(result: TranscodeResult, expectedSizes: string[], 
   const manifestDir = join(result.dir, 'manifest');
   const master = await readFile(join(result.dir, result.hlsManifest), 'utf8');
   const { entries, audioUri } = parseMaster(master);
-  assert.deepEqual(entries.map((e) => e.resolution), expectedSizes);
-  assert.deepEqual(result.renditions.map((r) => `${r.width}x${r.height}`), expectedSizes);
+  assert.deepEqual(
+    entries.map((e) => e.resolution),
+    expectedSizes,
+  );
+  assert.deepEqual(
+    result.renditions.map((r) => `${r.width}x${r.height}`),
+    expectedSizes,
+  );
   assert.equal(audioUri !== undefined, result.hasAudio, 'audio group iff the source has audio');
 
   const mpd = await readFile(join(result.dir, result.dashManifest), 'utf8');
@@ -95,7 +101,8 @@ describe('transcode', () => {
       const files = await readdir(join(result.dir, 'manifest'));
       // One segment set: HLS media playlists reference the same chunks the MPD templates name.
       const hls0 = await readFile(join(result.dir, 'manifest', 'media_0.m3u8'), 'utf8');
-      for (const chunk of hls0.split('\n').filter((l) => l.endsWith('.m4s'))) assert.ok(files.includes(chunk));
+      for (const chunk of hls0.split('\n').filter((l) => l.endsWith('.m4s')))
+        assert.ok(files.includes(chunk));
       assert.match(hls0, /#EXT-X-MAP:URI="init-0\.m4s"/);
       assert.ok(!files.some((f) => f.endsWith('.ts')), 'no separate MPEG-TS copy');
     } finally {
@@ -177,8 +184,15 @@ describe('transcode', () => {
 
   it('kills ffmpeg and removes the temporary directory when aborted', async () => {
     const long = join(media.dir, 'long.mp4');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '20']
-      .concat(['-c:v', 'libx264', '-preset', 'ultrafast', long]));
+    await ffmpeg(
+      ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '20'].concat([
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        long,
+      ]),
+    );
     const controller = new AbortController();
     const reason = new Error('worker shutting down');
     const started = Date.now();
