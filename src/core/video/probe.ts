@@ -6,7 +6,7 @@ import { KilnError } from '../errors/kiln-error.js';
 /** What Kiln needs to know about a media file before processing it (from ffprobe's JSON). */
 export interface MediaProbe {
   durationSeconds: number;
-  /** Display dimensions: coded width/height swapped when the rotation is 90 or 270 degrees. */
+  /** Display dimensions: width corrected for non-square pixels, then swapped for a 90/270 rotation. */
   width: number;
   height: number;
   /** Rotation of the coded picture from the display matrix (or `rotate` tag): 0, 90, 180 or 270. */
@@ -39,6 +39,7 @@ interface FfprobeStream {
   codec_type?: string;
   codec_name?: string;
   width?: number;
+  sample_aspect_ratio?: string;
   height?: number;
   avg_frame_rate?: string;
   r_frame_rate?: string;
@@ -86,7 +87,8 @@ function interpret(json: FfprobeOutput, sizeBytes: number): MediaProbe {
 
   const durationSeconds = firstPositive(json.format?.duration, video?.duration, audio?.duration);
   const rotation = video ? rotationOf(video) : 0;
-  const codedWidth = video?.width ?? 0;
+  // Anamorphic sources (non-square pixels, e.g. DVD) display wider than they are coded.
+  const codedWidth = Math.round((video?.width ?? 0) * (video ? pixelAspect(video) : 1));
   const codedHeight = video?.height ?? 0;
   const swap = rotation === 90 || rotation === 270;
   return {
@@ -113,6 +115,11 @@ function rotationOf(stream: FfprobeStream): number {
   const degrees = side?.rotation ?? Number(stream.tags?.rotate ?? 0);
   if (!Number.isFinite(degrees)) return 0;
   return (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
+}
+
+function pixelAspect(stream: FfprobeStream): number {
+  const [num, den] = (stream.sample_aspect_ratio ?? '').split(':').map(Number);
+  return num && den && num / den > 0.1 && num / den < 10 ? num / den : 1;
 }
 
 function frameRate(stream: FfprobeStream): number {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { probeMedia } from '../../../src/core/video/probe.js';
-import { makeVideoFixtures, type VideoFixtures } from '../../support/video-fixtures.js';
+import { ffmpeg, makeVideoFixtures, type VideoFixtures } from '../../support/video-fixtures.js';
 
 describe('probeMedia', () => {
   let media: VideoFixtures;
@@ -40,6 +41,13 @@ describe('probeMedia', () => {
     const p = await probeMedia(media.rotated);
     assert.ok(p.rotation === 90 || p.rotation === 270, `rotation ${p.rotation}`);
     assert.deepEqual([p.width, p.height], [360, 640]);
+  });
+
+  it('reports the display width of an anamorphic video', async () => {
+    const anamorphic = join(media.dir, 'anamorphic.mp4');
+    await ffmpeg(['-i', media.noAudio, '-vf', 'setsar=4/3', '-c:v', 'libx264', '-preset', 'ultrafast', anamorphic]);
+    const p = await probeMedia(anamorphic);
+    assert.deepEqual([p.width, p.height], [427, 240]);
   });
 
   for (const [name, file] of [
