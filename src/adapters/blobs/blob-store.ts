@@ -61,10 +61,22 @@ export interface BlobInfo {
 /** Upload in numbered parts (any order, in parallel), then assemble them into one key. */
 export interface MultipartCapable {
   createMultipart(key: string, options?: { contentType?: string }): Promise<string /* uploadId */>;
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Readable | Buffer,
-    options?: { signal?: AbortSignal }): Promise<{ size: number; etag: string }>;
+  /**
+   * Stores part `partNumber` (1..10000), replacing an earlier upload of the same number. `size`, when
+   * a stream's length is known, lets S3 stream it straight through instead of spooling it to disk.
+   */
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    options?: { signal?: AbortSignal; size?: number },
+  ): Promise<{ size: number; etag: string }>;
   /** Parts present so far, with their sizes (needed to validate completion). */
-  listParts(key: string, uploadId: string): Promise<Array<{ partNumber: number; size: number; etag: string }>>;
+  listParts(
+    key: string,
+    uploadId: string,
+  ): Promise<Array<{ partNumber: number; size: number; etag: string }>>;
   /** Assembles parts 1..n in order into `key`; atomic like put(). */
   completeMultipart(key: string, uploadId: string, partNumbers: number[]): Promise<BlobInfo>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
@@ -72,7 +84,12 @@ export interface MultipartCapable {
 
 /** URLs a client can use to talk to the store directly, bypassing Kiln (S3). */
 export interface PresignCapable {
-  presignPartUpload(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  presignPartUpload(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string>;
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
 

@@ -58,6 +58,23 @@ export interface AssetsTable {
   deleted_at: string | null;
 }
 
+/** Derived bytes of an asset: image variants, HLS/DASH packages, thumbnails, downloads. */
+export interface RenditionsTable {
+  id: string;
+  asset_id: string;
+  account_id: string;
+  /** What it is: variant, stream, thumbnail, download, caption, audio... */
+  kind: string;
+  /** Unique per asset and kind: the canonical operations of a variant, a language, a quality. */
+  name: string;
+  /** A blob key, or a key prefix for multi-file packages (HLS/DASH). */
+  blob_key: string;
+  size: number;
+  content_type: string;
+  extra: string;
+  created_at: string;
+}
+
 export interface JobsTable {
   id: string;
   kind: string;
@@ -87,6 +104,7 @@ export interface DatabaseSchema {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
   assets: AssetsTable;
+  renditions: RenditionsTable;
   jobs: JobsTable;
   kv: KvTable;
 }

@@ -50,6 +50,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('assets_expiry').on('assets').columns(['expires_at']).execute();
 
   await db.schema
+    .createTable('renditions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('asset_id', 'text', (c) => c.notNull().references('assets.id').onDelete('cascade'))
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('blob_key', 'text', (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('content_type', 'text', (c) => c.notNull())
+    .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('renditions_asset_name').on('renditions').columns(['asset_id', 'kind', 'name']).unique().execute();
+  await db.schema.createIndex('renditions_account').on('renditions').columns(['account_id']).execute();
+
+  await db.schema
     .createTable('jobs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
@@ -79,5 +95,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['kv', 'jobs', 'assets', 'api_tokens', 'accounts']) await db.schema.dropTable(t).execute();
+  for (const t of ['kv', 'jobs', 'renditions', 'assets', 'api_tokens', 'accounts']) await db.schema.dropTable(t).execute();
 }

@@ -1,0 +1,22 @@
+import { type Command, Option } from 'commander';
+import { ConfigError, type KilnConfig, loadConfig } from '../config/config.js';
+
+/** Options every command shares: where the data lives. */
+export function withDataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--data <dir>', 'data directory (env KILN_DATA_DIR, default ./kiln-data)'))
+    .addOption(new Option('--log-level <level>', 'log level (env KILN_LOG_LEVEL)'));
+}
+
+/** Loads config from flags and env; a bad value exits with a message naming the variable. */
+export function configFrom(flags: Record<string, unknown>): KilnConfig {
+  try {
+    return loadConfig(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`kiln: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

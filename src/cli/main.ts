@@ -1,0 +1,16 @@
+import { Command, Option } from 'commander';
+import { registerAccountCommands } from './accounts-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
+import { registerServeCommand } from './serve-command.js';
+
+/** `kiln`: the command line of the server and its operators. */
+const program = new Command('kiln')
+  .description('Kiln: self-hosted media platform speaking the Cloudflare, Uploadcare and Stream APIs')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode));
+
+registerServeCommand(program);
+registerAccountCommands(program);
+registerMigrateCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,37 @@
+/** An account as the core sees it: secrets stay encrypted until a caller asks for them. */
+export interface Account {
+  id: string;
+  name: string;
+  imagesHash: string;
+  uploadcarePublicKey: string;
+  streamApiKey: string;
+  settings: AccountSettings;
+  createdAt: string;
+}
+
+/** Per-account switches and limits; dialects read the parts they own. */
+export interface AccountSettings {
+  /** Uploadcare UPLOADCARE_STORE=auto: store uploads permanently (default true). */
+  autoStore?: boolean;
+  /** Cloudflare Images flexible variants on the delivery URL. */
+  flexibleVariants?: boolean;
+  /** Maximum single file size in bytes. */
+  maxFileSize?: number;
+  /** Maximum number of live assets. */
+  maxFiles?: number;
+  /** Maximum bytes stored (originals and variants). */
+  maxStorageBytes?: number;
+  /** Cloudflare Images allowance (image count). */
+  imagesAllowed?: number;
+  [key: string]: unknown;
+}
+
+/** The credentials handed out once, at creation: the shape `kiln accounts create --json` prints. */
+export interface AccountCredentials {
+  id: string;
+  name: string;
+  apiToken: string;
+  imagesHash: string;
+  uploadcare: { publicKey: string; secretKey: string };
+  stream: { apiKey: string; apiSecret: string };
+}

@@ -1,0 +1,41 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { KilnRuntime } from '../runtime/kiln-runtime.js';
+import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
+import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
+import { opsRoutes } from './ops/ops-routes.js';
+
+/**
+ * Builds the HTTP application (not listening: server.ts does that, tests may use inject()).
+ * Each dialect is a plugin with its own prefix and error envelope.
+ */
+export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino 10's Logger type is wider than the FastifyBaseLogger that fastify's bundled types expect.
+    loggerInstance: runtime.log as unknown as FastifyBaseLogger,
+    disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
+    trustProxy: true,
+    // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
+    maxParamLength: 2048,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    runtime.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    runtime.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  installErrorHandler(app, renderKilnError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  await app.register(opsRoutes, { runtime });
+  await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(fileDeliveryRoutes, { runtime });
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { errors } from '../../core/errors/kiln-error.js';
+import { verifySignedPath } from '../../core/signing/signed-link.js';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { sendBlob } from './send-blob.js';
+
+/**
+ * Kiln's signed file links. The link itself is the credential: its signature covers the path and
+ * the expiry, so ids cannot be enumerated and an expired or altered link gets a clear 403.
+ */
+export async function fileDeliveryRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
+  const { runtime } = opts;
+  const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    verifySignedPath(request.url, runtime.linkKey);
+    const { id } = request.params as { id: string };
+    const asset = await runtime.assets.findAnyAccount(id);
+    if (!asset?.blobKey) throw errors.notFound('File');
+    const download = (request.query as Record<string, string>).download !== undefined;
+    return sendBlob(reply, request, runtime.blobs, {
+      key: asset.blobKey,
+      size: asset.size,
+      lastModified: new Date(asset.updatedAt),
+      etag: `"${asset.sha256 ?? asset.id}"`,
+      contentType: asset.contentType,
+    }, {
+      cacheControl: 'public, max-age=31536000, immutable',
+      disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
+    });
+  };
+  app.get('/files/:id/:name', handler);
+  app.head('/files/:id/:name', handler);
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errors } from '../../core/errors/kiln-error.js';
+import { deleteAsset } from '../../core/assets/delete-asset.js';
+import { uploadAsset } from '../../core/ingest/upload-asset.js';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { assetView } from './asset-view.js';
+import { requireBearerAccount } from './bearer-auth.js';
+
+const listQuery = z.object({
+  kind: z.enum(['file', 'image', 'video']).optional(),
+  search: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/**
+ * Kiln's native API (Bearer API token): raw-body uploads streamed to the blob store, list, get,
+ * delete, and the account's usage. The dashboard and `kiln upload` use it.
+ */
+export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
+  const { runtime } = opts;
+  // Upload bodies are streamed, never parsed or buffered.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.post('/assets', async (request, reply) => {
+    const account = await requireBearerAccount(runtime, request);
+    const q = request.query as Record<string, string | undefined>;
+    const header = request.headers['x-kiln-filename'];
+    const name = q.name ?? (typeof header === 'string' ? decodeURIComponent(header) : undefined);
+    const declared = request.headers['content-type'];
+    const length = Number(request.headers['content-length'] ?? Number.NaN);
+    if (length > runtime.config.maxUploadBytes) throw errors.tooLarge(runtime.config.maxUploadBytes);
+    const asset = await uploadAsset(runtime, {
+      accountId: account.id,
+      body: request.raw,
+      maxBytes: runtime.config.maxUploadBytes,
+      source: 'kiln',
+      declaredType: declared && declared !== 'application/octet-stream' ? declared : undefined,
+      originalName: name ? sanitizeName(name) : null,
+    });
+    runtime.metrics.ingestedBytes.inc(asset.size);
+    return reply.status(201).send(assetView(runtime, asset));
+  });
+
+  app.get('/assets', async (request) => {
+    const account = await requireBearerAccount(runtime, request);
+    const q = listQuery.safeParse(request.query);
+    if (!q.success) throw errors.invalid(q.error.issues[0]!.message);
+    const [assets, total] = await Promise.all([
+      runtime.assets.list({ accountId: account.id, ...q.data }),
+      runtime.assets.count({ accountId: account.id, kind: q.data.kind }),
+    ]);
+    return { assets: assets.map((a) => assetView(runtime, a)), total, limit: q.data.limit, offset: q.data.offset };
+  });
+
+  app.get('/assets/:id', async (request) => {
+    const account = await requireBearerAccount(runtime, request);
+    const { id } = request.params as { id: string };
+    return assetView(runtime, await runtime.assets.get(account.id, id));
+  });
+
+  app.delete('/assets/:id', async (request, reply) => {
+    const account = await requireBearerAccount(runtime, request);
+    const { id } = request.params as { id: string };
+    await deleteAsset(runtime, account.id, id);
+    return reply.status(204).send();
+  });
+
+  app.get('/account', async (request) => {
+    const account = await requireBearerAccount(runtime, request);
+    return {
+      id: account.id,
+      name: account.name,
+      storedBytes: await runtime.assets.storedBytes(account.id),
+      assets: await runtime.assets.count({ accountId: account.id }),
+    };
+  });
+}
+
+/** A display name: no path, no control characters, bounded length. */
+export function sanitizeName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return clean || 'file';
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { KilnConfig } from '../config/config.js';
+import { type KilnRuntime, createRuntime } from '../runtime/kiln-runtime.js';
+import { registerJobHandlers } from '../runtime/job-handlers.js';
+import { buildApp } from './app.js';
+
+export interface RunningServer {
+  runtime: KilnRuntime;
+  app: FastifyInstance | null;
+  /** The bound port (useful with --port 0). */
+  port: number | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one Kiln process in its role: `api` serves HTTP, `worker` runs jobs, `all` both.
+ * close() drains: stop accepting, let in-flight requests and jobs finish, then release backends.
+ */
+export async function startServer(config: KilnConfig): Promise<RunningServer> {
+  const runtime = await createRuntime(config);
+  let app: FastifyInstance | null = null;
+  let port: number | null = null;
+  try {
+    if (config.role !== 'api') {
+      registerJobHandlers(runtime);
+      await runtime.jobs.start();
+    }
+    if (config.role !== 'worker') {
+      app = await buildApp(runtime);
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      port = typeof address === 'object' && address ? address.port : config.port;
+    }
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await runtime.close();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    runtime,
+    app,
+    port,
+    close: () => {
+      closing ??= (async () => {
+        if (app) await app.close();
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}

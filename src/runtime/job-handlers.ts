@@ -1,0 +1,19 @@
+import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
+import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import type { KilnRuntime } from './kiln-runtime.js';
+
+/**
+ * Every job kind this process can run, with its concurrency. Features add their handlers here,
+ * so a worker process knows the whole list.
+ */
+export function registerJobHandlers(runtime: KilnRuntime): void {
+  const { jobs, config } = runtime;
+  jobs.work<PurgeAssetPayload>(PURGE_ASSET_JOB, (job) => purgeAsset(runtime, job.payload), {
+    concurrency: config.workerConcurrency,
+  });
+  jobs.work(EXPIRE_ASSETS_JOB, async () => {
+    await expireAssets(runtime);
+    await scheduleExpirySweep(runtime.jobs);
+  }, { concurrency: 1 });
+  void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
+}

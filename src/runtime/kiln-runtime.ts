@@ -1,0 +1,76 @@
+import { hkdfSync } from 'node:crypto';
+import type { BlobStore } from '../adapters/blobs/blob-store.js';
+import { createBlobStore } from '../adapters/blobs/create-blob-store.js';
+import { type DatabaseHandle, type Db, openDatabase } from '../adapters/db/database.js';
+import { migrateToLatest } from '../adapters/db/migrate.js';
+import { createJobQueue } from '../adapters/queue/create-job-queue.js';
+import type { KilnConfig } from '../config/config.js';
+import { AccountService } from '../core/accounts/account-service.js';
+import { AssetRepository } from '../core/assets/asset-repository.js';
+import type { JobQueue } from '../core/jobs/job-queue.js';
+import { SecretBox } from '../core/signing/secret-box.js';
+import { createLogger, type Logger } from './logger.js';
+import { resolveMasterKey } from './master-key.js';
+import { Metrics } from './metrics.js';
+
+/**
+ * The composition root: every backend and core service of one Kiln process, built from config.
+ * The HTTP layer and the workers receive this; nothing else reaches for globals.
+ */
+export interface KilnRuntime {
+  config: KilnConfig;
+  log: Logger;
+  database: DatabaseHandle;
+  db: Db;
+  blobs: BlobStore;
+  jobs: JobQueue;
+  box: SecretBox;
+  /** Key for Kiln's own signed delivery links (derived from the master key). */
+  linkKey: Buffer;
+  accounts: AccountService;
+  assets: AssetRepository;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Apply pending migrations at start (default true). */
+  migrate?: boolean;
+  logger?: Logger;
+}
+
+export async function createRuntime(config: KilnConfig, options: RuntimeOptions = {}): Promise<KilnRuntime> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const database = await openDatabase({ url: config.databaseUrl });
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    if (options.migrate !== false) await migrateToLatest(database.db);
+    const masterKey = await resolveMasterKey(config, database);
+    const box = new SecretBox(masterKey);
+    const linkKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'kiln delivery links', 32));
+    const blobs = await createBlobStore({ storageUrl: config.storageUrl, dataDir: config.dataDir });
+    closers.unshift(() => blobs.close());
+    const jobs = await createJobQueue({ handle: database, log });
+    closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
+    const db = database.db;
+    return {
+      config,
+      log,
+      database,
+      db,
+      blobs,
+      jobs,
+      box,
+      linkKey,
+      accounts: new AccountService(db, box),
+      assets: new AssetRepository(db),
+      metrics: new Metrics({ db, jobs }),
+      close: async () => {
+        for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => {});
+    throw err;
+  }
+}

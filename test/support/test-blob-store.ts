@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BlobStore } from '../../src/adapters/blobs/blob-store.js';
+import { createBlobStore } from '../../src/adapters/blobs/create-blob-store.js';
+import { startS3Server } from './s3-server.js';
+
+export interface TestBlobStore {
+  store: BlobStore;
+  /** A KILN_STORAGE_URL naming the same store, for a server started by the test. */
+  storageUrl?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An empty blob store for one test: the local disk in a temp dir, or, when KILN_TEST_STORAGE=s3
+ * (the scale-out run), a bucket on a fresh s3rver of its own. close() removes everything.
+ */
+export async function openTestBlobStore(): Promise<TestBlobStore> {
+  if (process.env.KILN_TEST_STORAGE === 's3') {
+    const server = await startS3Server({ prefix: 'blobs' });
+    const store = await createBlobStore({ storageUrl: server.storageUrl, dataDir: tmpdir() });
+    return {
+      store,
+      storageUrl: server.storageUrl,
+      close: async () => {
+        await store.close();
+        await server.stop();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-blobs-'));
+  const storageUrl = pathToFileURL(dir).href;
+  const store = await createBlobStore({ storageUrl, dataDir: dir });
+  return {
+    store,
+    storageUrl,
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
