@@ -28,13 +28,15 @@ export interface LocateOptions {
   ffprobePath?: string;
   /** Search path; defaults to process.env.PATH. */
   pathEnv?: string;
+  /** Fall back to the npm static builds when they are installed; default true. */
+  npmFallback?: boolean;
 }
 
 const NPM_PACKAGES = { ffmpeg: '@ffmpeg-installer/ffmpeg', ffprobe: '@ffprobe-installer/ffprobe' } as const;
 
 export async function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegTools> {
-  const ffmpeg = await locateOne('ffmpeg', options.ffmpegPath, SETTINGS.ffmpegPath.env, options.pathEnv);
-  const ffprobe = await locateOne('ffprobe', options.ffprobePath, SETTINGS.ffprobePath.env, options.pathEnv);
+  const ffmpeg = await locateOne('ffmpeg', options.ffmpegPath, SETTINGS.ffmpegPath.env, options);
+  const ffprobe = await locateOne('ffprobe', options.ffprobePath, SETTINGS.ffprobePath.env, options);
   const { stdout } = await runTool(ffmpeg.path, ['-hide_banner', '-version'], {
     name: 'ffmpeg',
     timeoutMs: 15_000,
@@ -66,8 +68,9 @@ async function locateOne(
   tool: 'ffmpeg' | 'ffprobe',
   configured: string | undefined,
   envName: string,
-  pathEnv = process.env.PATH ?? '',
+  options: LocateOptions,
 ): Promise<{ path: string; source: ToolSource }> {
+  const pathEnv = options.pathEnv ?? process.env.PATH ?? '';
   if (configured) {
     if (await isExecutableFile(configured)) return { path: configured, source: 'config' };
     // A bare name given in the variable is looked up on PATH.
@@ -79,7 +82,7 @@ async function locateOne(
   }
   const onPath = await findOnPath(tool, pathEnv);
   if (onPath) return { path: onPath, source: 'path' };
-  const fromNpm = await resolveNpmBuild(NPM_PACKAGES[tool]);
+  const fromNpm = options.npmFallback === false ? undefined : await resolveNpmBuild(NPM_PACKAGES[tool]);
   if (fromNpm && (await isExecutableFile(fromNpm))) return { path: fromNpm, source: 'npm' };
   throw new KilnError('unavailable', `${tool} not found: install Debian's ffmpeg or set ${envName}`, {
     details: { tool },

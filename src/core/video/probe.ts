@@ -73,6 +73,13 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
         err,
       );
     }
+    if (err instanceof KilnError && err.details.reason === 'crashed' && tools.source.ffprobe === 'npm') {
+      throw new KilnError(
+        'processing_failed',
+        `${err.message}; the npm static ffprobe build crashes on some inputs (MPEG-TS): install Debian's ffmpeg or set KILN_FFPROBE`,
+        { details: err.details, cause: err },
+      );
+    }
     throw err; // crash, timeout, abort: not the file's fault as far as we know
   }
   return interpret(json, sizeBytes);

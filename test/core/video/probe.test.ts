@@ -45,7 +45,17 @@ describe('probeMedia', () => {
 
   it('reports the display width of an anamorphic video', async () => {
     const anamorphic = join(media.dir, 'anamorphic.mp4');
-    await ffmpeg(['-i', media.noAudio, '-vf', 'setsar=4/3', '-c:v', 'libx264', '-preset', 'ultrafast', anamorphic]);
+    await ffmpeg([
+      '-i',
+      media.noAudio,
+      '-vf',
+      'setsar=4/3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      anamorphic,
+    ]);
     const p = await probeMedia(anamorphic);
     assert.deepEqual([p.width, p.height], [427, 240]);
   });
