@@ -258,11 +258,19 @@ export function splitUploadcareChain(chain: string): Array<[string, string[]]> {
   for (const seg of segments) {
     if (seg === '-') out.push(['', []]);
     else if (out.length === 0) throw new KilnError('invalid_input', `Operations must start with "-/", got "${seg}"`);
-    else if (out[out.length - 1]![0] === '') out[out.length - 1]![0] = decodeURIComponent(seg);
-    else out[out.length - 1]![1].push(decodeURIComponent(seg));
+    else if (out[out.length - 1]![0] === '') out[out.length - 1]![0] = decode(seg);
+    else out[out.length - 1]![1].push(decode(seg));
   }
   if (out.some(([op]) => op === '')) throw new KilnError('invalid_input', 'Empty operation in "-/-/"');
   return out;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new KilnError('invalid_input', `Malformed percent-encoding in "${segment}" (write % as %25)`);
+  }
 }
 
 /** True when the chain asks for processing; without a core op the CDN serves the original bytes. */

@@ -151,7 +151,8 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
         ...step,
         width: step.width === undefined ? undefined : Math.max(1, Math.round(step.width * dpr)),
         height: step.height === undefined ? undefined : Math.max(1, Math.round(step.height * dpr)),
-        gravity: normalGravity(step.gravity),
+        // Gravity only matters where something is cut or padded.
+        gravity: gravityMatters(step) ? normalGravity(step.gravity) : CENTER,
       });
     } else if (step.op === 'trim') {
       if (step.top + step.right + step.bottom + step.left === 0) continue;
@@ -196,6 +197,11 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
     metadata: plan.metadata,
     animation: plan.animation,
   }) as TransformPlan;
+}
+
+function gravityMatters(step: ResizeStep): boolean {
+  const both = step.width !== undefined && step.height !== undefined;
+  return both && (step.fit === 'cover' || step.fit === 'pad');
 }
 
 function normalGravity(g: Gravity): Gravity {
