@@ -53,8 +53,10 @@ async function run(
 ): Promise<PipelineResult> {
   const timeout = { seconds: limits.timeoutSeconds };
   const multiFrame = source.pages > 1 && plan.animation === 'keep' && (format === 'gif' || format === 'webp');
-  let open = (animated: boolean): Sharp =>
+  const openSource = (animated: boolean): Sharp =>
     sharp(input, { limitInputPixels: limits.maxInputPixels, animated }).timeout(timeout);
+  // Replaced by a raw-pixel opener when a stage runs first (trim, mirror); those drop animation.
+  let open = openSource;
   let size = { width: source.width, height: source.height };
 
   if (plan.autoTrim) {
@@ -69,8 +71,22 @@ async function run(
     plan = { ...plan, autoOrient: false };
   }
 
-  const geometry = computeGeometry(size, plan);
+  let geometry = computeGeometry(size, plan);
   assertOutputSize(geometry.width, geometry.height, limits);
+  if (geometry.orient.flop && format !== 'json') {
+    // sharp mirrors after a lone extract but before one that follows a rotation: orient in a stage of
+    // its own so the extract always sees the oriented frame.
+    const oriented = open(false);
+    const { data, info } = await (plan.autoOrient ? oriented.autoOrient() : oriented)
+      .flop()
+      .rotate(geometry.orient.angle)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const raw = { width: info.width, height: info.height, channels: info.channels };
+    open = () => sharp(data, { raw }).timeout(timeout);
+    geometry = { ...geometry, orient: { flop: false, angle: 0 } };
+    plan = { ...plan, autoOrient: false };
+  }
   const ctx: PipelineContext = {
     plan,
     geometry,
@@ -79,7 +95,7 @@ async function run(
     background: plan.background ?? WHITE,
     animated:
       multiFrame &&
-      !plan.autoTrim &&
+      open === openSource &&
       geometry.orient.angle % 180 === 0 &&
       plan.rotate === undefined &&
       !plan.effects.borderRadius,
