@@ -42,12 +42,22 @@ export async function meanAbsoluteDifference(a: Buffer, b: Buffer): Promise<numb
   return sum / pa.length;
 }
 
-export async function assertSimilar(actual: Buffer, expected: Buffer, options: { maxHamming?: number; maxMad?: number } = {}) {
+export async function assertSimilar(
+  actual: Buffer,
+  expected: Buffer,
+  options: { maxHamming?: number; maxMad?: number } = {},
+) {
   const [ha, hb] = await Promise.all([dHash(actual), dHash(expected)]);
   const distance = hammingDistance(ha, hb);
   const mad = await meanAbsoluteDifference(actual, expected);
-  assert.ok(distance <= (options.maxHamming ?? 6), `dHash distance ${distance} (${ha} vs ${hb}), MAD ${mad.toFixed(1)}`);
-  assert.ok(mad <= (options.maxMad ?? 8), `mean absolute difference ${mad.toFixed(1)}, dHash distance ${distance}`);
+  assert.ok(
+    distance <= (options.maxHamming ?? 6),
+    `dHash distance ${distance} (${ha} vs ${hb}), MAD ${mad.toFixed(1)}`,
+  );
+  assert.ok(
+    mad <= (options.maxMad ?? 8),
+    `mean absolute difference ${mad.toFixed(1)}, dHash distance ${distance}`,
+  );
 }
 
 export async function assertNotSimilar(actual: Buffer, other: Buffer) {

@@ -3,7 +3,7 @@
  * FsBlobStore replaces it once both branches are merged; it implements the same interface.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,7 +20,12 @@ export class TempDirBlobStore implements BlobStore {
   }
 
   private path(key: string): string {
-    if (!key || key.startsWith('/') || key.split('/').some((s) => s === '' || s === '..') || /[\\\0]/.test(key)) {
+    if (
+      !key ||
+      key.startsWith('/') ||
+      key.split('/').some((s) => s === '' || s === '..') ||
+      /[\\\0]/.test(key)
+    ) {
       throw new KilnError('invalid_input', `Invalid blob key ${key}`);
     }
     return join(this.root, key);

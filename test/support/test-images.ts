@@ -22,7 +22,9 @@ export function quadrantRaw(width = 200, height = 100): Buffer {
 }
 
 export function quadrantPng(width = 200, height = 100): Promise<Buffer> {
-  return sharp(quadrantRaw(width, height), { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(quadrantRaw(width, height), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Colour name of the pixel at (x, y), or the raw values. */
@@ -32,8 +34,15 @@ export async function colourAt(image: Buffer, x: number, y: number): Promise<str
   const yy = y < 0 ? info.height + y : y;
   const i = (yy * info.width + xx) * info.channels;
   const px = [data[i]!, data[i + 1]!, data[i + 2]!];
-  const names: Record<string, number[]> = { red: RED, green: GREEN, blue: BLUE, white: WHITE_PX, black: [0, 0, 0] };
-  for (const [name, c] of Object.entries(names)) if (c.every((v, k) => Math.abs(v - px[k]!) < 40)) return name;
+  const names: Record<string, number[]> = {
+    red: RED,
+    green: GREEN,
+    blue: BLUE,
+    white: WHITE_PX,
+    black: [0, 0, 0],
+  };
+  for (const [name, c] of Object.entries(names))
+    if (c.every((v, k) => Math.abs(v - px[k]!) < 40)) return name;
   return px.join(',');
 }
 
@@ -50,8 +59,18 @@ export async function animatedGif(frames = 4, size = 64): Promise<Buffer> {
 }
 
 export function transparentPng(): Promise<Buffer> {
-  return sharp({ create: { width: 120, height: 80, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
-    .composite([{ input: { create: { width: 60, height: 40, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 1 } } }, left: 30, top: 20 }])
+  return sharp({
+    create: { width: 120, height: 80, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } },
+  })
+    .composite([
+      {
+        input: {
+          create: { width: 60, height: 40, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 1 } },
+        },
+        left: 30,
+        top: 20,
+      },
+    ])
     .png()
     .toBuffer();
 }

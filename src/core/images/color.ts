@@ -53,7 +53,12 @@ export function parseColor(text: string): Rgba | null {
     const parts = fn[1]!.split(/[\s,/]+/).filter(Boolean);
     if (parts.length !== 3 && parts.length !== 4) return null;
     const [r, g, b] = parts.slice(0, 3).map(Number);
-    const a = parts[3] === undefined ? 1 : parts[3].endsWith('%') ? Number(parts[3].slice(0, -1)) / 100 : Number(parts[3]);
+    const a =
+      parts[3] === undefined
+        ? 1
+        : parts[3].endsWith('%')
+          ? Number(parts[3].slice(0, -1)) / 100
+          : Number(parts[3]);
     if (![r, g, b].every((v) => Number.isInteger(v) && v! >= 0 && v! <= 255)) return null;
     if (!Number.isFinite(a) || a < 0 || a > 1) return null;
     return { r: r!, g: g!, b: b!, alpha: round3(a) };

@@ -23,7 +23,11 @@ export function acceptedImageTypes(accept: string | undefined): Set<string> {
   return out;
 }
 
-export function negotiateFormat(accept: string | undefined, plan: TransformPlan, source: SourceMeta): NegotiatedFormat {
+export function negotiateFormat(
+  accept: string | undefined,
+  plan: TransformPlan,
+  source: SourceMeta,
+): NegotiatedFormat {
   const wanted = plan.output.format;
   const animated = source.pages > 1 && plan.animation === 'keep';
   if (wanted === 'auto') {
@@ -38,7 +42,12 @@ export function negotiateFormat(accept: string | undefined, plan: TransformPlan,
 }
 
 function originalFormat(source: SourceMeta): ConcreteFormat {
-  if (source.format === 'jpeg' || source.format === 'png' || source.format === 'webp' || source.format === 'gif') {
+  if (
+    source.format === 'jpeg' ||
+    source.format === 'png' ||
+    source.format === 'webp' ||
+    source.format === 'gif'
+  ) {
     return source.format;
   }
   if (source.format === 'heif' || source.format === 'avif') return 'avif';

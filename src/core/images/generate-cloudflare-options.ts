@@ -9,14 +9,17 @@ import { normalizePlan, type TransformPlan } from './transform-plan.js';
 export function generateCloudflareOptions(input: TransformPlan): string {
   const plan = normalizePlan(input);
   const out: string[] = [];
-  const unsupported = () => new KilnError('invalid_input', 'This plan cannot be expressed as Cloudflare options');
+  const unsupported = () =>
+    new KilnError('invalid_input', 'This plan cannot be expressed as Cloudflare options');
   let flipH = false;
   let flipV = false;
   let rotate = 0;
   for (const step of plan.geometry) {
     if (step.op === 'trim') out.push(`trim=${step.top};${step.right};${step.bottom};${step.left}`);
-    else if (step.op === 'flip') step.axis === 'h' ? (flipH = true) : (flipV = true);
-    else if (step.op === 'rotate') rotate = step.angle;
+    else if (step.op === 'flip') {
+      if (step.axis === 'h') flipH = true;
+      else flipV = true;
+    } else if (step.op === 'rotate') rotate = step.angle;
     else if (step.op === 'resize') {
       if (step.width !== undefined) out.push(`width=${step.width}`);
       if (step.height !== undefined) out.push(`height=${step.height}`);
@@ -38,7 +41,17 @@ export function generateCloudflareOptions(input: TransformPlan): string {
       else if (g.kind === 'focus') out.push(`gravity=${g.x}x${g.y}`);
       else {
         const side =
-          g.x === 0 && g.y === 0.5 ? 'left' : g.x === 1 && g.y === 0.5 ? 'right' : g.x === 0.5 && g.y === 0 ? 'top' : g.x === 0.5 && g.y === 1 ? 'bottom' : g.x === 0.5 && g.y === 0.5 ? '' : undefined;
+          g.x === 0 && g.y === 0.5
+            ? 'left'
+            : g.x === 1 && g.y === 0.5
+              ? 'right'
+              : g.x === 0.5 && g.y === 0
+                ? 'top'
+                : g.x === 0.5 && g.y === 1
+                  ? 'bottom'
+                  : g.x === 0.5 && g.y === 0.5
+                    ? ''
+                    : undefined;
         if (side === undefined) throw unsupported();
         if (side) out.push(`gravity=${side}`);
       }

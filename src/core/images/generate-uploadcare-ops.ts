@@ -4,21 +4,24 @@
  */
 import { KilnError } from '../errors/kiln-error.js';
 import { colorToHex } from './color.js';
-import { type Gravity, type Length, normalizePlan, type TransformPlan } from './transform-plan.js';
 import { UPLOADCARE_QUALITY } from './parse-uploadcare-ops.js';
+import { type Gravity, type Length, normalizePlan, type TransformPlan } from './transform-plan.js';
 
-const len = (l: Length | undefined) => (l === undefined ? '' : typeof l === 'number' ? String(l) : `${l.pct}p`);
+const len = (l: Length | undefined) =>
+  l === undefined ? '' : typeof l === 'number' ? String(l) : `${l.pct}p`;
 
 function align(g: Gravity): string {
   if (g.kind === 'smart') return 'smart';
-  if (g.kind === 'focus') throw new KilnError('invalid_input', 'Focal points cannot be expressed as Uploadcare operations');
+  if (g.kind === 'focus')
+    throw new KilnError('invalid_input', 'Focal points cannot be expressed as Uploadcare operations');
   return `${g.x * 100}p,${g.y * 100}p`;
 }
 
 export function generateUploadcareOps(input: TransformPlan): string {
   const plan = normalizePlan(input);
   const ops: string[] = [];
-  const unsupported = (what: string) => new KilnError('invalid_input', `${what} cannot be expressed as Uploadcare operations`);
+  const unsupported = (what: string) =>
+    new KilnError('invalid_input', `${what} cannot be expressed as Uploadcare operations`);
   if (!plan.autoOrient) ops.push('autorotate/no');
   if (plan.autoTrim) ops.push(`trim/${plan.autoTrim.threshold}`);
   for (const s of plan.geometry) {
@@ -33,8 +36,10 @@ export function generateUploadcareOps(input: TransformPlan): string {
       const dim = `${s.width ?? ''}x${s.height ?? ''}`;
       const both = s.width !== undefined && s.height !== undefined;
       if (s.fit === 'contain' && s.withoutEnlargement && both) ops.push(`preview/${dim}`);
-      else if (s.fit === 'contain' && !both) ops.push(...(s.withoutEnlargement ? ['stretch/off'] : []), `resize/${dim}`);
-      else if (s.fit === 'fill' && both) ops.push(...(s.withoutEnlargement ? ['stretch/off'] : []), `resize/${dim}`);
+      else if (s.fit === 'contain' && !both)
+        ops.push(...(s.withoutEnlargement ? ['stretch/off'] : []), `resize/${dim}`);
+      else if (s.fit === 'fill' && both)
+        ops.push(...(s.withoutEnlargement ? ['stretch/off'] : []), `resize/${dim}`);
       else if (s.fit === 'pad' && s.withoutEnlargement) ops.push('stretch/fill', `resize/${dim}`);
       else if (s.fit === 'cover' && both) {
         const smart = s.gravity.kind === 'smart';
@@ -44,7 +49,10 @@ export function generateUploadcareOps(input: TransformPlan): string {
     }
   }
   if (plan.background) {
-    if (plan.background.alpha !== 1 && plan.background.alpha * 255 !== Math.round(plan.background.alpha * 255)) {
+    if (
+      plan.background.alpha !== 1 &&
+      plan.background.alpha * 255 !== Math.round(plan.background.alpha * 255)
+    ) {
       throw unsupported('This background');
     }
     ops.push(`setfill/${colorToHex(plan.background)}`);

@@ -26,7 +26,10 @@ export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
 const SVG_FORBIDDEN: Array<[RegExp, string]> = [
   [/<!ENTITY/i, 'entity declarations'],
   [/<!DOCTYPE[^>]*(SYSTEM|PUBLIC)/i, 'external DTDs'],
-  [/(?:xlink:)?href\s*=\s*["']\s*(?!data:|#)[^"']*/i, 'external references (href to anything but data: or #)'],
+  [
+    /(?:xlink:)?href\s*=\s*["']\s*(?!data:|#)[^"']*/i,
+    'external references (href to anything but data: or #)',
+  ],
   [/url\(\s*["']?\s*(?!data:|#)[a-z][a-z0-9+.-]*:/i, 'external url() references'],
   [/@import/i, 'CSS @import'],
   [/<(?:xi:)?include\b/i, 'XInclude'],
@@ -43,13 +46,22 @@ export function assertSafeSvg(input: Buffer): void {
   }
 }
 
+function looksLikeSvg(input: Buffer): boolean {
+  const head = input.subarray(0, 4096).toString('utf8').trimStart();
+  return head.startsWith('<') && /<svg[\s>]/i.test(input.toString('utf8'));
+}
+
 /** Reads the header only and enforces the input limits. */
 export async function inspectImage(input: Buffer, limits: ImageLimits): Promise<SourceMeta> {
+  // Screen anything XML-shaped before libvips parses it (entities are resolved by the XML parser).
+  if (looksLikeSvg(input)) assertSafeSvg(input);
   let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new KilnError('unsupported_media_type', 'The file is not an image in a supported format', { cause: err });
+    throw new KilnError('unsupported_media_type', 'The file is not an image in a supported format', {
+      cause: err,
+    });
   }
   if (!meta.width || !meta.height) {
     throw new KilnError('unsupported_media_type', 'The image has no dimensions (corrupt header)');
@@ -66,9 +78,13 @@ export async function inspectImage(input: Buffer, limits: ImageLimits): Promise<
     );
   }
   if (pages > limits.maxFrames) {
-    throw new KilnError('limit_exceeded', `The image has ${pages} frames, over the limit of ${limits.maxFrames}`, {
-      details: { limit: limits.maxFrames, frames: pages },
-    });
+    throw new KilnError(
+      'limit_exceeded',
+      `The image has ${pages} frames, over the limit of ${limits.maxFrames}`,
+      {
+        details: { limit: limits.maxFrames, frames: pages },
+      },
+    );
   }
   const orientation = meta.orientation ?? 1;
   const swap = orientation >= 5 && orientation <= 8;
@@ -108,8 +124,18 @@ export function toImageError(err: unknown): KilnError {
   if (/pixel limit|exceeds pixel/i.test(message)) {
     return new KilnError('limit_exceeded', 'The image is too large to process', { cause: err });
   }
-  if (/premature|truncated|corrupt|unexpected end|not a known|unsupported image format|bad |invalid|read error|VipsJpeg|gifload|pngload|webpload|heifload|out of order|damaged/i.test(message)) {
-    return new KilnError('invalid_input', `The image data is corrupt or truncated (${message.split('\n')[0]})`, { cause: err });
+  if (
+    /premature|truncated|corrupt|unexpected end|not a known|unsupported image format|bad |invalid|read error|VipsJpeg|gifload|pngload|webpload|heifload|out of order|damaged/i.test(
+      message,
+    )
+  ) {
+    return new KilnError(
+      'invalid_input',
+      `The image data is corrupt or truncated (${message.split('\n')[0]})`,
+      { cause: err },
+    );
   }
-  return new KilnError('processing_failed', `The image could not be processed (${message.split('\n')[0]})`, { cause: err });
+  return new KilnError('processing_failed', `The image could not be processed (${message.split('\n')[0]})`, {
+    cause: err,
+  });
 }

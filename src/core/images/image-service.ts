@@ -14,7 +14,7 @@ import { runPipeline } from './pipeline/run-pipeline.js';
 import { readSource } from './read-source.js';
 import { SingleFlight } from './single-flight.js';
 import type { SourceMeta } from './source-meta.js';
-import { canonicalKey, type ConcreteFormat, type TransformPlan } from './transform-plan.js';
+import { type ConcreteFormat, canonicalKey, type TransformPlan } from './transform-plan.js';
 
 export interface ImageServiceOptions {
   limits?: Partial<ImageLimits>;
@@ -87,7 +87,8 @@ export class ImageService {
     const contentType = CONTENT_TYPES[format];
     const etag = `"${digest.slice(0, 40)}"`;
     const hit = await req.store.stat(key);
-    if (hit) return { key, size: hit.size, contentType, etag, varyAccept, format, bytesWritten: 0, cached: true };
+    if (hit)
+      return { key, size: hit.size, contentType, etag, varyAccept, format, bytesWritten: 0, cached: true };
 
     let leader = false;
     const result = await this.flights.run(key, async () => {
@@ -98,7 +99,16 @@ export class ImageService {
         return runPipeline(source.input, source.meta, req.plan, format, this.limits);
       });
       const info = await req.store.put(key, out.data, { contentType });
-      return { key, size: info.size, contentType, etag, varyAccept, format, bytesWritten: info.size, cached: false };
+      return {
+        key,
+        size: info.size,
+        contentType,
+        etag,
+        varyAccept,
+        format,
+        bytesWritten: info.size,
+        cached: false,
+      };
     });
     return leader ? result : { ...result, bytesWritten: 0 };
   }

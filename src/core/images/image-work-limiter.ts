@@ -27,7 +27,9 @@ export class ImageWorkLimiter {
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queueSize) {
-        throw new KilnError('unavailable', 'Image processing is at capacity, retry shortly', { retryAfter: 1 });
+        throw new KilnError('unavailable', 'Image processing is at capacity, retry shortly', {
+          retryAfter: 1,
+        });
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

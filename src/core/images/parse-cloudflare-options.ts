@@ -44,7 +44,9 @@ interface Draft {
 }
 
 const fail = (name: string, value: string, expected: string) =>
-  new KilnError('invalid_input', `Invalid option "${name}=${value}": expected ${expected}`, { details: { field: name } });
+  new KilnError('invalid_input', `Invalid option "${name}=${value}": expected ${expected}`, {
+    details: { field: name },
+  });
 
 function num(name: string, v: string, min: number, max: number, integer = false): number {
   const n = Number(v);
@@ -120,10 +122,18 @@ const OPTIONS: Record<string, Setter> = {
     const [top, right, bottom, left] = parts.map((p) => num(n, p, 0, 12_000, true));
     d.trim = { top: top!, right: right!, bottom: bottom!, left: left! };
   },
-  'trim.left': (d, v, n) => void (d.trimBox.left = num(n, v, 0, 12_000, true)),
-  'trim.top': (d, v, n) => void (d.trimBox.top = num(n, v, 0, 12_000, true)),
-  'trim.width': (d, v, n) => void (d.trimBox.width = num(n, v, 1, 12_000, true)),
-  'trim.height': (d, v, n) => void (d.trimBox.height = num(n, v, 1, 12_000, true)),
+  'trim.left': (d, v, n) => {
+    d.trimBox.left = num(n, v, 0, 12_000, true);
+  },
+  'trim.top': (d, v, n) => {
+    d.trimBox.top = num(n, v, 0, 12_000, true);
+  },
+  'trim.width': (d, v, n) => {
+    d.trimBox.width = num(n, v, 1, 12_000, true);
+  },
+  'trim.height': (d, v, n) => {
+    d.trimBox.height = num(n, v, 1, 12_000, true);
+  },
   background: (d, v, n) => {
     const c = parseColor(decodeURIComponent(v));
     if (!c) throw fail(n, v, 'a CSS colour (#rrggbb, rgb(...), a name)');
@@ -167,8 +177,14 @@ export function parseCloudflareOptions(text: string, options: CloudflareParseOpt
     const rawName = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
     const name = ALIASES[rawName] ?? rawName;
     const setter = OPTIONS[name];
-    if (!setter) throw new KilnError('invalid_input', `Unknown image option "${rawName}"`, { details: { field: rawName } });
-    if (eq < 0) throw new KilnError('invalid_input', `Image option "${rawName}" needs a value`, { details: { field: rawName } });
+    if (!setter)
+      throw new KilnError('invalid_input', `Unknown image option "${rawName}"`, {
+        details: { field: rawName },
+      });
+    if (eq < 0)
+      throw new KilnError('invalid_input', `Image option "${rawName}" needs a value`, {
+        details: { field: rawName },
+      });
     setter(d, item.slice(eq + 1).trim(), rawName);
   }
   return assemble(d);

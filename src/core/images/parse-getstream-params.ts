@@ -40,7 +40,10 @@ export function parseCropGravity(text: string): Gravity {
     }
     const setX = w === 'left' ? 0 : w === 'right' ? 1 : undefined;
     const setY = w === 'top' ? 0 : w === 'bottom' ? 1 : undefined;
-    if ((setX !== undefined && x !== undefined && x !== setX) || (setY !== undefined && y !== undefined && y !== setY)) {
+    if (
+      (setX !== undefined && x !== undefined && x !== setX) ||
+      (setY !== undefined && y !== undefined && y !== setY)
+    ) {
       throw new KilnError('invalid_input', `Invalid "crop": "${text}" combines opposite sides`, {
         details: { field: 'crop' },
       });
@@ -57,12 +60,18 @@ export function parseGetstreamParams(query: QueryInput): TransformPlan {
   const resizeText = read(query, 'resize')?.toLowerCase();
   const cropText = read(query, 'crop');
   if (resizeText !== undefined && !(resizeText in RESIZE_FITS)) {
-    throw new KilnError('invalid_input', `Invalid "resize": expected clip, crop, scale or fill, got "${resizeText}"`, {
-      details: { field: 'resize' },
-    });
+    throw new KilnError(
+      'invalid_input',
+      `Invalid "resize": expected clip, crop, scale or fill, got "${resizeText}"`,
+      {
+        details: { field: 'resize' },
+      },
+    );
   }
   if (width === undefined && height === undefined) {
-    throw new KilnError('invalid_input', 'At least one of "w" and "h" is required', { details: { field: 'w' } });
+    throw new KilnError('invalid_input', 'At least one of "w" and "h" is required', {
+      details: { field: 'w' },
+    });
   }
   // `crop` without `resize` (the Java SDK's Crop) means resize=crop.
   const mode = resizeText ?? (cropText !== undefined ? 'crop' : 'clip');
@@ -92,7 +101,9 @@ export function generateGetstreamParams(plan: TransformPlan): Record<string, str
   if (step.height !== undefined) out.h = String(step.height);
   out.resize = mode;
   const { x, y } = step.gravity;
-  const words = [y === 0 ? 'top' : y === 1 ? 'bottom' : '', x === 0 ? 'left' : x === 1 ? 'right' : ''].filter(Boolean);
+  const words = [y === 0 ? 'top' : y === 1 ? 'bottom' : '', x === 0 ? 'left' : x === 1 ? 'right' : ''].filter(
+    Boolean,
+  );
   out.crop = words.length ? words.join(',') : 'center';
   return out;
 }

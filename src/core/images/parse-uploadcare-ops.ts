@@ -61,7 +61,8 @@ function pxSize(op: string, arg: string, bothRequired: boolean): { width?: numbe
   for (const v of [dim.width, dim.height]) {
     if (v !== undefined && typeof v !== 'number') throw ucFail(op, 'sizes must be in pixels here');
   }
-  if (bothRequired && (dim.width === undefined || dim.height === undefined)) throw ucFail(op, 'needs both sides, WxH');
+  if (bothRequired && (dim.width === undefined || dim.height === undefined))
+    throw ucFail(op, 'needs both sides, WxH');
   return dim as { width?: number; height?: number };
 }
 
@@ -79,7 +80,8 @@ function parseAlign(op: string, arg: string): { gravity?: Gravity; offset?: { x:
   const x = parseLength(op, m[1]!, true);
   const y = parseLength(op, m[2]!, true);
   // Percentages place the box within the free space (50p,50p = center); pixels are offsets.
-  if (typeof x !== 'number' && typeof y !== 'number') return { gravity: { kind: 'align', x: x.pct / 100, y: y.pct / 100 } };
+  if (typeof x !== 'number' && typeof y !== 'number')
+    return { gravity: { kind: 'align', x: x.pct / 100, y: y.pct / 100 } };
   if (typeof x === 'number' && typeof y === 'number') return { offset: { x, y } };
   throw ucFail(op, 'alignment must use the same unit on both axes');
 }
@@ -93,11 +95,16 @@ const yesNo = (op: string, args: string[]) => {
 function intArg(op: string, text: string | undefined, min: number, max: number, dflt: number): number {
   if (text === undefined) return dflt;
   const n = Number(text);
-  if (!/^-?\d+$/.test(text) || n < min || n > max) throw ucFail(op, `expects an integer from ${min} to ${max}, got "${text}"`);
+  if (!/^-?\d+$/.test(text) || n < min || n > max)
+    throw ucFail(op, `expects an integer from ${min} to ${max}, got "${text}"`);
   return n;
 }
 
-function resizeStep(width: number | undefined, height: number | undefined, rest: Partial<ResizeStep>): ResizeStep {
+function resizeStep(
+  width: number | undefined,
+  height: number | undefined,
+  rest: Partial<ResizeStep>,
+): ResizeStep {
   return { op: 'resize', width, height, fit: 'contain', gravity: CENTER, withoutEnlargement: false, ...rest };
 }
 
@@ -122,7 +129,9 @@ const OPS: Record<string, Op> = {
     arity(op, args, 1, 1);
     const { width, height } = pxSize(op, args[0]!, true);
     ctx.sizes.push({ op, width, height });
-    ctx.plan.geometry.push(resizeStep(width, height, { fit: 'cover', gravity: { kind: 'smart', strategy: 'attention' } }));
+    ctx.plan.geometry.push(
+      resizeStep(width, height, { fit: 'cover', gravity: { kind: 'smart', strategy: 'attention' } }),
+    );
   },
   scale_crop: (ctx, args, op) => {
     arity(op, args, 1, 3);
@@ -174,7 +183,8 @@ const OPS: Record<string, Op> = {
   format: (ctx, args, op) => {
     arity(op, args, 1, 1);
     const f = args[0]!;
-    if (!['jpeg', 'png', 'webp', 'auto', 'preserve'].includes(f)) throw ucFail(op, 'expects jpeg, png, webp, auto or preserve');
+    if (!['jpeg', 'png', 'webp', 'auto', 'preserve'].includes(f))
+      throw ucFail(op, 'expects jpeg, png, webp, auto or preserve');
     ctx.plan.output.format = f === 'preserve' ? 'original' : (f as 'jpeg' | 'png' | 'webp' | 'auto');
   },
   quality: (ctx, args, op) => {
@@ -183,7 +193,9 @@ const OPS: Record<string, Op> = {
     if (q === undefined) throw ucFail(op, `expects one of ${Object.keys(UPLOADCARE_QUALITY).join(', ')}`);
     ctx.plan.output.quality = q;
   },
-  progressive: (ctx, args, op) => void (ctx.plan.output.progressive = yesNo(op, args)),
+  progressive: (ctx, args, op) => {
+    ctx.plan.output.progressive = yesNo(op, args);
+  },
   strip_meta: (ctx, args, op) => {
     arity(op, args, 1, 1);
     const m = { all: 'none', none: 'keep', sensitive: 'copyright' }[args[0]!];
@@ -198,13 +210,34 @@ const OPS: Record<string, Op> = {
     if (amount < 0) ctx.plan.effects.sharpen = strength / 4 || undefined;
     else ctx.plan.effects.blur = (strength / 4) * (amount / 100) || undefined;
   },
-  sharp: (ctx, args, op) => void (arity(op, args, 0, 1), (ctx.plan.effects.sharpen = intArg(op, args[0], 0, 20, 5) / 10 || undefined)),
-  enhance: (ctx, args, op) => void (arity(op, args, 0, 1), (ctx.plan.adjust.enhance = intArg(op, args[0], 0, 100, 50))),
-  grayscale: (ctx, args, op) => void (arity(op, args, 0, 0), (ctx.plan.adjust.grayscale = true)),
-  invert: (ctx, args, op) => void (arity(op, args, 0, 0), (ctx.plan.adjust.invert = true)),
-  brightness: (ctx, args, op) => void (arity(op, args, 1, 1), (ctx.plan.adjust.brightness = 1 + intArg(op, args[0], -100, 100, 0) / 100)),
-  contrast: (ctx, args, op) => void (arity(op, args, 1, 1), (ctx.plan.adjust.contrast = 1 + intArg(op, args[0], -100, 500, 0) / 100)),
-  saturation: (ctx, args, op) => void (arity(op, args, 1, 1), (ctx.plan.adjust.saturation = 1 + intArg(op, args[0], -100, 500, 0) / 100)),
+  sharp: (ctx, args, op) => {
+    arity(op, args, 0, 1);
+    ctx.plan.effects.sharpen = intArg(op, args[0], 0, 20, 5) / 10 || undefined;
+  },
+  enhance: (ctx, args, op) => {
+    arity(op, args, 0, 1);
+    ctx.plan.adjust.enhance = intArg(op, args[0], 0, 100, 50);
+  },
+  grayscale: (ctx, args, op) => {
+    arity(op, args, 0, 0);
+    ctx.plan.adjust.grayscale = true;
+  },
+  invert: (ctx, args, op) => {
+    arity(op, args, 0, 0);
+    ctx.plan.adjust.invert = true;
+  },
+  brightness: (ctx, args, op) => {
+    arity(op, args, 1, 1);
+    ctx.plan.adjust.brightness = 1 + intArg(op, args[0], -100, 100, 0) / 100;
+  },
+  contrast: (ctx, args, op) => {
+    arity(op, args, 1, 1);
+    ctx.plan.adjust.contrast = 1 + intArg(op, args[0], -100, 500, 0) / 100;
+  },
+  saturation: (ctx, args, op) => {
+    arity(op, args, 1, 1);
+    ctx.plan.adjust.saturation = 1 + intArg(op, args[0], -100, 500, 0) / 100;
+  },
   gamma: (ctx, args, op) => {
     arity(op, args, 1, 1);
     const g = intArg(op, args[0], 0, 1000, 100) / 100;
@@ -218,9 +251,17 @@ const OPS: Record<string, Op> = {
     const cw = (((-a % 360) + 360) % 360) as 0 | 90 | 180 | 270;
     if (cw) ctx.plan.geometry.push({ op: 'rotate', angle: cw });
   },
-  autorotate: (ctx, args, op) => void (ctx.plan.autoOrient = yesNo(op, args)),
-  flip: (ctx, args, op) => void (arity(op, args, 0, 0), ctx.plan.geometry.push({ op: 'flip', axis: 'v' })),
-  mirror: (ctx, args, op) => void (arity(op, args, 0, 0), ctx.plan.geometry.push({ op: 'flip', axis: 'h' })),
+  autorotate: (ctx, args, op) => {
+    ctx.plan.autoOrient = yesNo(op, args);
+  },
+  flip: (ctx, args, op) => {
+    arity(op, args, 0, 0);
+    ctx.plan.geometry.push({ op: 'flip', axis: 'v' });
+  },
+  mirror: (ctx, args, op) => {
+    arity(op, args, 0, 0);
+    ctx.plan.geometry.push({ op: 'flip', axis: 'h' });
+  },
   border_radius: (ctx, args, op) => {
     arity(op, args, 1, 1);
     const radii = args[0]!.split(',').map((r) => parseLength(op, r, false));
@@ -235,7 +276,10 @@ const OPS: Record<string, Op> = {
     if (intArg(op, args[1], 0, 0, 0) !== 0) throw ucFail(op, 'padding is not supported');
     ctx.plan.autoTrim = { threshold };
   },
-  json: (ctx, args, op) => void (arity(op, args, 0, 0), (ctx.plan.output.format = 'json')),
+  json: (ctx, args, op) => {
+    arity(op, args, 0, 0);
+    ctx.plan.output.format = 'json';
+  },
   main_colors: (ctx, args, op) => {
     arity(op, args, 0, 1);
     ctx.plan.output.format = 'main_colors';
@@ -246,9 +290,13 @@ const OPS: Record<string, Op> = {
   rasterize: (_ctx, args, op) => arity(op, args, 0, 0),
   srgb: (_ctx, args, op) => {
     arity(op, args, 1, 1);
-    if (!['fast', 'icc', 'keep_profile'].includes(args[0]!)) throw ucFail(op, 'expects fast, icc or keep_profile');
+    if (!['fast', 'icc', 'keep_profile'].includes(args[0]!))
+      throw ucFail(op, 'expects fast, icc or keep_profile');
   },
-  max_icc_size: (_ctx, args, op) => void (arity(op, args, 1, 1), intArg(op, args[0], 0, 1_000_000, 10)),
+  max_icc_size: (_ctx, args, op) => {
+    arity(op, args, 1, 1);
+    intArg(op, args[0], 0, 1_000_000, 10);
+  },
 };
 
 /** Splits `-/op/a/b/-/op2/` into [op, args] pairs. */
@@ -257,7 +305,8 @@ export function splitUploadcareChain(chain: string): Array<[string, string[]]> {
   const out: Array<[string, string[]]> = [];
   for (const seg of segments) {
     if (seg === '-') out.push(['', []]);
-    else if (out.length === 0) throw new KilnError('invalid_input', `Operations must start with "-/", got "${seg}"`);
+    else if (out.length === 0)
+      throw new KilnError('invalid_input', `Operations must start with "-/", got "${seg}"`);
     else if (out[out.length - 1]![0] === '') out[out.length - 1]![0] = decode(seg);
     else out[out.length - 1]![1].push(decode(seg));
   }
@@ -284,15 +333,22 @@ export function parseUploadcareOps(chain: string): TransformPlan {
   const ops = splitUploadcareChain(chain);
   ops.forEach(([name, args], i) => {
     const op = OPS[name];
-    if (!op) throw new KilnError('invalid_input', `Unknown operation "${name}"`, { details: { field: name } });
-    if ((name === 'json' || name === 'main_colors') && i !== ops.length - 1) throw ucFail(name, 'must be the last operation');
+    if (!op)
+      throw new KilnError('invalid_input', `Unknown operation "${name}"`, { details: { field: name } });
+    if ((name === 'json' || name === 'main_colors') && i !== ops.length - 1)
+      throw ucFail(name, 'must be the last operation');
     op(ctx, args, name);
   });
-  const limit = ops.some(([n, a]) => n === 'format' && a[0] === 'jpeg') ? UPLOADCARE_MAX_SIZE_JPEG : UPLOADCARE_MAX_SIZE;
+  const limit = ops.some(([n, a]) => n === 'format' && a[0] === 'jpeg')
+    ? UPLOADCARE_MAX_SIZE_JPEG
+    : UPLOADCARE_MAX_SIZE;
   for (const s of ctx.sizes) {
     if ((s.width ?? 0) > limit || (s.height ?? 0) > limit) {
-      throw ucFail(s.op, `size ${s.width ?? ''}x${s.height ?? ''} exceeds the maximum ${limit}x${limit}` +
-        (limit === UPLOADCARE_MAX_SIZE ? ` (${UPLOADCARE_MAX_SIZE_JPEG} with -/format/jpeg/)` : ''));
+      throw ucFail(
+        s.op,
+        `size ${s.width ?? ''}x${s.height ?? ''} exceeds the maximum ${limit}x${limit}` +
+          (limit === UPLOADCARE_MAX_SIZE ? ` (${UPLOADCARE_MAX_SIZE_JPEG} with -/format/jpeg/)` : ''),
+      );
     }
   }
   return ctx.plan;

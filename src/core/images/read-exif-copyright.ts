@@ -19,7 +19,10 @@ export function readExifCopyright(exif: Buffer): string | undefined {
       if (u16(entry) !== 0x8298 || u16(entry + 2) !== 2) continue;
       const length = u32(entry + 4);
       const start = length <= 4 ? entry + 8 : base + u32(entry + 8);
-      const text = exif.subarray(start, start + length).toString('latin1').replace(/\0+$/, '');
+      const text = exif
+        .subarray(start, start + length)
+        .toString('latin1')
+        .replace(/\0+$/, '');
       // A photographer/editor pair is separated by NUL; keep both, readable.
       return text.replace(/\0/g, ' ').trim() || undefined;
     }

@@ -9,7 +9,9 @@ export class SingleFlight<T> {
   run(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.inFlight.get(key);
     if (existing) return existing;
-    const promise = Promise.resolve().then(work).finally(() => this.inFlight.delete(key));
+    const promise = Promise.resolve()
+      .then(work)
+      .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, promise);
     return promise;
   }

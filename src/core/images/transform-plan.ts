@@ -73,7 +73,17 @@ export interface FlipStep {
 
 export type GeometryStep = ResizeStep | CropStep | TrimEdgesStep | RotateStep | FlipStep;
 
-export const OUTPUT_FORMATS = ['auto', 'original', 'jpeg', 'png', 'webp', 'avif', 'gif', 'json', 'main_colors'] as const;
+export const OUTPUT_FORMATS = [
+  'auto',
+  'original',
+  'jpeg',
+  'png',
+  'webp',
+  'avif',
+  'gif',
+  'json',
+  'main_colors',
+] as const;
 export type OutputFormatChoice = (typeof OUTPUT_FORMATS)[number];
 /** Formats the encoder writes (after negotiation and `original` resolution). */
 export type ConcreteFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'json' | 'main_colors';
@@ -157,7 +167,13 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
     } else if (step.op === 'trim') {
       if (step.top + step.right + step.bottom + step.left === 0) continue;
       const s = (v: number) => Math.round(v * dpr);
-      geometry.push({ op: 'trim', top: s(step.top), right: s(step.right), bottom: s(step.bottom), left: s(step.left) });
+      geometry.push({
+        op: 'trim',
+        top: s(step.top),
+        right: s(step.right),
+        bottom: s(step.bottom),
+        left: s(step.left),
+      });
     } else if (step.op === 'crop') {
       geometry.push({ ...step, gravity: normalGravity(step.gravity) });
     } else {

@@ -7,14 +7,18 @@ import { computeGeometry } from '../../../src/core/images/pipeline/compute-geome
 import { normalizePlan } from '../../../src/core/images/transform-plan.js';
 
 const SRC = { width: 2000, height: 1000 };
-const gs = (q: Record<string, string>, src = SRC) => computeGeometry(src, normalizePlan(parseGetstreamParams(q)));
+const gs = (q: Record<string, string>, src = SRC) =>
+  computeGeometry(src, normalizePlan(parseGetstreamParams(q)));
 const cf = (s: string, src = SRC) => computeGeometry(src, normalizePlan(parseCloudflareOptions(s)));
 const uc = (s: string, src = SRC) => computeGeometry(src, normalizePlan(parseUploadcareOps(s)));
 
 describe('computeGeometry', () => {
   it('clip fits inside the box', () => {
     assert.deepEqual(gs({ w: '500', h: '500', resize: 'clip' }), {
-      orient: { flop: false, angle: 0 }, resize: { width: 500, height: 250 }, width: 500, height: 250,
+      orient: { flop: false, angle: 0 },
+      resize: { width: 500, height: 250 },
+      width: 500,
+      height: 250,
     });
   });
 

@@ -11,7 +11,14 @@ describe('parseCloudflareOptions', () => {
   it('parses sizes, fit and gravity', () => {
     const plan = parseCloudflareOptions('width=400,height=300,fit=cover,gravity=0.25x0.75');
     assert.deepEqual(plan.geometry, [
-      { op: 'resize', width: 400, height: 300, fit: 'cover', withoutEnlargement: false, gravity: { kind: 'focus', x: 0.25, y: 0.75 } },
+      {
+        op: 'resize',
+        width: 400,
+        height: 300,
+        fit: 'cover',
+        withoutEnlargement: false,
+        gravity: { kind: 'focus', x: 0.25, y: 0.75 },
+      },
     ]);
     const r = (s: string) => parseCloudflareOptions(s).geometry.at(-1) as ResizeStep;
     assert.deepEqual([r('w=1').fit, r('w=1').withoutEnlargement], ['contain', true]);
@@ -23,7 +30,9 @@ describe('parseCloudflareOptions', () => {
   });
 
   it('parses output, tone and effects', () => {
-    const p = parseCloudflareOptions('f=webp,q=100,blur=50,sharpen=2,brightness=1.2,contrast=0.8,gamma=1.5,metadata=keep,anim=false,background=%23ff000080');
+    const p = parseCloudflareOptions(
+      'f=webp,q=100,blur=50,sharpen=2,brightness=1.2,contrast=0.8,gamma=1.5,metadata=keep,anim=false,background=%23ff000080',
+    );
     assert.equal(p.output.format, 'webp');
     assert.equal(p.output.lossless, true);
     assert.equal(p.effects.blur, 25);
@@ -77,7 +86,11 @@ describe('parseCloudflareOptions', () => {
       ['width', /needs a value/],
     ];
     for (const [text, message] of bad) {
-      assert.throws(() => parseCloudflareOptions(text), (e: unknown) => e instanceof KilnError && e.code === 'invalid_input' && message.test(e.message), text);
+      assert.throws(
+        () => parseCloudflareOptions(text),
+        (e: unknown) => e instanceof KilnError && e.code === 'invalid_input' && message.test(e.message),
+        text,
+      );
     }
   });
 
@@ -92,7 +105,11 @@ describe('parseCloudflareOptions', () => {
     ]) {
       const plan = parseCloudflareOptions(text);
       const generated = generateCloudflareOptions(plan);
-      assert.equal(canonicalKey(parseCloudflareOptions(generated)), canonicalKey(plan), `${text} -> ${generated}`);
+      assert.equal(
+        canonicalKey(parseCloudflareOptions(generated)),
+        canonicalKey(plan),
+        `${text} -> ${generated}`,
+      );
     }
   });
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
-import { generateGetstreamParams, parseGetstreamParams } from '../../../src/core/images/parse-getstream-params.js';
+import {
+  generateGetstreamParams,
+  parseGetstreamParams,
+} from '../../../src/core/images/parse-getstream-params.js';
 import { canonicalKey, type ResizeStep } from '../../../src/core/images/transform-plan.js';
 
 const resizeOf = (q: Record<string, string>) => parseGetstreamParams(q).geometry[0] as ResizeStep;
@@ -13,12 +16,25 @@ describe('parseGetstreamParams', () => {
     assert.equal(resizeOf({ w: '100', h: '50', resize: 'scale' }).fit, 'fill');
     assert.equal(resizeOf({ w: '100', h: '50', resize: 'fill' }).fit, 'pad');
     assert.equal(resizeOf({ w: '100' }).fit, 'contain');
-    assert.deepEqual(parseGetstreamParams({ w: '1', resize: 'fill' }).background, { r: 255, g: 255, b: 255, alpha: 1 });
+    assert.deepEqual(parseGetstreamParams({ w: '1', resize: 'fill' }).background, {
+      r: 255,
+      g: 255,
+      b: 255,
+      alpha: 1,
+    });
   });
 
   it('reads crop positions and corner combinations in any order', () => {
-    assert.deepEqual(resizeOf({ w: '10', h: '10', resize: 'crop', crop: 'top,left' }).gravity, { kind: 'align', x: 0, y: 0 });
-    assert.deepEqual(resizeOf({ w: '10', h: '10', resize: 'crop', crop: 'bottom' }).gravity, { kind: 'align', x: 0.5, y: 1 });
+    assert.deepEqual(resizeOf({ w: '10', h: '10', resize: 'crop', crop: 'top,left' }).gravity, {
+      kind: 'align',
+      x: 0,
+      y: 0,
+    });
+    assert.deepEqual(resizeOf({ w: '10', h: '10', resize: 'crop', crop: 'bottom' }).gravity, {
+      kind: 'align',
+      x: 0.5,
+      y: 1,
+    });
     assert.equal(
       canonicalKey(parseGetstreamParams({ w: '10', h: '10', resize: 'crop', crop: 'left,top' })),
       canonicalKey(parseGetstreamParams(new URLSearchParams('h=10&crop=top,left&w=10&resize=crop'))),
@@ -44,7 +60,11 @@ describe('parseGetstreamParams', () => {
       [{ resize: 'clip' }, /"w" and "h"/],
     ];
     for (const [q, message] of bad) {
-      assert.throws(() => parseGetstreamParams(q), (e: unknown) => e instanceof KilnError && e.code === 'invalid_input' && message.test(e.message), JSON.stringify(q));
+      assert.throws(
+        () => parseGetstreamParams(q),
+        (e: unknown) => e instanceof KilnError && e.code === 'invalid_input' && message.test(e.message),
+        JSON.stringify(q),
+      );
     }
   });
 

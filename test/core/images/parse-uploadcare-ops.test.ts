@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { generateUploadcareOps } from '../../../src/core/images/generate-uploadcare-ops.js';
-import { hasUploadcareCoreOp, parseUploadcareOps } from '../../../src/core/images/parse-uploadcare-ops.js';
 import { parseCloudflareOptions } from '../../../src/core/images/parse-cloudflare-options.js';
 import { parseGetstreamParams } from '../../../src/core/images/parse-getstream-params.js';
+import { hasUploadcareCoreOp, parseUploadcareOps } from '../../../src/core/images/parse-uploadcare-ops.js';
 import { canonicalKey } from '../../../src/core/images/transform-plan.js';
 
 const key = (s: string) => canonicalKey(parseUploadcareOps(s));
@@ -13,33 +13,94 @@ describe('parseUploadcareOps', () => {
   it('parses the geometry chain in order', () => {
     const p = parseUploadcareOps('-/preview/500x400/-/crop/50px50p/center/-/rotate/90/-/mirror/-/flip/');
     assert.deepEqual(p.geometry, [
-      { op: 'resize', width: 500, height: 400, fit: 'contain', gravity: { kind: 'align', x: 0.5, y: 0.5 }, withoutEnlargement: true },
-      { op: 'crop', width: { pct: 50 }, height: { pct: 50 }, gravity: { kind: 'align', x: 0.5, y: 0.5 }, offset: undefined },
+      {
+        op: 'resize',
+        width: 500,
+        height: 400,
+        fit: 'contain',
+        gravity: { kind: 'align', x: 0.5, y: 0.5 },
+        withoutEnlargement: true,
+      },
+      {
+        op: 'crop',
+        width: { pct: 50 },
+        height: { pct: 50 },
+        gravity: { kind: 'align', x: 0.5, y: 0.5 },
+        offset: undefined,
+      },
       { op: 'rotate', angle: 270 },
       { op: 'flip', axis: 'h' },
       { op: 'flip', axis: 'v' },
     ]);
     assert.deepEqual(parseUploadcareOps('-/preview/').geometry[0], {
-      op: 'resize', width: 2048, height: 2048, fit: 'contain', gravity: { kind: 'align', x: 0.5, y: 0.5 }, withoutEnlargement: true,
+      op: 'resize',
+      width: 2048,
+      height: 2048,
+      fit: 'contain',
+      gravity: { kind: 'align', x: 0.5, y: 0.5 },
+      withoutEnlargement: true,
     });
   });
 
   it('parses resize, stretch, scale_crop and crop variants', () => {
     const g = (s: string) => parseUploadcareOps(s).geometry;
-    assert.deepEqual(g('-/resize/300x/')[0], { op: 'resize', width: 300, height: undefined, fit: 'contain', gravity: { kind: 'align', x: 0.5, y: 0.5 }, withoutEnlargement: false });
+    assert.deepEqual(g('-/resize/300x/')[0], {
+      op: 'resize',
+      width: 300,
+      height: undefined,
+      fit: 'contain',
+      gravity: { kind: 'align', x: 0.5, y: 0.5 },
+      withoutEnlargement: false,
+    });
     assert.equal((g('-/resize/300x200/')[0] as { fit: string }).fit, 'fill');
-    assert.equal((g('-/stretch/off/-/resize/300x200/')[0] as { withoutEnlargement: boolean }).withoutEnlargement, true);
-    assert.equal((g('-/stretch/off/-/resize/1x2/-/resize/3x4/')[1] as { withoutEnlargement: boolean }).withoutEnlargement, false);
-    assert.deepEqual((g('-/scale_crop/100x100/80p,20p/')[0] as { gravity: unknown }).gravity, { kind: 'align', x: 0.8, y: 0.2 });
-    assert.deepEqual((g('-/scale_crop/100x100/smart_faces/')[0] as { gravity: unknown }).gravity, { kind: 'smart', strategy: 'attention' });
-    assert.deepEqual((g('-/scale_crop/100x100/bottom/')[0] as { gravity: unknown }).gravity, { kind: 'align', x: 0.5, y: 1 });
-    assert.deepEqual(g('-/crop/100x50/10,20/')[0], { op: 'crop', width: 100, height: 50, gravity: { kind: 'align', x: 0, y: 0 }, offset: { x: 10, y: 20 } });
-    assert.deepEqual(g('-/crop/16:9/')[0], { op: 'crop', aspect: [16, 9], gravity: { kind: 'align', x: 0.5, y: 0.5 } });
-    assert.deepEqual(g('-/crop/100x50/')[0], { op: 'crop', width: 100, height: 50, gravity: { kind: 'align', x: 0, y: 0 }, offset: undefined });
+    assert.equal(
+      (g('-/stretch/off/-/resize/300x200/')[0] as { withoutEnlargement: boolean }).withoutEnlargement,
+      true,
+    );
+    assert.equal(
+      (g('-/stretch/off/-/resize/1x2/-/resize/3x4/')[1] as { withoutEnlargement: boolean })
+        .withoutEnlargement,
+      false,
+    );
+    assert.deepEqual((g('-/scale_crop/100x100/80p,20p/')[0] as { gravity: unknown }).gravity, {
+      kind: 'align',
+      x: 0.8,
+      y: 0.2,
+    });
+    assert.deepEqual((g('-/scale_crop/100x100/smart_faces/')[0] as { gravity: unknown }).gravity, {
+      kind: 'smart',
+      strategy: 'attention',
+    });
+    assert.deepEqual((g('-/scale_crop/100x100/bottom/')[0] as { gravity: unknown }).gravity, {
+      kind: 'align',
+      x: 0.5,
+      y: 1,
+    });
+    assert.deepEqual(g('-/crop/100x50/10,20/')[0], {
+      op: 'crop',
+      width: 100,
+      height: 50,
+      gravity: { kind: 'align', x: 0, y: 0 },
+      offset: { x: 10, y: 20 },
+    });
+    assert.deepEqual(g('-/crop/16:9/')[0], {
+      op: 'crop',
+      aspect: [16, 9],
+      gravity: { kind: 'align', x: 0.5, y: 0.5 },
+    });
+    assert.deepEqual(g('-/crop/100x50/')[0], {
+      op: 'crop',
+      width: 100,
+      height: 50,
+      gravity: { kind: 'align', x: 0, y: 0 },
+      offset: undefined,
+    });
   });
 
   it('parses output, tone and info operations', () => {
-    const p = parseUploadcareOps('-/preview/-/format/webp/-/quality/lightest/-/progressive/yes/-/strip_meta/none/-/blur/20/-/sharp/10/-/enhance/-/grayscale/-/invert/-/setfill/ff0000/-/border_radius/10,50p/');
+    const p = parseUploadcareOps(
+      '-/preview/-/format/webp/-/quality/lightest/-/progressive/yes/-/strip_meta/none/-/blur/20/-/sharp/10/-/enhance/-/grayscale/-/invert/-/setfill/ff0000/-/border_radius/10,50p/',
+    );
     assert.equal(p.output.format, 'webp');
     assert.equal(p.output.quality, 50);
     assert.equal(p.output.progressive, true);
@@ -108,7 +169,11 @@ describe('parseUploadcareOps', () => {
       ['-/crop/50%x50%/', /percent-encoding/],
     ];
     for (const [chain, message] of bad) {
-      assert.throws(() => parseUploadcareOps(chain), (e: unknown) => e instanceof KilnError && e.code === 'invalid_input' && message.test(e.message), chain);
+      assert.throws(
+        () => parseUploadcareOps(chain),
+        (e: unknown) => e instanceof KilnError && e.code === 'invalid_input' && message.test(e.message),
+        chain,
+      );
     }
   });
 
@@ -124,7 +189,11 @@ describe('parseUploadcareOps', () => {
     ]) {
       const plan = parseUploadcareOps(chain);
       const generated = generateUploadcareOps(plan);
-      assert.equal(canonicalKey(parseUploadcareOps(generated)), canonicalKey(plan), `${chain} -> ${generated}`);
+      assert.equal(
+        canonicalKey(parseUploadcareOps(generated)),
+        canonicalKey(plan),
+        `${chain} -> ${generated}`,
+      );
     }
   });
 });

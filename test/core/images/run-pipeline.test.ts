@@ -9,7 +9,13 @@ import { parseUploadcareOps } from '../../../src/core/images/parse-uploadcare-op
 import { runPipeline } from '../../../src/core/images/pipeline/run-pipeline.js';
 import type { ConcreteFormat, TransformPlan } from '../../../src/core/images/transform-plan.js';
 import { assertNotSimilar, assertSimilar } from '../../support/perceptual.js';
-import { animatedGif, colourAt, fixturePhotos, quadrantPng, transparentPng } from '../../support/test-images.js';
+import {
+  animatedGif,
+  colourAt,
+  fixturePhotos,
+  quadrantPng,
+  transparentPng,
+} from '../../support/test-images.js';
 
 async function run(input: Buffer, plan: TransformPlan, format?: ConcreteFormat) {
   const meta = await inspectImage(input, DEFAULT_IMAGE_LIMITS);
@@ -51,11 +57,20 @@ describe('runPipeline on the fixture photographs', () => {
   });
 
   it('json describes the output and the original; main_colors finds the dominant colours', async () => {
-    const info = JSON.parse((await run(photos[0]!.data, parseCloudflareOptions('w=640,f=json'))).data.toString());
+    const info = JSON.parse(
+      (await run(photos[0]!.data, parseCloudflareOptions('w=640,f=json'))).data.toString(),
+    );
     assert.equal(info.width, 640);
     assert.equal(info.height, 400);
-    assert.deepEqual(info.original, { file_size: photos[0]!.data.length, width: 2560, height: 1600, format: 'image/jpeg' });
-    const colours = JSON.parse((await run(await quadrantPng(), parseUploadcareOps('-/main_colors/4/'))).data.toString());
+    assert.deepEqual(info.original, {
+      file_size: photos[0]!.data.length,
+      width: 2560,
+      height: 1600,
+      format: 'image/jpeg',
+    });
+    const colours = JSON.parse(
+      (await run(await quadrantPng(), parseUploadcareOps('-/main_colors/4/'))).data.toString(),
+    );
     const found = new Set(colours.main_colors.map((c: number[]) => c.map((v) => (v > 128 ? 1 : 0)).join('')));
     assert.deepEqual(found, new Set(['100', '010', '001', '111']));
   });
@@ -68,7 +83,8 @@ describe('runPipeline geometry, checked by pixel colour on a four-quadrant image
 
   it('Stream crop positions keep the right quadrant', async () => {
     const q = await quadrantPng();
-    const crop = async (crop: string) => corners((await run(q, parseGetstreamParams({ w: '40', h: '40', resize: 'crop', crop }))).data);
+    const crop = async (crop: string) =>
+      corners((await run(q, parseGetstreamParams({ w: '40', h: '40', resize: 'crop', crop }))).data);
     assert.deepEqual(await crop('top,left'), ['red', 'red', 'blue', 'blue']);
     assert.deepEqual(await crop('left'), ['red', 'red', 'blue', 'blue']);
     assert.deepEqual(await crop('right'), ['green', 'green', 'white', 'white']);
@@ -94,9 +110,24 @@ describe('runPipeline geometry, checked by pixel colour on a four-quadrant image
 
   it('Cloudflare flip and rotate orient before the resize', async () => {
     const q = await quadrantPng();
-    assert.deepEqual(await corners((await run(q, parseCloudflareOptions('flip=h,f=png'))).data), ['green', 'red', 'white', 'blue']);
-    assert.deepEqual(await corners((await run(q, parseCloudflareOptions('rotate=90,w=50,f=png'))).data), ['blue', 'red', 'white', 'green']);
-    assert.deepEqual(await corners((await run(q, parseCloudflareOptions('flip=v,rotate=180,f=png'))).data), ['green', 'red', 'white', 'blue']);
+    assert.deepEqual(await corners((await run(q, parseCloudflareOptions('flip=h,f=png'))).data), [
+      'green',
+      'red',
+      'white',
+      'blue',
+    ]);
+    assert.deepEqual(await corners((await run(q, parseCloudflareOptions('rotate=90,w=50,f=png'))).data), [
+      'blue',
+      'red',
+      'white',
+      'green',
+    ]);
+    assert.deepEqual(await corners((await run(q, parseCloudflareOptions('flip=v,rotate=180,f=png'))).data), [
+      'green',
+      'red',
+      'white',
+      'blue',
+    ]);
   });
 
   it('fill pads with the background colour to exactly the box', async () => {
@@ -105,16 +136,25 @@ describe('runPipeline geometry, checked by pixel colour on a four-quadrant image
     assert.deepEqual([meta.width, meta.height], [200, 200]);
     assert.equal(await colourAt(out.data, 100, 10), 'white');
     assert.equal(await colourAt(out.data, 10, 60), 'red');
-    const black = await run(await quadrantPng(), parseCloudflareOptions('w=200,h=200,fit=pad,background=black,f=png'));
+    const black = await run(
+      await quadrantPng(),
+      parseCloudflareOptions('w=200,h=200,fit=pad,background=black,f=png'),
+    );
     assert.equal(await colourAt(black.data, 100, 10), 'black');
   });
 
   it('border radius makes the corners transparent, or the background in JPEG', async () => {
-    const png = await run(await quadrantPng(), parseUploadcareOps('-/preview/200x100/-/border_radius/50p/-/format/png/'));
+    const png = await run(
+      await quadrantPng(),
+      parseUploadcareOps('-/preview/200x100/-/border_radius/50p/-/format/png/'),
+    );
     const { data } = await sharp(png.data).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     assert.equal(data[3], 0, 'top-left corner transparent');
     assert.equal(await colourAt(png.data, 100, 10), 'green');
-    const jpeg = await run(await quadrantPng(), parseUploadcareOps('-/preview/200x100/-/border_radius/50p/-/setfill/000000/-/format/jpeg/'));
+    const jpeg = await run(
+      await quadrantPng(),
+      parseUploadcareOps('-/preview/200x100/-/border_radius/50p/-/setfill/000000/-/format/jpeg/'),
+    );
     assert.equal(await colourAt(jpeg.data, 0, 0), 'black');
   });
 
@@ -193,8 +233,11 @@ describe('runPipeline on generated sources', () => {
   });
 
   it('keeps only the copyright with metadata=copyright', async () => {
-    const photo = await sharp(photos[0]!.data).resize(100).jpeg()
-      .withExif({ IFD0: { Copyright: 'Kiln Test 2026', Artist: 'Someone' } }).toBuffer();
+    const photo = await sharp(photos[0]!.data)
+      .resize(100)
+      .jpeg()
+      .withExif({ IFD0: { Copyright: 'Kiln Test 2026', Artist: 'Someone' } })
+      .toBuffer();
     const out = await run(photo, parseCloudflareOptions('w=50,f=jpeg,metadata=copyright'));
     const exif = (await sharp(out.data).metadata()).exif?.toString('latin1') ?? '';
     assert.match(exif, /Kiln Test 2026/);

@@ -29,8 +29,14 @@ export function roundedMask(width: number, height: number, radii: [Length, Lengt
   );
 }
 
-export function borderRadius(img: Sharp, ctx: PipelineContext, size: { width: number; height: number }): Sharp {
+export function borderRadius(
+  img: Sharp,
+  ctx: PipelineContext,
+  size: { width: number; height: number },
+): Sharp {
   const radii = ctx.plan.effects.borderRadius;
   if (!radii) return img;
-  return img.ensureAlpha().composite([{ input: roundedMask(size.width, size.height, radii), blend: 'dest-in' }]);
+  return img
+    .ensureAlpha()
+    .composite([{ input: roundedMask(size.width, size.height, radii), blend: 'dest-in' }]);
 }

@@ -71,7 +71,8 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
     } else if (step.op === 'trim') {
       const w = s.cw - step.left - step.right;
       const h = s.ch - step.top - step.bottom;
-      if (w < 1 || h < 1) throw new KilnError('invalid_input', `trim removes the whole image (${s.cw}x${s.ch})`);
+      if (w < 1 || h < 1)
+        throw new KilnError('invalid_input', `trim removes the whole image (${s.cw}x${s.ch})`);
       cropTo(s, step.left, step.top, w, h);
     } else if (step.op === 'crop') applyCrop(s, step);
     else {
@@ -176,7 +177,13 @@ function applyResize(s: State, step: ResizeStep): void {
     s.ch = ih;
     return;
   }
-  const [ox, oy] = place(step.gravity.kind === 'smart' ? { kind: 'align', x: 0.5, y: 0.5 } : step.gravity, bw, bh, iw, ih);
+  const [ox, oy] = place(
+    step.gravity.kind === 'smart' ? { kind: 'align', x: 0.5, y: 0.5 } : step.gravity,
+    bw,
+    bh,
+    iw,
+    ih,
+  );
   // Padding = a source rectangle larger than the image, in the scaled image's units.
   s.cw = iw;
   s.ch = ih;
@@ -212,7 +219,8 @@ function finish(s: State, smart: Geometry['smart']): Geometry {
     width: s.cw,
     height: s.ch,
   };
-  if (extract.left !== 0 || extract.top !== 0 || extract.width !== sw || extract.height !== sh) g.extract = extract;
+  if (extract.left !== 0 || extract.top !== 0 || extract.width !== sw || extract.height !== sh)
+    g.extract = extract;
   if (rw !== extract.width || rh !== extract.height) g.resize = { width: rw, height: rh };
   const extend = { top, left, right: s.cw - left - rw, bottom: s.ch - top - rh };
   if (extend.top || extend.left || extend.right || extend.bottom) g.extend = extend;

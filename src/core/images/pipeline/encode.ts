@@ -18,7 +18,8 @@ export const ENCODER_DEFAULTS = {
 
 export function flattenIfOpaqueFormat(img: Sharp, ctx: PipelineContext): Sharp {
   const opaque = ctx.format === 'jpeg';
-  const needs = ctx.source.hasAlpha || ctx.plan.effects.borderRadius !== undefined || ctx.plan.rotate !== undefined;
+  const needs =
+    ctx.source.hasAlpha || ctx.plan.effects.borderRadius !== undefined || ctx.plan.rotate !== undefined;
   return opaque && needs ? img.flatten({ background: sharpColor({ ...ctx.background, alpha: 1 }) }) : img;
 }
 
@@ -26,16 +27,28 @@ export function encode(img: Sharp, ctx: PipelineContext): Sharp {
   const { quality, progressive, lossless } = ctx.plan.output;
   switch (ctx.format) {
     case 'jpeg':
-      img = img.jpeg({ ...ENCODER_DEFAULTS.jpeg, quality: quality ?? ENCODER_DEFAULTS.jpeg.quality, progressive: !!progressive });
+      img = img.jpeg({
+        ...ENCODER_DEFAULTS.jpeg,
+        quality: quality ?? ENCODER_DEFAULTS.jpeg.quality,
+        progressive: !!progressive,
+      });
       break;
     case 'png':
       img = img.png({ ...ENCODER_DEFAULTS.png, progressive: !!progressive });
       break;
     case 'webp':
-      img = img.webp({ ...ENCODER_DEFAULTS.webp, quality: quality ?? ENCODER_DEFAULTS.webp.quality, lossless: !!lossless });
+      img = img.webp({
+        ...ENCODER_DEFAULTS.webp,
+        quality: quality ?? ENCODER_DEFAULTS.webp.quality,
+        lossless: !!lossless,
+      });
       break;
     case 'avif':
-      img = img.avif({ ...ENCODER_DEFAULTS.avif, quality: quality ?? ENCODER_DEFAULTS.avif.quality, lossless: !!lossless });
+      img = img.avif({
+        ...ENCODER_DEFAULTS.avif,
+        quality: quality ?? ENCODER_DEFAULTS.avif.quality,
+        lossless: !!lossless,
+      });
       break;
     case 'gif':
       img = img.gif({ ...ENCODER_DEFAULTS.gif });

@@ -114,10 +114,13 @@ async function run(
     return { data, width: geometry.width, height: geometry.height, format };
   }
 
-  const twoStage = plan.rotate !== undefined || (plan.effects.borderRadius !== undefined && format === 'jpeg');
+  const twoStage =
+    plan.rotate !== undefined || (plan.effects.borderRadius !== undefined && format === 'jpeg');
   if (twoStage) {
     const { data, info } = await borderRadius(img, ctx, geometry).raw().toBuffer({ resolveWithObject: true });
-    img = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).timeout(timeout);
+    img = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).timeout(
+      timeout,
+    );
     img = rotateArbitrary(img, ctx);
   } else {
     img = borderRadius(img, ctx, geometry);
