@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/config.js';
-import { ImageService } from '../src/core/images/image-service.js';
+import { createImageService } from '../src/core/images/image-service.js';
 import { parseCloudflareOptions } from '../src/core/images/parse-cloudflare-options.js';
 import { ENCODER_DEFAULTS } from '../src/core/images/pipeline/encode.js';
 import { TempDirBlobStore } from '../test/support/temp-dir-blob-store.js';
@@ -63,16 +63,7 @@ async function kilnService(): Promise<BenchTarget> {
   const config = loadConfig({}, {});
   const store = await TempDirBlobStore.create();
   for (const [i, p] of photos.entries()) await store.put(`sources/${i}`, p.data);
-  const service = new ImageService({
-    limits: {
-      maxInputPixels: config.imageMaxInputPixels,
-      maxOutputDimension: config.imageMaxOutputDimension,
-      maxFrames: config.imageMaxFrames,
-      timeoutSeconds: config.imageTimeoutSeconds,
-    },
-    concurrency: config.imageConcurrency,
-    queueSize: config.imageQueueSize,
-  });
+  const service = createImageService(config);
   const plans = Object.fromEntries(
     FORMATS.map((f) => [f, parseCloudflareOptions(`w=512,h=512,fit=scale-down,f=${f}`)]),
   );

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { KilnConfig } from '../../config/config.js';
 import { CONTENT_TYPES, negotiateFormat } from './format-negotiation.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits, inspectImage } from './image-guard.js';
 import { ImageWorkLimiter } from './image-work-limiter.js';
@@ -123,4 +124,18 @@ export class ImageService {
       return { input, meta };
     });
   }
+}
+
+/** The service as the server builds it: limits, concurrency and queue from the one config. */
+export function createImageService(config: KilnConfig): ImageService {
+  return new ImageService({
+    limits: {
+      maxInputPixels: config.imageMaxInputPixels,
+      maxOutputDimension: config.imageMaxOutputDimension,
+      maxFrames: config.imageMaxFrames,
+      timeoutSeconds: config.imageTimeoutSeconds,
+    },
+    concurrency: config.imageConcurrency,
+    queueSize: config.imageQueueSize,
+  });
 }
