@@ -1,0 +1,141 @@
+/**
+ * Transforms with a variant cache: negotiate the output format, derive the variant key from the
+ * source, its etag, the canonical plan and the format, serve a stored variant when present, otherwise
+ * render once per key (single-flight) under the work limiter and store the result atomically.
+ * Callers serve the returned key through the delivery primitive and add `bytesWritten` to the
+ * account's stored bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { KilnConfig } from '../../config/config.js';
+import { CONTENT_TYPES, negotiateFormat } from './format-negotiation.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits, inspectImage } from './image-guard.js';
+import { ImageWorkLimiter } from './image-work-limiter.js';
+import { runPipeline } from './pipeline/run-pipeline.js';
+import { readSource } from './read-source.js';
+import { SingleFlight } from './single-flight.js';
+import type { SourceMeta } from './source-meta.js';
+import { type ConcreteFormat, canonicalKey, type TransformPlan } from './transform-plan.js';
+
+export interface ImageServiceOptions {
+  limits?: Partial<ImageLimits>;
+  /** Largest source read into memory (bytes). */
+  maxSourceBytes?: number;
+  concurrency?: number;
+  queueSize?: number;
+}
+
+export interface TransformRequest {
+  sourceKey: string;
+  /** Changes when the source bytes change, so stale variants are never served. */
+  sourceEtag?: string;
+  store: BlobStore;
+  plan: TransformPlan;
+  /** The request's Accept header, for format `auto`. */
+  accept?: string;
+}
+
+export interface TransformResult {
+  key: string;
+  size: number;
+  contentType: string;
+  /** Strong validator, quoted. */
+  etag: string;
+  /** Send `Vary: Accept`. */
+  varyAccept: boolean;
+  format: ConcreteFormat;
+  /** Bytes newly stored by this call (0 on a cache hit or a shared run): add to the account's usage. */
+  bytesWritten: number;
+  cached: boolean;
+}
+
+const META_CACHE_SIZE = 1000;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Every variant of a source lives under this prefix (deletePrefix on asset removal). */
+export function variantPrefix(sourceKey: string): string {
+  return `variants/${sha256(sourceKey).slice(0, 32)}/`;
+}
+
+export class ImageService {
+  readonly limits: ImageLimits;
+  readonly limiter: ImageWorkLimiter;
+  private readonly maxSourceBytes: number;
+  private readonly flights = new SingleFlight<TransformResult>();
+  private readonly metaFlights = new SingleFlight<{ input: Buffer; meta: SourceMeta }>();
+  /** Header facts per source version, so cache hits never read the source (LRU by re-insertion). */
+  private readonly metaCache = new Map<string, SourceMeta>();
+  /** Number of pipeline runs (observability and the single-flight tests). */
+  renders = 0;
+
+  constructor(options: ImageServiceOptions = {}) {
+    this.limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
+    this.maxSourceBytes = options.maxSourceBytes ?? 100 * 1024 * 1024;
+    this.limiter = new ImageWorkLimiter(options.concurrency ?? 2, options.queueSize ?? 64);
+  }
+
+  async transform(req: TransformRequest): Promise<TransformResult> {
+    const sourceId = `${req.sourceKey}\n${req.sourceEtag ?? ''}`;
+    // The header decides `auto` (alpha, animation) and `original`; it is read before any decode.
+    let input: Buffer | undefined;
+    let meta = this.metaCache.get(sourceId);
+    if (!meta) {
+      ({ input, meta } = await this.load(req, sourceId));
+    }
+    const { format, varyAccept } = negotiateFormat(req.accept, req.plan, meta);
+    const digest = sha256(`${sourceId}\n${canonicalKey(req.plan)}\n${format}`);
+    const key = variantPrefix(req.sourceKey) + digest;
+    const contentType = CONTENT_TYPES[format];
+    const etag = `"${digest.slice(0, 40)}"`;
+    const hit = await req.store.stat(key);
+    if (hit)
+      return { key, size: hit.size, contentType, etag, varyAccept, format, bytesWritten: 0, cached: true };
+
+    let leader = false;
+    const result = await this.flights.run(key, async () => {
+      leader = true;
+      const out = await this.limiter.run(async () => {
+        const source = input ? { input, meta: meta! } : await this.load(req, sourceId);
+        this.renders++;
+        return runPipeline(source.input, source.meta, req.plan, format, this.limits);
+      });
+      const info = await req.store.put(key, out.data, { contentType });
+      return {
+        key,
+        size: info.size,
+        contentType,
+        etag,
+        varyAccept,
+        format,
+        bytesWritten: info.size,
+        cached: false,
+      };
+    });
+    return leader ? result : { ...result, bytesWritten: 0 };
+  }
+
+  private load(req: TransformRequest, sourceId: string): Promise<{ input: Buffer; meta: SourceMeta }> {
+    return this.metaFlights.run(sourceId, async () => {
+      const input = await readSource(req.store, req.sourceKey, this.maxSourceBytes);
+      const meta = await inspectImage(input, this.limits);
+      this.metaCache.delete(sourceId);
+      this.metaCache.set(sourceId, meta);
+      if (this.metaCache.size > META_CACHE_SIZE) this.metaCache.delete(this.metaCache.keys().next().value!);
+      return { input, meta };
+    });
+  }
+}
+
+/** The service as the server builds it: limits, concurrency and queue from the one config. */
+export function createImageService(config: KilnConfig): ImageService {
+  return new ImageService({
+    limits: {
+      maxInputPixels: config.imageMaxInputPixels,
+      maxOutputDimension: config.imageMaxOutputDimension,
+      maxFrames: config.imageMaxFrames,
+      timeoutSeconds: config.imageTimeoutSeconds,
+    },
+    concurrency: config.imageConcurrency,
+    queueSize: config.imageQueueSize,
+  });
+}

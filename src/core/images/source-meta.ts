@@ -1,0 +1,20 @@
+/** What the guard learns from an image header, before any pixel is decoded. */
+export interface SourceMeta {
+  /** Decoder name from libvips: jpeg, png, webp, gif, avif, heif, svg, tiff, ... */
+  format: string;
+  /** Size after EXIF orientation (what users see). */
+  width: number;
+  height: number;
+  /** Frames (1 for still images). */
+  pages: number;
+  hasAlpha: boolean;
+  /** EXIF orientation 1..8 (1 when absent). */
+  orientation: number;
+  /** Bytes of the encoded source. */
+  size: number;
+  hasProfile: boolean;
+  space: string;
+  isProgressive: boolean;
+  density?: number;
+  exif?: Buffer;
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { KilnError } from '../../../src/core/errors/kiln-error.js';
+import { ImageService, variantPrefix } from '../../../src/core/images/image-service.js';
+import { ImageWorkLimiter } from '../../../src/core/images/image-work-limiter.js';
+import { parseCloudflareOptions } from '../../../src/core/images/parse-cloudflare-options.js';
+import { parseUploadcareOps } from '../../../src/core/images/parse-uploadcare-ops.js';
+import { TempDirBlobStore } from '../../support/temp-dir-blob-store.js';
+import { fixturePhotos, transparentPng } from '../../support/test-images.js';
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('ImageWorkLimiter', () => {
+  it('runs at most N at once, queues M, and refuses the rest at once with unavailable', async () => {
+    const limiter = new ImageWorkLimiter(2, 1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let peak = 0;
+    let running = 0;
+    const job = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await gate;
+      running--;
+      return 'done';
+    };
+    const accepted = [limiter.run(job), limiter.run(job), limiter.run(job)];
+    const started = Date.now();
+    await assert.rejects(
+      limiter.run(job),
+      (e: unknown) =>
+        e instanceof KilnError && e.code === 'unavailable' && e.status === 503 && e.retryAfter === 1,
+    );
+    assert.ok(Date.now() - started < 50, 'fails fast');
+    assert.equal(limiter.queued, 1);
+    release();
+    assert.deepEqual(await Promise.all(accepted), ['done', 'done', 'done']);
+    assert.equal(peak, 2);
+    assert.equal(limiter.active, 0);
+  });
+});
+
+describe('ImageService', () => {
+  let store: TempDirBlobStore;
+  const photo = fixturePhotos()[0]!.data;
+  before(async () => {
+    store = await TempDirBlobStore.create();
+    await store.put('sources/photo', photo);
+    await store.put('sources/alpha', await transparentPng());
+  });
+  after(() => store.close());
+
+  it('renders once for 5 concurrent identical requests, then serves the cached variant', async () => {
+    const service = new ImageService({ concurrency: 2, queueSize: 8 });
+    const plan = parseCloudflareOptions('w=300,f=webp');
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        service.transform({ sourceKey: 'sources/photo', sourceEtag: 'e1', store, plan }),
+      ),
+    );
+    assert.equal(service.renders, 1);
+    assert.equal(new Set(results.map((r) => r.key)).size, 1);
+    assert.equal(
+      results.reduce((n, r) => n + r.bytesWritten, 0),
+      results[0]!.size,
+      'bytes counted once',
+    );
+    const r = results[0]!;
+    assert.ok(r.key.startsWith(variantPrefix('sources/photo')));
+    assert.equal(r.contentType, 'image/webp');
+    assert.equal(r.varyAccept, false);
+    const stored = await sharp(Buffer.concat(await collect(await store.get(r.key)))).metadata();
+    assert.deepEqual([stored.format, stored.width], ['webp', 300]);
+    // A second spelling of the same plan is a cache hit.
+    const again = await service.transform({
+      sourceKey: 'sources/photo',
+      sourceEtag: 'e1',
+      store,
+      plan: parseCloudflareOptions('format=webp,width=300,quality=85'),
+    });
+    assert.deepEqual([again.cached, again.key, again.etag, service.renders], [true, r.key, r.etag, 1]);
+    // A new source version is a new variant.
+    const changed = await service.transform({ sourceKey: 'sources/photo', sourceEtag: 'e2', store, plan });
+    assert.notEqual(changed.key, r.key);
+  });
+
+  it('negotiates format auto on Accept and says the result varies', async () => {
+    const service = new ImageService();
+    const plan = parseUploadcareOps('-/preview/200x200/');
+    const t = (accept: string | undefined, sourceKey = 'sources/photo') =>
+      service.transform({ sourceKey, store, plan, accept });
+    assert.deepEqual(
+      [
+        (await t('image/avif,image/webp,*/*')).format,
+        (await t('image/webp,*/*')).format,
+        (await t('*/*')).format,
+        (await t(undefined, 'sources/alpha')).format,
+      ],
+      ['avif', 'webp', 'jpeg', 'png'],
+    );
+    assert.equal((await t('image/avif;q=0,image/webp')).format, 'webp');
+    assert.equal((await t('image/webp')).varyAccept, true);
+  });
+
+  it('refuses bad sources with client errors and leaves nothing behind', async () => {
+    await store.put('sources/junk', Buffer.from('not an image at all'));
+    const service = new ImageService();
+    await assert.rejects(
+      service.transform({ sourceKey: 'sources/junk', store, plan: parseCloudflareOptions('w=10') }),
+      (e: unknown) => e instanceof KilnError && e.code === 'unsupported_media_type',
+    );
+    const left = await collect(store.list(variantPrefix('sources/junk')));
+    assert.equal(left.length, 0);
+  });
+
+  it('fails fast with unavailable when the queue is full', async () => {
+    const service = new ImageService({ concurrency: 1, queueSize: 0 });
+    const jobs = [100, 110, 120].map((w) =>
+      service.transform({
+        sourceKey: 'sources/photo',
+        sourceEtag: 'q',
+        store,
+        plan: parseCloudflareOptions(`w=${w},f=jpeg`),
+      }),
+    );
+    const settled = await Promise.allSettled(jobs);
+    const refused = settled.filter((s) => s.status === 'rejected');
+    assert.ok(refused.length >= 1, 'at least one refused');
+    for (const s of refused)
+      assert.equal(((s as PromiseRejectedResult).reason as KilnError).code, 'unavailable');
+  });
+});
