@@ -7,6 +7,8 @@ import { createJobQueue } from '../adapters/queue/create-job-queue.js';
 import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
+import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import { createImageService, type ImageService } from '../core/images/image-service.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
 import { SecretBox } from '../core/signing/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
@@ -29,6 +31,9 @@ export interface KilnRuntime {
   linkKey: Buffer;
   accounts: AccountService;
   assets: AssetRepository;
+  renditions: RenditionRepository;
+  /** The one image pipeline with its variant cache, concurrency limit and queue. */
+  images: ImageService;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -50,7 +55,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const linkKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'kiln delivery links', 32));
     const blobs = await createBlobStore({ storageUrl: config.storageUrl, dataDir: config.dataDir });
     closers.unshift(() => blobs.close());
-    const jobs = await createJobQueue({ handle: database, log });
+    const jobs = await createJobQueue({ handle: database, logger: log });
     closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const db = database.db;
     return {
@@ -64,6 +69,8 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       linkKey,
       accounts: new AccountService(db, box),
       assets: new AssetRepository(db),
+      renditions: new RenditionRepository(db),
+      images: createImageService(config),
       metrics: new Metrics({ db, jobs }),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));

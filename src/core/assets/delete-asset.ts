@@ -1,8 +1,9 @@
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { errors } from '../errors/kiln-error.js';
+import { variantPrefix } from '../images/image-service.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { AssetRepository } from './asset-repository.js';
-import { assetPrefix } from './asset.js';
+import { assetPrefix, originalKey } from './asset.js';
 
 export const PURGE_ASSET_JOB = 'asset.purge';
 
@@ -27,11 +28,12 @@ export async function deleteAsset(
   });
 }
 
-/** The purge job: every blob under the asset's prefix, then the row (renditions cascade). */
+/** The purge job: every blob under the asset's prefix and its image variants, then the row (renditions cascade). */
 export async function purgeAsset(
   deps: { assets: AssetRepository; blobs: BlobStore },
   payload: PurgeAssetPayload,
 ): Promise<void> {
   await deps.blobs.deletePrefix(assetPrefix(payload.accountId, payload.assetId));
+  await deps.blobs.deletePrefix(variantPrefix(originalKey(payload.accountId, payload.assetId)));
   await deps.assets.purge(payload.assetId);
 }

@@ -1,0 +1,61 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Asset } from '../../core/assets/asset.js';
+import { errors } from '../../core/errors/kiln-error.js';
+import type { TransformPlan } from '../../core/images/transform-plan.js';
+import { canonicalKey } from '../../core/images/transform-plan.js';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { sendBlob } from './send-blob.js';
+
+export interface SendVariantOptions {
+  cacheControl: string;
+  /** Extra response headers (e.g. Cloudflare's cf-resized). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Serves an image asset through one transform plan: the variant cache answers hits, misses render
+ * once, new variants are recorded against the owner's storage, and the bytes go out through the
+ * delivery primitive (ETag, Range, 304, Vary: Accept when the format was negotiated).
+ */
+export async function sendImageVariant(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  asset: Asset,
+  plan: TransformPlan,
+  options: SendVariantOptions,
+) {
+  if (!asset.blobKey) throw errors.notFound('Image');
+  const result = await runtime.images.transform({
+    sourceKey: asset.blobKey,
+    sourceEtag: asset.sha256 ?? asset.updatedAt,
+    store: runtime.blobs,
+    plan,
+    accept: request.headers.accept,
+  });
+  if (result.bytesWritten > 0) {
+    await runtime.renditions.record({
+      assetId: asset.id,
+      accountId: asset.accountId,
+      kind: 'variant',
+      name: `${canonicalKey(plan)}|${result.format}`,
+      blobKey: result.key,
+      size: result.size,
+      contentType: result.contentType,
+    });
+  }
+  if (options.headers) reply.headers(options.headers);
+  return sendBlob(
+    reply,
+    request,
+    runtime.blobs,
+    {
+      key: result.key,
+      size: result.size,
+      lastModified: new Date(asset.updatedAt),
+      etag: result.etag,
+      contentType: result.contentType,
+    },
+    { cacheControl: options.cacheControl, vary: result.varyAccept ? 'Accept' : undefined },
+  );
+}
