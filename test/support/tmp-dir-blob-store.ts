@@ -18,10 +18,11 @@ import { KilnError } from '../../src/core/errors/kiln-error.js';
 export class TmpDirBlobStore implements BlobStore {
   readonly kind = 'fs' as const;
 
-  private constructor(readonly root: string) {}
+  constructor(readonly root: string) {}
 
-  static async create(): Promise<TmpDirBlobStore> {
-    return new TmpDirBlobStore(await mkdtemp(join(tmpdir(), 'kiln-test-blobs-')));
+  /** A store over a fresh temporary directory (subclasses get an instance of themselves). */
+  static async create<T extends TmpDirBlobStore>(this: new (root: string) => T): Promise<T> {
+    return new this(await mkdtemp(join(tmpdir(), 'kiln-test-blobs-')));
   }
 
   private path(key: string): string {
