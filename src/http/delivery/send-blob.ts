@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { Disposition } from '../../core/delivery/content-disposition.js';
+import { planDelivery } from '../../core/delivery/plan-delivery.js';
+
+export interface DeliverableBlob {
+  key: string;
+  size: number;
+  lastModified: Date;
+  etag: string;
+  contentType: string;
+}
+
+export interface SendBlobOptions {
+  cacheControl: string;
+  disposition?: Disposition;
+  /** Added to every answer (200/206/304/416); the plan's own headers win on a clash. */
+  extraHeaders?: Record<string, string>;
+  /** Request headers the answer depends on (e.g. ['Accept'] when the format was negotiated). */
+  vary?: string[];
+}
+
+/**
+ * Answers a GET or HEAD for a stored blob: validators, conditional requests and byte ranges per
+ * planDelivery, then streams only the bytes the plan names (HEAD, 304 and 416 read nothing).
+ * Returns the reply, as an async Fastify handler must after send().
+ *
+ * A client that leaves, mid-download or while the blob is being opened: Fastify destroys the payload
+ * stream as soon as it sees the response closed early (reply.js sendStream, end-of-stream on `res`),
+ * which closes the blob's file or S3 connection. The tests check both cases by watching open files.
+ */
+export async function sendBlob(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  store: BlobStore,
+  blob: DeliverableBlob,
+  options: SendBlobOptions,
+): Promise<FastifyReply> {
+  const h = request.headers;
+  const plan = planDelivery({
+    size: blob.size,
+    lastModified: blob.lastModified,
+    etag: blob.etag,
+    contentType: blob.contentType,
+    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    headers: {
+      range: h.range,
+      ifNoneMatch: h['if-none-match'],
+      ifModifiedSince: h['if-modified-since'],
+      ifRange: single(h['if-range']),
+    },
+    cacheControl: options.cacheControl,
+    disposition: options.disposition,
+  });
+
+  reply.code(plan.status);
+  reply.headers({ ...options.extraHeaders, ...plan.headers, 'x-content-type-options': 'nosniff' });
+  if (options.vary?.length) reply.header('vary', options.vary.join(', '));
+  if (plan.body.kind === 'none') {
+    // Fastify's automatic HEAD route rewrites Content-Length to 0 for an empty payload but leaves it
+    // alone for a stream; an empty stream keeps the real length (HEAD 200, and HEAD 304 where 0 would lie).
+    return reply.send(request.method === 'HEAD' ? Readable.from([]) : undefined);
+  }
+
+  const stream = await store.get(blob.key, plan.body.kind === 'range' ? plan.body.range : undefined);
+  return reply.send(stream);
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
