@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KilnConfig } from '../config/config.js';
 import type { DatabaseHandle } from '../adapters/db/database.js';
-import { loadOrCreateMasterKey } from '../core/signing/secret-box.js';
+import { loadOrCreateMasterKey } from '../core/signing/master-key.js';
 
 /**
  * The server key that encrypts signing secrets at rest. KILN_MASTER_KEY wins. Without it, one

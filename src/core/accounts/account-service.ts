@@ -104,7 +104,7 @@ export class AccountService {
 
   async uploadcareSecret(accountId: string): Promise<string> {
     const row = await this.live().where('id', '=', accountId).select('uc_secret_enc').executeTakeFirstOrThrow();
-    return this.box.decrypt(row.uc_secret_enc);
+    return this.box.decryptString(row.uc_secret_enc);
   }
 
   async streamSecret(accountId: string): Promise<string> {
@@ -112,7 +112,7 @@ export class AccountService {
       .where('id', '=', accountId)
       .select('stream_api_secret_enc')
       .executeTakeFirstOrThrow();
-    return this.box.decrypt(row.stream_api_secret_enc);
+    return this.box.decryptString(row.stream_api_secret_enc);
   }
 
   /** Checks a presented secret against the stored one in constant time. */

@@ -4,7 +4,8 @@ import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset, AssetKind } from '../assets/asset.js';
 import { originalKey } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
-import { assetKindFromContentType, ingestStream } from './ingest-stream.js';
+import { ingestStream } from './ingest-stream.js';
+import { assetKindFromContentType } from './sniff-content-type.js';
 
 export interface UploadAssetInput {
   accountId: string;

@@ -27,6 +27,6 @@ export async function fileDeliveryRoutes(app: FastifyInstance, opts: { runtime: 
       disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
     });
   };
+  // Fastify answers HEAD from this GET route (exposeHeadRoutes).
   app.get('/files/:id/:name', handler);
-  app.head('/files/:id/:name', handler);
 }

@@ -1,5 +1,5 @@
 import type { Asset } from '../../core/assets/asset.js';
-import { signPath } from '../../core/signing/signed-link.js';
+import { signedPath } from '../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 
 /** Kiln's own delivery links: `/files/<id>/<name>?exp=&sig=`, HMAC-signed with the server's link key. */
@@ -13,5 +13,5 @@ export function filePath(asset: Pick<Asset, 'id' | 'originalName'>): string {
 export function fileUrl(runtime: KilnRuntime, asset: Pick<Asset, 'id' | 'originalName'>, ttl = FILE_LINK_TTL_SECONDS) {
   const path = filePath(asset);
   const expires = Math.floor(Date.now() / 1000) + ttl;
-  return `${runtime.config.publicUrl}${signPath(path, expires, runtime.linkKey)}`;
+  return `${runtime.config.publicUrl}${signedPath(path, expires, runtime.linkKey)}`;
 }

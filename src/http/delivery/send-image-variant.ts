@@ -56,6 +56,6 @@ export async function sendImageVariant(
       etag: result.etag,
       contentType: result.contentType,
     },
-    { cacheControl: options.cacheControl, vary: result.varyAccept ? 'Accept' : undefined },
+    { cacheControl: options.cacheControl, vary: result.varyAccept ? ['Accept'] : undefined },
   );
 }
