@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
+import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
+import { imagesApi } from './dialects/cloudflare/images/images-api.js';
+import { imagesDelivery } from './dialects/cloudflare/images/images-delivery.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
@@ -37,5 +40,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
+  await app.register(cloudflareApi([imagesApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(imagesDelivery, { runtime });
   return app;
 }

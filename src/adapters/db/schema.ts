@@ -102,6 +102,33 @@ export interface KvTable {
 }
 
 
+/** Cloudflare Images: account-scoped image id (custom ids may contain `/`) -> global asset id. */
+export interface CfImagesTable {
+  account_id: string;
+  image_id: string;
+  asset_id: string;
+  creator: string | null;
+  created_at: string;
+}
+
+/** Cloudflare Images named variants; `options` is JSON {fit, width, height, metadata}. */
+export interface CfImageVariantsTable {
+  account_id: string;
+  id: string;
+  options: string;
+  never_require_signed: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Cloudflare Images signing keys; the value is encrypted with the SecretBox. */
+export interface CfImageKeysTable {
+  account_id: string;
+  name: string;
+  value_enc: string;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -109,4 +136,7 @@ export interface DatabaseSchema {
   renditions: RenditionsTable;
   jobs: JobsTable;
   kv: KvTable;
+  cf_images: CfImagesTable;
+  cf_image_variants: CfImageVariantsTable;
+  cf_image_keys: CfImageKeysTable;
 }

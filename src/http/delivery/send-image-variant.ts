@@ -10,6 +10,8 @@ export interface SendVariantOptions {
   cacheControl: string;
   /** Extra response headers (e.g. Cloudflare's cf-resized). */
   headers?: Record<string, string>;
+  /** Request headers the choice of plan depended on (e.g. User-Agent for device defaults). */
+  vary?: string[];
 }
 
 /**
@@ -56,6 +58,9 @@ export async function sendImageVariant(
       etag: result.etag,
       contentType: result.contentType,
     },
-    { cacheControl: options.cacheControl, vary: result.varyAccept ? ['Accept'] : undefined },
+    {
+      cacheControl: options.cacheControl,
+      vary: [...(result.varyAccept ? ['Accept'] : []), ...(options.vary ?? [])],
+    },
   );
 }

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import type { Account } from '../../../../core/accounts/account.js';
+import { originalKey } from '../../../../core/assets/asset.js';
+import { AssetRepository } from '../../../../core/assets/asset-repository.js';
+import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
+import { type IngestedImage, ingestImage } from '../../../../core/ingest/ingest-image.js';
+import { sanitizeName } from '../../../kiln-api/kiln-api-routes.js';
+import { checkIdentity } from './image-create.js';
+import { type CfImage, CfImageIds } from './image-ids.js';
+import { type CfImageExtra, directUploadUrl, IMAGES_SOURCE, imageExtra } from './image-view.js';
+import { assertAllowance, type CfImagesContext, maxImageBytes } from './images-context.js';
+import { readUploadForm } from './upload-form.js';
+
+const DEFAULT_EXPIRY_MS = 30 * 60 * 1000;
+const MIN_EXPIRY_MS = 2 * 60 * 1000;
+const MAX_EXPIRY_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * `POST /images/v2/direct_upload` (§5.2): a draft image (an asset with no bytes, status `draft`,
+ * expiring with its upload URL, so the expiry sweep removes it if nobody uploads) and its one-time
+ * upload URL.
+ */
+export async function createDirectUpload(ctx: CfImagesContext, account: Account, request: FastifyRequest) {
+  const { fields } = await readUploadForm(
+    request,
+    async (file) => {
+      (file as Readable).resume();
+      throw errors.invalid('A direct upload request carries no file; send it to the uploadURL');
+    },
+    { fileSize: 0 },
+  );
+  const assetId = randomUUID();
+  const imageId = checkIdentity(fields) ?? assetId;
+  const expiresAt = uploadExpiry(fields.expiry);
+  await assertAllowance(ctx, account);
+  const extra: CfImageExtra = {
+    imageId,
+    requireSignedURLs: fields.requireSignedURLs === true,
+    uploadExpiresAt: expiresAt.toISOString(),
+  };
+  await ctx.runtime.db.transaction().execute(async (trx) => {
+    await new AssetRepository(trx).create({
+      id: assetId,
+      accountId: account.id,
+      kind: 'image',
+      status: 'draft',
+      blobKey: null,
+      metadata: fields.metadata ?? {},
+      expiresAt: expiresAt.toISOString(),
+      source: IMAGES_SOURCE,
+      extra: { ...extra },
+    });
+    await new CfImageIds(trx).reserve(account.id, imageId, assetId, fields.creator || null);
+  });
+  return { id: imageId, uploadURL: directUploadUrl(ctx.runtime.config.publicUrl, account, imageId) };
+}
+
+function uploadExpiry(text: string | undefined): Date {
+  const now = Date.now();
+  if (text === undefined) return new Date(now + DEFAULT_EXPIRY_MS);
+  const at = new Date(/^\d+$/.test(text) ? Number(text) * 1000 : text);
+  const delta = at.getTime() - now;
+  if (Number.isNaN(delta) || delta < MIN_EXPIRY_MS - 5000 || delta > MAX_EXPIRY_MS + 5000) {
+    throw errors.invalid('expiry must be a timestamp between 2 minutes and 6 hours from now', { cloudflareCode: 5400 });
+  }
+  return at;
+}
+
+/**
+ * The unauthenticated upload to a draft's URL: claims the draft (one upload wins; a used or expired
+ * URL is refused), streams the `file` part in, and turns the draft into a ready image. A failed
+ * upload gives the draft back, so the uploader may try again until the URL expires.
+ */
+export async function completeDirectUpload(ctx: CfImagesContext, image: CfImage, request: FastifyRequest): Promise<CfImage> {
+  const { runtime } = ctx;
+  const asset = image.asset;
+  const extra = imageExtra(image);
+  const expired = extra.uploadExpiresAt !== undefined && Date.parse(extra.uploadExpiresAt) <= Date.now();
+  if (asset.status !== 'draft' || expired || !(await ctx.ids.transition(asset.id, 'draft', 'uploading'))) {
+    throw new KilnError('gone', expired ? 'This upload URL has expired' : 'This upload URL has already been used', {
+      status: 400,
+      details: { cloudflareCode: 5455 },
+    });
+  }
+  const key = originalKey(asset.accountId, asset.id);
+  let stored: { image: IngestedImage; filename: string } | undefined;
+  try {
+    const maxBytes = maxImageBytes(runtime);
+    await readUploadForm(
+      request,
+      async (file, filename, mimetype) => {
+        const ingested = await ingestImage(runtime.blobs, key, file as Readable, {
+          maxBytes,
+          limits: runtime.images.limits,
+          declaredType: mimetype,
+        });
+        stored = { image: ingested, filename };
+      },
+      { fileSize: maxBytes },
+    );
+    if (!stored) throw errors.invalid('A file part is required');
+    const { image: img, filename } = stored;
+    const { uploadExpiresAt: _, ...rest } = extra;
+    const updated = await runtime.assets.update(asset.accountId, asset.id, {
+      status: 'ready',
+      blobKey: img.key,
+      size: img.size,
+      contentType: img.contentType,
+      sha256: img.sha256,
+      width: img.meta.width,
+      height: img.meta.height,
+      originalName: sanitizeName(filename || 'image'),
+      expiresAt: null,
+      extra: { ...rest },
+    });
+    runtime.metrics.ingestedBytes.inc(updated.size);
+    return { ...image, asset: updated };
+  } catch (err) {
+    if (stored) await runtime.blobs.delete(key).catch(() => {});
+    await ctx.ids.transition(asset.id, 'uploading', 'draft').catch(() => {});
+    throw err;
+  }
+}

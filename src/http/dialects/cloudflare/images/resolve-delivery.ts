@@ -1,0 +1,127 @@
+import type { Account } from '../../../../core/accounts/account.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { DEVICE_HINT_HEADERS, type DeviceClass, deviceClass } from '../../../../core/images/device-class.js';
+import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
+import type { TransformPlan } from '../../../../core/images/transform-plan.js';
+import { CLOUDFLARE_IMAGES_LINK_SCHEME, verifySignedPath } from '../../../../core/signing/signed-link.js';
+import type { CfImage } from './image-ids.js';
+import { DELIVERY_PREFIX, imageExtra } from './image-view.js';
+import type { CfImagesContext } from './images-context.js';
+import { decodePart } from './raw-image-path.js';
+import type { VariantOptions } from './variant-store.js';
+
+/** The original page's default variant, by device (format auto, scale-down, metadata none, q85). */
+const DEVICE_DEFAULTS: Record<DeviceClass, { width: number; height: number }> = {
+  desktop: { width: 2560, height: 1440 },
+  tablet: { width: 1920, height: 1080 },
+  mobile: { width: 1080, height: 720 },
+};
+const PUBLIC_CACHE = 'public, max-age=172800';
+
+export interface ResolvedDelivery {
+  account: Account;
+  image: CfImage;
+  plan: TransformPlan;
+  vary: string[];
+  cacheControl: string;
+}
+
+/** A delivery failure with Cloudflare's 9xxx code (rendered as `Cf-Resized: err=<code>`). */
+export function deliveryError(status: number, cloudflareCode: number, message: string): KilnError {
+  const code = status === 404 ? 'not_found' : status === 400 ? 'invalid_input' : 'forbidden';
+  return new KilnError(code, message, { status, details: { cloudflareCode } });
+}
+
+/**
+ * Resolves `/cdn/images/<hash>/<id...>/<variant or options>` (raw path, with query) to the image,
+ * the transform plan and the caching rules, enforcing signed URLs. The last segment is the variant;
+ * if no image has the id before it, the whole rest is the id and the device-based default applies.
+ */
+export async function resolveDelivery(
+  ctx: CfImagesContext,
+  rawPathWithQuery: string,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<ResolvedDelivery> {
+  const path = rawPathWithQuery.split('?', 1)[0]!;
+  if (!path.startsWith(`${DELIVERY_PREFIX}/`)) throw deliveryError(404, 9431, 'Image not found');
+  const [hash, ...rest] = path.slice(DELIVERY_PREFIX.length + 1).split('/');
+  const account = hash ? await ctx.runtime.accounts.findByImagesHash(hash) : null;
+  if (!account || rest.length === 0 || rest.some((p) => p === '')) throw deliveryError(404, 9431, 'Image not found');
+
+  let image: CfImage | null = null;
+  let variantText: string | undefined;
+  if (rest.length >= 2) {
+    image = await ctx.ids.find(account.id, rest.slice(0, -1).map(decodePart).join('/'));
+    variantText = decodePart(rest[rest.length - 1]!);
+  }
+  if (!image) {
+    image = await ctx.ids.find(account.id, rest.map(decodePart).join('/'));
+    variantText = undefined;
+  }
+  if (!image || image.asset.status !== 'ready' || !image.asset.blobKey) throw deliveryError(404, 9431, 'Image not found');
+  const private_ = imageExtra(image).requireSignedURLs === true;
+
+  let plan: TransformPlan;
+  let vary: string[] = [];
+  let publicVariant = false;
+  if (variantText !== undefined && variantText.includes('=')) {
+    if (account.settings.flexibleVariants !== true) {
+      throw deliveryError(403, 9429, 'Flexible variants are not enabled for this account');
+    }
+    if (private_) throw deliveryError(403, 9429, 'Flexible variants cannot be used with images that require signed URLs');
+    plan = parseCloudflareOptions(variantText, { defaultFormat: 'auto' });
+  } else {
+    const variant = variantText === undefined ? null : await ctx.variants.find(account, variantText);
+    if (variant) {
+      plan = variantPlan(variant.options);
+      publicVariant = variant.neverRequireSignedURLs;
+    } else if (variantText === undefined || variantText === 'default') {
+      const box = DEVICE_DEFAULTS[deviceClass(headers)];
+      plan = variantPlan({ fit: 'scale-down', metadata: 'none', ...box });
+      vary = DEVICE_HINT_HEADERS;
+    } else {
+      throw deliveryError(404, 9431, `Variant "${variantText}" not found`);
+    }
+  }
+
+  let cacheControl = PUBLIC_CACHE;
+  if (private_ && !publicVariant) {
+    const keys = (await ctx.keys.list(account.id)).map((k) => k.value);
+    const { expiresAt } = verifyImageSignature(ctx, rawPathWithQuery, keys);
+    const ttl = Math.max(0, Math.min(172_800, expiresAt - Math.floor(Date.now() / 1000)));
+    cacheControl = `private, max-age=${ttl}`;
+  }
+  return { account, image, plan, vary, cacheControl };
+}
+
+export function variantPlan(o: VariantOptions): TransformPlan {
+  return parseCloudflareOptions(`fit=${o.fit},width=${o.width},height=${o.height},metadata=${o.metadata}`, {
+    defaultFormat: 'auto',
+  });
+}
+
+/**
+ * Cloudflare's signed URL check (§5.4): the signed text is the URL's pathname and query. A client
+ * signs the pathname of the URL it was given, which carries the public URL's own path prefix when
+ * Kiln sits below one, so both spellings are accepted.
+ */
+function verifyImageSignature(ctx: CfImagesContext, pathWithQuery: string, keys: string[]) {
+  const prefix = new URL(ctx.runtime.config.publicUrl).pathname.replace(/\/+$/, '');
+  try {
+    return verifySignedPath(pathWithQuery, keys, undefined, CLOUDFLARE_IMAGES_LINK_SCHEME);
+  } catch (err) {
+    if (!prefix) throw asAccessDenied(err);
+    try {
+      return verifySignedPath(prefix + pathWithQuery, keys, undefined, CLOUDFLARE_IMAGES_LINK_SCHEME);
+    } catch (err2) {
+      throw asAccessDenied(err2);
+    }
+  }
+}
+
+function asAccessDenied(err: unknown): unknown {
+  if (err instanceof KilnError && (err.code === 'signature_invalid' || err.code === 'signature_expired')) {
+    return new KilnError(err.code, `Access denied: ${err.message}`, { status: 403, details: { cloudflareCode: 9425 } });
+  }
+  return err;
+}
