@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Cloudflare, { toFile } from 'cloudflare';
+import sharp from 'sharp';
+import type { AccountCredentials } from '../../../../src/core/accounts/account.js';
+import { startKiln, type StartKilnOptions, type TestKiln } from '../../../support/start-kiln.js';
+
+export const FIXTURES = join(import.meta.dirname, '../../../../../shared/fixtures');
+
+/** A fixture photo scaled to 800x500 (small enough to keep the suite fast, real enough to compare). */
+export async function photo(name: 'cups' | 'path' = 'cups', width = 800): Promise<Buffer> {
+  const original = readFileSync(join(FIXTURES, `${name}-2560x1600.jpg`));
+  return sharp(original).resize(width).jpeg({ quality: 90 }).toBuffer();
+}
+
+export interface ImagesHarness {
+  kiln: TestKiln;
+  account: AccountCredentials;
+  client: Cloudflare;
+  close(): Promise<void>;
+}
+
+export async function startImages(options: StartKilnOptions = {}): Promise<ImagesHarness> {
+  const kiln = await startKiln({ ...options, env: { KILN_ALLOW_PRIVATE_FETCH: '1', ...options.env } });
+  const account = await kiln.createAccount();
+  const client = new Cloudflare({ apiToken: account.apiToken, baseURL: `${kiln.url}/client/v4`, maxRetries: 0 });
+  return { kiln, account, client, close: () => kiln.close() };
+}
+
+export function jpegFile(bytes: Buffer, name = 'photo.jpg') {
+  return toFile(bytes, name, { type: 'image/jpeg' });
+}
+
+/** GET a URL and return status, headers and body bytes. */
+export async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+export async function dimensions(body: Buffer) {
+  const m = await sharp(body).metadata();
+  return { width: m.width, height: m.height, format: m.format };
+}
