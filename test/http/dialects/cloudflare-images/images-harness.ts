@@ -24,7 +24,13 @@ export async function startImages(options: StartKilnOptions = {}): Promise<Image
   const kiln = await startKiln({ ...options, env: { KILN_ALLOW_PRIVATE_FETCH: '1', ...options.env } });
   const account = await kiln.createAccount();
   const client = new Cloudflare({ apiToken: account.apiToken, baseURL: `${kiln.url}/client/v4`, maxRetries: 0 });
-  return { kiln, account, client, close: () => kiln.close() };
+  const close = async () => {
+    // Every test request has finished here; a keep-alive socket the client still holds (Fastify's
+    // 72 s keep-alive hint) would otherwise sometimes hold server.close() open for that long.
+    kiln.server.app?.server.closeAllConnections();
+    await kiln.close();
+  };
+  return { kiln, account, client, close };
 }
 
 export function jpegFile(bytes: Buffer, name = 'photo.jpg') {
