@@ -34,7 +34,11 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({
+        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      }),
   );
 
   await app.register(opsRoutes, { runtime });

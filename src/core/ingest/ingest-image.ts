@@ -34,9 +34,13 @@ export async function ingestImage(
   try {
     if (result.size === 0) throw new KilnError('invalid_input', 'The uploaded file is empty');
     if (!result.contentType.startsWith('image/')) {
-      throw new KilnError('unsupported_media_type', `The uploaded file is not an image (${result.contentType})`, {
-        details: { reason: 'not_an_image' },
-      });
+      throw new KilnError(
+        'unsupported_media_type',
+        `The uploaded file is not an image (${result.contentType})`,
+        {
+          details: { reason: 'not_an_image' },
+        },
+      );
     }
     const meta = await inspectImage(await readSource(store, key, options.maxBytes), options.limits);
     return { key, size: result.size, sha256: result.sha256, contentType: result.contentType, meta };

@@ -17,7 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('cf_images_pk', ['account_id', 'image_id'])
     .execute();
-  await db.schema.createIndex('cf_images_account_created').on('cf_images').columns(['account_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('cf_images_account_created')
+    .on('cf_images')
+    .columns(['account_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('cf_image_variants')

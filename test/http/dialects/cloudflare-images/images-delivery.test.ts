@@ -27,7 +27,11 @@ test('variants: create, list, get, edit, delete; every image lists and serves th
     options: { fit: 'cover', width: 200, height: 200, metadata: 'none' },
   });
   assert.deepEqual(created, {
-    variant: { id: 'thumb', options: { fit: 'cover', width: 200, height: 200, metadata: 'none' }, neverRequireSignedURLs: false },
+    variant: {
+      id: 'thumb',
+      options: { fit: 'cover', width: 200, height: 200, metadata: 'none' },
+      neverRequireSignedURLs: false,
+    },
   });
   const list = await h.client.images.v1.variants.list({ account_id });
   assert.deepEqual(Object.keys(list.variants as object).sort(), ['public', 'thumb']);
@@ -56,7 +60,11 @@ test('variants: create, list, get, edit, delete; every image lists and serves th
     .catch((e: unknown) => e);
   assert.ok(dup instanceof Cloudflare.ConflictError);
   const bad = await h.client.images.v1.variants
-    .create({ account_id, id: 'x', options: { fit: 'squash' as 'cover', width: 1, height: 1, metadata: 'none' } })
+    .create({
+      account_id,
+      id: 'x',
+      options: { fit: 'squash' as 'cover', width: 1, height: 1, metadata: 'none' },
+    })
     .catch((e: unknown) => e);
   assert.ok(bad instanceof Cloudflare.BadRequestError);
 
@@ -99,7 +107,10 @@ test('the device-based default variant follows User-Agent and client hints', asy
     assert.match(res.headers.get('vary') ?? '', /User-Agent/);
     await assertSimilar(res.body, big);
   }
-  const named = await get(`${url}/default`, { accept: 'image/jpeg', 'user-agent': 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile' });
+  const named = await get(`${url}/default`, {
+    accept: 'image/jpeg',
+    'user-agent': 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile',
+  });
   assert.deepEqual(await dimensions(named.body), { width: 1080, height: 675, format: 'jpeg' });
 });
 
@@ -132,7 +143,9 @@ test('flexible variants are off until the account turns them on', async () => {
 });
 
 test('/cdn-cgi/image/<options>/<source> transforms Kiln-served images only', async () => {
-  const res = await get(`${h.kiln.url}/cdn-cgi/image/width=320,format=png/cdn/images/${h.account.imagesHash}/${imageId}/public`);
+  const res = await get(
+    `${h.kiln.url}/cdn-cgi/image/width=320,format=png/cdn/images/${h.account.imagesHash}/${imageId}/public`,
+  );
   assert.equal(res.status, 200);
   assert.deepEqual(await dimensions(res.body), { width: 320, height: 200, format: 'png' });
   await assertSimilar(res.body, cups);
@@ -142,10 +155,14 @@ test('/cdn-cgi/image/<options>/<source> transforms Kiln-served images only', asy
   const remote = await get(`${h.kiln.url}/cdn-cgi/image/w=100/https://example.com/cat.jpg`);
   assert.equal(remote.status, 403);
   assert.equal(remote.headers.get('cf-resized'), 'err=9401');
-  const unknownOption = await get(`${h.kiln.url}/cdn-cgi/image/wobble=1/cdn/images/${h.account.imagesHash}/${imageId}/public`);
+  const unknownOption = await get(
+    `${h.kiln.url}/cdn-cgi/image/wobble=1/cdn/images/${h.account.imagesHash}/${imageId}/public`,
+  );
   assert.equal(unknownOption.status, 400);
   assert.equal(unknownOption.headers.get('cf-resized'), 'err=9401');
-  const missing = await get(`${h.kiln.url}/cdn-cgi/image/w=100/cdn/images/${h.account.imagesHash}/nope/public`);
+  const missing = await get(
+    `${h.kiln.url}/cdn-cgi/image/w=100/cdn/images/${h.account.imagesHash}/nope/public`,
+  );
   assert.equal(missing.status, 404);
   assert.ok(missing.headers.get('cf-resized'));
 });

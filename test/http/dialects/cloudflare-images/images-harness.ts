@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Cloudflare, { toFile } from 'cloudflare';
 import sharp from 'sharp';
 import type { AccountCredentials } from '../../../../src/core/accounts/account.js';
-import { startKiln, type StartKilnOptions, type TestKiln } from '../../../support/start-kiln.js';
+import { type StartKilnOptions, startKiln, type TestKiln } from '../../../support/start-kiln.js';
 
 export const FIXTURES = join(import.meta.dirname, '../../../../../shared/fixtures');
 
@@ -23,7 +23,11 @@ export interface ImagesHarness {
 export async function startImages(options: StartKilnOptions = {}): Promise<ImagesHarness> {
   const kiln = await startKiln({ ...options, env: { KILN_ALLOW_PRIVATE_FETCH: '1', ...options.env } });
   const account = await kiln.createAccount();
-  const client = new Cloudflare({ apiToken: account.apiToken, baseURL: `${kiln.url}/client/v4`, maxRetries: 0 });
+  const client = new Cloudflare({
+    apiToken: account.apiToken,
+    baseURL: `${kiln.url}/client/v4`,
+    maxRetries: 0,
+  });
   const close = async () => {
     // Every test request has finished here; a keep-alive socket the client still holds (Fastify's
     // 72 s keep-alive hint) would otherwise sometimes hold server.close() open for that long.

@@ -40,19 +40,31 @@ test('signing keys: a default exists, put creates and rotates, delete removes an
   assert.notEqual(v1, v2);
 
   const afterDelete = await h.client.images.v1.keys.delete('second', { account_id });
-  assert.deepEqual(afterDelete.keys!.map((k) => k.name), ['default']);
+  assert.deepEqual(
+    afterDelete.keys!.map((k) => k.name),
+    ['default'],
+  );
   const last = await h.client.images.v1.keys.delete('default', { account_id });
-  assert.deepEqual(last.keys!.map((k) => k.name), ['default']);
+  assert.deepEqual(
+    last.keys!.map((k) => k.name),
+    ['default'],
+  );
   assert.notEqual(last.keys![0]!.value, first.keys![0]!.value, 'a fresh default key');
   const missing = await h.client.images.v1.keys.delete('nope', { account_id }).catch((e: unknown) => e);
   assert.ok(missing instanceof Cloudflare.NotFoundError);
-  const badName = await h.client.images.v1.keys.update('no spaces allowed here', { account_id }).catch((e: unknown) => e);
+  const badName = await h.client.images.v1.keys
+    .update('no spaces allowed here', { account_id })
+    .catch((e: unknown) => e);
   assert.ok(badName instanceof Cloudflare.BadRequestError);
 });
 
 test('a private image is served only with a valid, unexpired signature; neverRequireSignedURLs variants stay public', async () => {
   const account_id = h.account.id;
-  const image = await h.client.images.v1.create({ account_id, file: await jpegFile(cups), requireSignedURLs: true });
+  const image = await h.client.images.v1.create({
+    account_id,
+    file: await jpegFile(cups),
+    requireSignedURLs: true,
+  });
   assert.equal(image.requireSignedURLs, true);
   const publicUrl = image.variants!.find((u) => u.endsWith('/public'))!;
 

@@ -78,7 +78,10 @@ test('metadata as metadata[k] parts, custom id with slashes, edit and delete', a
   });
   assert.equal(image.id, id);
   assert.deepEqual(image.meta, { owner: 'bob', tags: 'a' });
-  assert.equal(image.variants![0], `${h.kiln.url}/cdn/images/${h.account.imagesHash}/folder/sub%20dir/cups%20100%25.jpg/public`);
+  assert.equal(
+    image.variants![0],
+    `${h.kiln.url}/cdn/images/${h.account.imagesHash}/folder/sub%20dir/cups%20100%25.jpg/public`,
+  );
   const delivered = await get(image.variants![0]!);
   assert.equal(delivered.status, 200);
   await assertSimilar(delivered.body, cups);
@@ -88,7 +91,11 @@ test('metadata as metadata[k] parts, custom id with slashes, edit and delete', a
   const blob = await h.client.images.v1.blobs.get(id, { account_id: account_id() });
   assert.deepEqual(Buffer.from(await blob.arrayBuffer()), cups);
 
-  const edited = await h.client.images.v1.edit(id, { account_id: account_id(), metadata: { owner: 'carol' }, creator: 'dave' });
+  const edited = await h.client.images.v1.edit(id, {
+    account_id: account_id(),
+    metadata: { owner: 'carol' },
+    creator: 'dave',
+  });
   assert.deepEqual(edited.meta, { owner: 'carol' });
   assert.equal(edited.creator, 'dave');
 
@@ -98,7 +105,9 @@ test('metadata as metadata[k] parts, custom id with slashes, edit and delete', a
   assert.ok(dup instanceof Cloudflare.ConflictError, String(dup));
   assert.equal(dup.headers?.get('x-should-retry'), 'false');
 
-  const privateCustom = await h.client.images.v1.edit(id, { account_id: account_id(), requireSignedURLs: true }).catch((e: unknown) => e);
+  const privateCustom = await h.client.images.v1
+    .edit(id, { account_id: account_id(), requireSignedURLs: true })
+    .catch((e: unknown) => e);
   assert.ok(privateCustom instanceof Cloudflare.BadRequestError);
 
   assert.deepEqual(await h.client.images.v1.delete(id, { account_id: account_id() }), {});
@@ -116,16 +125,23 @@ test('upload by url through the safe fetcher', async () => {
   const blob = await h.client.images.v1.blobs.get(image.id!, { account_id: account_id() });
   assert.deepEqual(Buffer.from(await blob.arrayBuffer()), cups);
 
-  const missing = await h.client.images.v1.create({ account_id: account_id(), url: `${originUrl}/nope.jpg` }).catch((e: unknown) => e);
+  const missing = await h.client.images.v1
+    .create({ account_id: account_id(), url: `${originUrl}/nope.jpg` })
+    .catch((e: unknown) => e);
   assert.ok(missing instanceof Cloudflare.BadRequestError, String(missing));
-  const text = await h.client.images.v1.create({ account_id: account_id(), url: `${originUrl}/notes.txt` }).catch((e: unknown) => e);
+  const text = await h.client.images.v1
+    .create({ account_id: account_id(), url: `${originUrl}/notes.txt` })
+    .catch((e: unknown) => e);
   assert.ok(text instanceof Cloudflare.APIError && text.status === 415, String(text));
 });
 
 test('refusals: a non-image, no file, file and url, bad metadata, unknown image, bad credentials', async () => {
   const before = await h.client.images.v1.stats.get({ account_id: account_id() });
   const notImage = await h.client.images.v1
-    .create({ account_id: account_id(), file: await toFile(Buffer.from('hello, world'), 'a.txt', { type: 'text/plain' }) })
+    .create({
+      account_id: account_id(),
+      file: await toFile(Buffer.from('hello, world'), 'a.txt', { type: 'text/plain' }),
+    })
     .catch((e: unknown) => e);
   assert.ok(notImage instanceof Cloudflare.APIError && notImage.status === 415, String(notImage));
   assert.equal((notImage as InstanceType<typeof Cloudflare.APIError>).errors[0]?.code, 10059);
@@ -147,9 +163,13 @@ test('refusals: a non-image, no file, file and url, bad metadata, unknown image,
     .catch((e: unknown) => e);
   assert.ok(custom instanceof Cloudflare.BadRequestError);
 
-  const missing = await h.client.images.v1.get('no-such-image', { account_id: account_id() }).catch((e: unknown) => e);
+  const missing = await h.client.images.v1
+    .get('no-such-image', { account_id: account_id() })
+    .catch((e: unknown) => e);
   assert.ok(missing instanceof Cloudflare.NotFoundError);
-  const missingBlob = await h.client.images.v1.blobs.get('nope', { account_id: account_id() }).catch((e: unknown) => e);
+  const missingBlob = await h.client.images.v1.blobs
+    .get('nope', { account_id: account_id() })
+    .catch((e: unknown) => e);
   assert.ok(missingBlob instanceof Cloudflare.NotFoundError);
 
   const wrongToken = new Cloudflare({ apiToken: 'nope', baseURL: `${h.kiln.url}/client/v4`, maxRetries: 0 });
@@ -161,7 +181,12 @@ test('refusals: a non-image, no file, file and url, bad metadata, unknown image,
   assert.ok(foreign instanceof Cloudflare.PermissionDeniedError);
 
   // The original page's X-Auth-Key + X-Auth-Email pair.
-  const legacy = new Cloudflare({ apiKey: h.account.apiToken, apiEmail: 'me@example.com', baseURL: `${h.kiln.url}/client/v4`, maxRetries: 0 });
+  const legacy = new Cloudflare({
+    apiKey: h.account.apiToken,
+    apiEmail: 'me@example.com',
+    baseURL: `${h.kiln.url}/client/v4`,
+    maxRetries: 0,
+  });
   const stats = await legacy.images.v1.stats.get({ account_id: account_id() });
   assert.equal(stats.count!.allowed, 100000);
 });

@@ -44,8 +44,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: CfImagesContext) 
   app.patch('/images/v1/config', async (request) => {
     const account = await cloudflareAccount(runtime, request);
     const body = configBody.safeParse(request.body);
-    if (!body.success) throw errors.invalid('flexible_variants must be true or false', { cloudflareCode: 5400 });
-    const updated = await runtime.accounts.updateSettings(account.id, { flexibleVariants: body.data.flexible_variants });
+    if (!body.success)
+      throw errors.invalid('flexible_variants must be true or false', { cloudflareCode: 5400 });
+    const updated = await runtime.accounts.updateSettings(account.id, {
+      flexibleVariants: body.data.flexible_variants,
+    });
     return cfOk({ flexible_variants: updated.settings.flexibleVariants === true });
   });
 }

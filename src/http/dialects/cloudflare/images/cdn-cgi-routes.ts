@@ -28,7 +28,9 @@ export async function cdnCgiRoutes(app: FastifyInstance, { ctx }: { ctx: CfImage
     const source = sameOriginPath(ctx, raw.slice(slash));
     const plan = parseCloudflareOptions(options, { defaultFormat: 'original' });
     const { asset, cacheControl } = await resolveSource(ctx, source, request);
-    return sendImageVariant(ctx.runtime, request, reply, asset, plan satisfies TransformPlan, { cacheControl });
+    return sendImageVariant(ctx.runtime, request, reply, asset, plan satisfies TransformPlan, {
+      cacheControl,
+    });
   });
 }
 
@@ -51,7 +53,8 @@ function sameOriginPath(ctx: CfImagesContext, source: string): string {
     throw deliveryError(400, 9401, 'The source URL is malformed');
   }
   const own = new URL(ctx.runtime.config.publicUrl);
-  if (url.origin !== own.origin) throw deliveryError(403, 9401, 'Only images served by this Kiln can be transformed here');
+  if (url.origin !== own.origin)
+    throw deliveryError(403, 9401, 'Only images served by this Kiln can be transformed here');
   const prefix = own.pathname.replace(/\/+$/, '');
   const path = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : url.pathname;
   return path + url.search;

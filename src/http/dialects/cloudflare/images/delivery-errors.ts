@@ -26,10 +26,15 @@ export const renderDeliveryError: ErrorRenderer = (err) => {
   const fallback = CODES[err.code] ?? [err.status, 9524];
   const named = err.details.cloudflareCode;
   const code = typeof named === 'number' && named >= 9000 && named < 10_000 ? named : fallback[1];
-  const status = typeof named === 'number' && named >= 9000 ? err.status : err.status >= 500 ? err.status : fallback[0];
+  const status =
+    typeof named === 'number' && named >= 9000 ? err.status : err.status >= 500 ? err.status : fallback[0];
   return {
     status,
     body: `ERROR ${code}: ${err.publicMessage}\n`,
-    headers: { 'cf-resized': `err=${code}`, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    headers: {
+      'cf-resized': `err=${code}`,
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+    },
   };
 };

@@ -63,7 +63,9 @@ function uploadExpiry(text: string | undefined): Date {
   const at = new Date(/^\d+$/.test(text) ? Number(text) * 1000 : text);
   const delta = at.getTime() - now;
   if (Number.isNaN(delta) || delta < MIN_EXPIRY_MS - 5000 || delta > MAX_EXPIRY_MS + 5000) {
-    throw errors.invalid('expiry must be a timestamp between 2 minutes and 6 hours from now', { cloudflareCode: 5400 });
+    throw errors.invalid('expiry must be a timestamp between 2 minutes and 6 hours from now', {
+      cloudflareCode: 5400,
+    });
   }
   return at;
 }
@@ -73,16 +75,24 @@ function uploadExpiry(text: string | undefined): Date {
  * URL is refused), streams the `file` part in, and turns the draft into a ready image. A failed
  * upload gives the draft back, so the uploader may try again until the URL expires.
  */
-export async function completeDirectUpload(ctx: CfImagesContext, image: CfImage, request: FastifyRequest): Promise<CfImage> {
+export async function completeDirectUpload(
+  ctx: CfImagesContext,
+  image: CfImage,
+  request: FastifyRequest,
+): Promise<CfImage> {
   const { runtime } = ctx;
   const asset = image.asset;
   const extra = imageExtra(image);
   const expired = extra.uploadExpiresAt !== undefined && Date.parse(extra.uploadExpiresAt) <= Date.now();
   if (asset.status !== 'draft' || expired || !(await ctx.ids.transition(asset.id, 'draft', 'uploading'))) {
-    throw new KilnError('gone', expired ? 'This upload URL has expired' : 'This upload URL has already been used', {
-      status: 400,
-      details: { cloudflareCode: 5455 },
-    });
+    throw new KilnError(
+      'gone',
+      expired ? 'This upload URL has expired' : 'This upload URL has already been used',
+      {
+        status: 400,
+        details: { cloudflareCode: 5455 },
+      },
+    );
   }
   const key = originalKey(asset.accountId, asset.id);
   let stored: { image: IngestedImage; filename: string } | undefined;

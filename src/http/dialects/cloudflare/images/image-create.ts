@@ -18,13 +18,21 @@ const FETCH_TIMEOUT_MS = 30_000;
  * `POST /images/v1`: a `file` part streamed straight into the store, or a `url` fetched safely;
  * validated as an image, then the asset row and the id mapping are written in one transaction.
  */
-export async function createImage(ctx: CfImagesContext, account: Account, request: FastifyRequest): Promise<CfImage> {
+export async function createImage(
+  ctx: CfImagesContext,
+  account: Account,
+  request: FastifyRequest,
+): Promise<CfImage> {
   const { runtime } = ctx;
   const assetId = randomUUID();
   const key = originalKey(account.id, assetId);
   const maxBytes = maxImageBytes(runtime);
   const ingest = (body: NodeJS.ReadableStream, declaredType?: string) =>
-    ingestImage(runtime.blobs, key, body as import('node:stream').Readable, { maxBytes, limits: runtime.images.limits, declaredType });
+    ingestImage(runtime.blobs, key, body as import('node:stream').Readable, {
+      maxBytes,
+      limits: runtime.images.limits,
+      declaredType,
+    });
 
   let stored: { image: IngestedImage; filename: string } | undefined;
   try {
@@ -47,9 +55,18 @@ export async function createImage(ctx: CfImagesContext, account: Account, reques
         maxBytes,
         timeoutMs: FETCH_TIMEOUT_MS,
       });
-      stored = { image: await ingest(fetched.body, fetched.contentType), filename: fetched.filename ?? 'image' };
+      stored = {
+        image: await ingest(fetched.body, fetched.contentType),
+        filename: fetched.filename ?? 'image',
+      };
     }
-    return await commitImage(ctx, account, { assetId, imageId, fields, image: stored.image, filename: stored.filename });
+    return await commitImage(ctx, account, {
+      assetId,
+      imageId,
+      fields,
+      image: stored.image,
+      filename: stored.filename,
+    });
   } catch (err) {
     if (stored) await runtime.blobs.delete(key).catch(() => {});
     throw err;
@@ -72,7 +89,10 @@ async function commitImage(
   input: { assetId: string; imageId: string; fields: UploadFields; image: IngestedImage; filename: string },
 ): Promise<CfImage> {
   const { image, fields } = input;
-  const extra: CfImageExtra = { imageId: input.imageId, requireSignedURLs: fields.requireSignedURLs === true };
+  const extra: CfImageExtra = {
+    imageId: input.imageId,
+    requireSignedURLs: fields.requireSignedURLs === true,
+  };
   const creator = fields.creator || null;
   const asset = await ctx.runtime.db.transaction().execute(async (trx) => {
     const created = await new AssetRepository(trx).create({

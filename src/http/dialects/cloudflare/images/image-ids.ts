@@ -46,7 +46,13 @@ export class CfImageIds {
     try {
       await this.db
         .insertInto('cf_images')
-        .values({ account_id: accountId, image_id: imageId, asset_id: assetId, creator, created_at: new Date().toISOString() })
+        .values({
+          account_id: accountId,
+          image_id: imageId,
+          asset_id: assetId,
+          creator,
+          created_at: new Date().toISOString(),
+        })
         .execute();
     } catch (err) {
       if (/unique|duplicate/i.test(String((err as Error).message))) throw conflict(imageId);
@@ -60,13 +66,15 @@ export class CfImageIds {
   }
 
   async release(accountId: string, imageId: string): Promise<void> {
-    await this.db.deleteFrom('cf_images').where('account_id', '=', accountId).where('image_id', '=', imageId).execute();
+    await this.db
+      .deleteFrom('cf_images')
+      .where('account_id', '=', accountId)
+      .where('image_id', '=', imageId)
+      .execute();
   }
 
   async find(accountId: string, imageId: string): Promise<CfImage | null> {
-    const row = await this.live(accountId)
-      .where('cf_images.image_id', '=', imageId)
-      .executeTakeFirst();
+    const row = await this.live(accountId).where('cf_images.image_id', '=', imageId).executeTakeFirst();
     return row ? toCfImage(row) : null;
   }
 
@@ -89,7 +97,9 @@ export class CfImageIds {
   async list(accountId: string, q: ListImagesQuery): Promise<CfImage[]> {
     let query = this.live(accountId).where('assets.status', '=', 'ready');
     if (q.creator !== undefined) {
-      query = q.creator ? query.where('cf_images.creator', '=', q.creator) : query.where('cf_images.creator', 'is', null);
+      query = q.creator
+        ? query.where('cf_images.creator', '=', q.creator)
+        : query.where('cf_images.creator', 'is', null);
     }
     const dir = q.ascending ? 'asc' : 'desc';
     if (q.after) {
@@ -150,7 +160,9 @@ export class CfImageIds {
 }
 
 function conflict(imageId: string): KilnError {
-  return new KilnError('conflict', `An image with id "${imageId}" already exists`, { details: { cloudflareCode: 5409 } });
+  return new KilnError('conflict', `An image with id "${imageId}" already exists`, {
+    details: { cloudflareCode: 5409 },
+  });
 }
 
 type Row = Parameters<typeof toAsset>[0] & { image_id: string; creator: string | null };

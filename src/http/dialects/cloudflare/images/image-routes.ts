@@ -57,7 +57,8 @@ export async function imageRoutes(app: FastifyInstance, ctx: CfImagesContext) {
     const account = await cloudflareAccount(runtime, request);
     const { imageId, action } = rawImagePath(request.raw.url ?? '', marker, ['blob']);
     const image = await ctx.ids.get(account.id, imageId);
-    if (action !== 'blob') return cfOk(imageView(publicUrl, account, image, await ctx.variants.list(account)));
+    if (action !== 'blob')
+      return cfOk(imageView(publicUrl, account, image, await ctx.variants.list(account)));
     const asset = image.asset;
     if (!asset.blobKey || asset.status !== 'ready') throw errors.notFound('Image');
     return sendBlob(

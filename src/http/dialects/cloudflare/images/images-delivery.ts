@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
-import { installErrorHandler } from '../../../errors/error-handler.js';
 import { sendImageVariant } from '../../../delivery/send-image-variant.js';
+import { installErrorHandler } from '../../../errors/error-handler.js';
 import { cfOk, renderCloudflareError } from '../envelope.js';
 import { cdnCgiRoutes } from './cdn-cgi-routes.js';
 import { renderDeliveryError } from './delivery-errors.js';

@@ -6,7 +6,11 @@ import { errors } from '../../../../core/errors/kiln-error.js';
  * `folder/cat.png` as `folder%2Fcat.png`, so we split the raw path ourselves and decode each part.
  * A raw `/` (curl users) also separates parts of the id.
  */
-export function rawImagePath(rawUrl: string, marker: string, actions: readonly string[] = []): { imageId: string; action?: string } {
+export function rawImagePath(
+  rawUrl: string,
+  marker: string,
+  actions: readonly string[] = [],
+): { imageId: string; action?: string } {
   const path = rawUrl.split('?', 1)[0]!;
   const at = path.indexOf(marker);
   if (at < 0) throw errors.notFound('Image');

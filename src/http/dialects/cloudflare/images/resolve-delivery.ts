@@ -46,7 +46,8 @@ export async function resolveDelivery(
   if (!path.startsWith(`${DELIVERY_PREFIX}/`)) throw deliveryError(404, 9431, 'Image not found');
   const [hash, ...rest] = path.slice(DELIVERY_PREFIX.length + 1).split('/');
   const account = hash ? await ctx.runtime.accounts.findByImagesHash(hash) : null;
-  if (!account || rest.length === 0 || rest.some((p) => p === '')) throw deliveryError(404, 9431, 'Image not found');
+  if (!account || rest.length === 0 || rest.some((p) => p === ''))
+    throw deliveryError(404, 9431, 'Image not found');
 
   let image: CfImage | null = null;
   let variantText: string | undefined;
@@ -58,17 +59,19 @@ export async function resolveDelivery(
     image = await ctx.ids.find(account.id, rest.map(decodePart).join('/'));
     variantText = undefined;
   }
-  if (!image || image.asset.status !== 'ready' || !image.asset.blobKey) throw deliveryError(404, 9431, 'Image not found');
+  if (image?.asset.status !== 'ready' || !image.asset.blobKey)
+    throw deliveryError(404, 9431, 'Image not found');
   const private_ = imageExtra(image).requireSignedURLs === true;
 
   let plan: TransformPlan;
   let vary: string[] = [];
   let publicVariant = false;
-  if (variantText !== undefined && variantText.includes('=')) {
+  if (variantText?.includes('=')) {
     if (account.settings.flexibleVariants !== true) {
       throw deliveryError(403, 9429, 'Flexible variants are not enabled for this account');
     }
-    if (private_) throw deliveryError(403, 9429, 'Flexible variants cannot be used with images that require signed URLs');
+    if (private_)
+      throw deliveryError(403, 9429, 'Flexible variants cannot be used with images that require signed URLs');
     plan = parseCloudflareOptions(variantText, { defaultFormat: 'auto' });
   } else {
     const variant = variantText === undefined ? null : await ctx.variants.find(account, variantText);
@@ -121,7 +124,10 @@ function verifyImageSignature(ctx: CfImagesContext, pathWithQuery: string, keys:
 
 function asAccessDenied(err: unknown): unknown {
   if (err instanceof KilnError && (err.code === 'signature_invalid' || err.code === 'signature_expired')) {
-    return new KilnError(err.code, `Access denied: ${err.message}`, { status: 403, details: { cloudflareCode: 9425 } });
+    return new KilnError(err.code, `Access denied: ${err.message}`, {
+      status: 403,
+      details: { cloudflareCode: 9425 },
+    });
   }
   return err;
 }

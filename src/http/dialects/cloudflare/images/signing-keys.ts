@@ -28,7 +28,10 @@ export class CfImageKeys {
       await this.write(accountId, 'default', true);
       rows = await this.rows(accountId);
     }
-    return rows.map((r) => ({ name: r.name, value: this.box.decryptString(r.value_enc, context(accountId, r.name)) }));
+    return rows.map((r) => ({
+      name: r.name,
+      value: this.box.decryptString(r.value_enc, context(accountId, r.name)),
+    }));
   }
 
   /** Creates the key, or rotates it to a fresh value if it exists. */
@@ -50,7 +53,13 @@ export class CfImageKeys {
   }
 
   private rows(accountId: string) {
-    return this.db.selectFrom('cf_image_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('name').execute();
+    return this.db
+      .selectFrom('cf_image_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
   }
 
   private async write(accountId: string, name: string, onlyIfMissing: boolean): Promise<void> {
@@ -59,7 +68,9 @@ export class CfImageKeys {
       .insertInto('cf_image_keys')
       .values({ account_id: accountId, name, value_enc, created_at: new Date().toISOString() })
       .onConflict((oc) =>
-        onlyIfMissing ? oc.columns(['account_id', 'name']).doNothing() : oc.columns(['account_id', 'name']).doUpdateSet({ value_enc }),
+        onlyIfMissing
+          ? oc.columns(['account_id', 'name']).doNothing()
+          : oc.columns(['account_id', 'name']).doUpdateSet({ value_enc }),
       )
       .execute();
   }

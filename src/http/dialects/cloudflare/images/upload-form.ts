@@ -1,5 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import type { Multipart } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
 import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
 
 /** The text fields of an Images upload form, validated; `metadata` rebuilt from either encoding. */
@@ -31,7 +31,9 @@ export async function readUploadForm<T>(
   const meta: Record<string, unknown> = {};
   let file: T | undefined;
   let fileSeen = false;
-  const parts = request.parts({ limits: { fileSize: limits.fileSize + 1, files: 1, fields: 200, fieldSize: 16 * 1024 } });
+  const parts = request.parts({
+    limits: { fileSize: limits.fileSize + 1, files: 1, fields: 200, fieldSize: 16 * 1024 },
+  });
   for await (const part of parts as AsyncIterable<Multipart>) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file' || fileSeen) {
@@ -56,13 +58,15 @@ export async function readUploadForm<T>(
   if (raw.url !== undefined && raw.url !== '') fields.url = raw.url;
   if (raw.creator !== undefined) fields.creator = raw.creator;
   if (raw.expiry !== undefined && raw.expiry !== '') fields.expiry = raw.expiry;
-  if (raw.requireSignedURLs !== undefined) fields.requireSignedURLs = parseBool('requireSignedURLs', raw.requireSignedURLs);
+  if (raw.requireSignedURLs !== undefined)
+    fields.requireSignedURLs = parseBool('requireSignedURLs', raw.requireSignedURLs);
   if (raw.metadata !== undefined && raw.metadata !== '') fields.metadata = parseMetadata(raw.metadata);
   else if (Object.keys(meta).length > 0) fields.metadata = meta;
   if (fields.metadata && Buffer.byteLength(JSON.stringify(fields.metadata)) > MAX_METADATA_BYTES) {
     throw errors.invalid(`Metadata must be at most ${MAX_METADATA_BYTES} bytes`);
   }
-  if (fields.creator !== undefined && fields.creator.length > 1024) throw errors.invalid('creator must be at most 1024 characters');
+  if (fields.creator !== undefined && fields.creator.length > 1024)
+    throw errors.invalid('creator must be at most 1024 characters');
   return { fields, file };
 }
 
@@ -73,7 +77,8 @@ export function parseMetadata(text: string): Record<string, unknown> {
   } catch {
     throw errors.invalid('metadata must be a JSON object');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw errors.invalid('metadata must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw errors.invalid('metadata must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -88,7 +93,13 @@ function setPath(target: Record<string, unknown>, keys: string[], value: string)
   for (const k of keys.slice(0, -1)) {
     if (k === '__proto__' || k === 'constructor' || k === 'prototype') return;
     const next = node[k];
-    node = (next && typeof next === 'object' ? next : (node[k] = {})) as Record<string, unknown>;
+    if (next && typeof next === 'object') {
+      node = next as Record<string, unknown>;
+    } else {
+      const child: Record<string, unknown> = {};
+      node[k] = child;
+      node = child;
+    }
   }
   const last = keys[keys.length - 1]!;
   if (last === '__proto__' || last === 'constructor' || last === 'prototype') return;

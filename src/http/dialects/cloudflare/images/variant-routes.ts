@@ -35,7 +35,11 @@ export async function variantRoutes(app: FastifyInstance, ctx: CfImagesContext) 
   app.post('/images/v1/variants', async (request) => {
     const account = await cloudflareAccount(runtime, request);
     const body = parse(createBody, request.body);
-    const def: VariantDef = { id: body.id, options: body.options, neverRequireSignedURLs: body.neverRequireSignedURLs ?? false };
+    const def: VariantDef = {
+      id: body.id,
+      options: body.options,
+      neverRequireSignedURLs: body.neverRequireSignedURLs ?? false,
+    };
     return cfOk({ variant: await ctx.variants.create(account, def) });
   });
 
@@ -55,7 +59,9 @@ export async function variantRoutes(app: FastifyInstance, ctx: CfImagesContext) 
     const account = await cloudflareAccount(runtime, request);
     const { variant_id: id } = request.params as { variant_id: string };
     const body = parse(editBody, request.body);
-    return cfOk({ variant: await ctx.variants.update(account, id, body.options, body.neverRequireSignedURLs) });
+    return cfOk({
+      variant: await ctx.variants.update(account, id, body.options, body.neverRequireSignedURLs),
+    });
   });
 
   app.delete('/images/v1/variants/:variant_id', async (request) => {

@@ -1,6 +1,6 @@
 import type { Db } from '../../../../adapters/db/database.js';
-import type { AccountService } from '../../../../core/accounts/account-service.js';
 import type { Account } from '../../../../core/accounts/account.js';
+import type { AccountService } from '../../../../core/accounts/account-service.js';
 import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
 
 export const VARIANT_FITS = ['scale-down', 'contain', 'cover', 'crop', 'pad'] as const;
@@ -71,7 +71,9 @@ export class CfImageVariants {
   async create(account: Account, def: VariantDef): Promise<VariantDef> {
     const existing = await this.list(account);
     if (existing.some((v) => v.id === def.id)) {
-      throw new KilnError('conflict', `Variant "${def.id}" already exists`, { details: { cloudflareCode: 5409 } });
+      throw new KilnError('conflict', `Variant "${def.id}" already exists`, {
+        details: { cloudflareCode: 5409 },
+      });
     }
     if (existing.length >= MAX_VARIANTS) {
       throw new KilnError('limit_exceeded', `An account can have at most ${MAX_VARIANTS} variants`, {
@@ -94,14 +96,21 @@ export class CfImageVariants {
         .execute();
     } catch (err) {
       if (/unique|duplicate/i.test(String((err as Error).message))) {
-        throw new KilnError('conflict', `Variant "${def.id}" already exists`, { details: { cloudflareCode: 5409 } });
+        throw new KilnError('conflict', `Variant "${def.id}" already exists`, {
+          details: { cloudflareCode: 5409 },
+        });
       }
       throw err;
     }
     return def;
   }
 
-  async update(account: Account, id: string, options: VariantOptions, neverRequireSigned?: boolean): Promise<VariantDef> {
+  async update(
+    account: Account,
+    id: string,
+    options: VariantOptions,
+    neverRequireSigned?: boolean,
+  ): Promise<VariantDef> {
     const current = await this.get(account, id);
     const next: VariantDef = {
       id,
