@@ -1,5 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
+import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
+import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
+import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
@@ -37,5 +40,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
+  await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(streamPublicRoutes, { runtime });
   return app;
 }
