@@ -47,7 +47,7 @@ test('basic POST upload: queued, then ready with a ladder that plays at the righ
   assert.equal(v.status?.pctComplete, '100.000000');
   assert.deepEqual(v.input, { width: 640, height: 360 });
   assert.ok(Math.abs((v.duration ?? 0) - 3) < 0.2, String(v.duration));
-  assert.equal(v.meta?.name, 'with audio.mp4');
+  assert.equal((v.meta as Record<string, unknown>).name, 'with audio.mp4');
   assert.ok((v.size ?? 0) > 1000);
   assert.equal(v.playback?.hls, `${kiln.url}/stream/${uid}/manifest/video.m3u8`);
 
@@ -133,7 +133,7 @@ test('list, edit, storage usage and delete through the SDK', async () => {
     thumbnailTimestampPct: 0.5,
     allowedOrigins: ['example.com'],
   });
-  assert.equal(edited.meta?.name, 'renamed');
+  assert.equal((edited.meta as Record<string, unknown>).name, 'renamed');
   assert.equal(edited.creator, 'alice');
   const byCreator = [];
   for await (const v of client.stream.list({ account_id: accountId, creator: 'alice' })) byCreator.push(v.uid);

@@ -9,8 +9,11 @@ import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 
 /** Cloudflare's upload limit per video. */
 export const MAX_TUS_UPLOAD_BYTES = 30 * 1024 ** 3;
-/** Request header by which the dialect hands the pre-created video uid to tus' naming function. */
-export const UID_HEADER = 'x-kiln-stream-uid';
+/**
+ * How the dialect hands the pre-created video uid to tus' naming function: keyed by the Node
+ * request, which @tus/server's web Request wraps (srvx: `runtime.node.req`).
+ */
+export const createdUids = new WeakMap<IncomingMessage, string>();
 
 export interface StreamTus {
   server: Server;
@@ -36,7 +39,8 @@ export function streamTus(runtime: KilnRuntime): StreamTus {
     disableTerminationForFinishedUploads: true,
     exposedHeaders: ['stream-media-id', 'Location', 'Upload-Offset', 'Upload-Length', 'Upload-Expires'],
     namingFunction: (req) => {
-      const uid = req.headers.get(UID_HEADER);
+      const node = (req as unknown as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+      const uid = node ? createdUids.get(node) : undefined;
       if (!uid) throw new Error('tus creation outside the Stream dialect');
       return uid;
     },

@@ -15,7 +15,7 @@ import {
 } from '../../../../core/stream/stream-options.js';
 import { createStreamVideo, ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
-import { discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus, UID_HEADER } from './stream-tus.js';
+import { createdUids, discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus } from './stream-tus.js';
 import { parseUploadMetadata } from './tus-metadata.js';
 
 /** Basic POST uploads (API and direct creator URL) are limited to 200 MB. */
@@ -52,7 +52,7 @@ export async function tusCreate(runtime: KilnRuntime, account: Account, request:
     uploadExpiry,
     creator: typeof creatorHeader === 'string' ? parseCreator(creatorHeader) : settings.creator,
   });
-  request.raw.headers[UID_HEADER] = video.id;
+  createdUids.set(request.raw, video.id);
   reply.hijack();
   reply.raw.setHeader('stream-media-id', video.id);
   reply.raw.setHeader('Access-Control-Expose-Headers', 'Location, stream-media-id, Upload-Offset, Upload-Expires');
