@@ -4,7 +4,11 @@
  * needs it unless 80/443). The embedding page is known from Origin, else Referer; a request with
  * neither (a direct visit, a native player) is let through, as the header cannot be demanded.
  */
-export function originAllowed(allowed: readonly string[], origin: string | undefined, referer: string | undefined): boolean {
+export function originAllowed(
+  allowed: readonly string[],
+  origin: string | undefined,
+  referer: string | undefined,
+): boolean {
   if (allowed.length === 0 || allowed.includes('*')) return true;
   const source = origin && origin !== 'null' ? origin : referer;
   if (!source) return true;

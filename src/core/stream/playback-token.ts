@@ -50,9 +50,14 @@ export async function signPlaybackToken(
 
 function parseAccessRules(value: unknown): AccessRule[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > 5) throw badRequest('accessRules must be an array of at most 5 rules');
+  if (!Array.isArray(value) || value.length > 5)
+    throw badRequest('accessRules must be an array of at most 5 rules');
   return value.map((r: Record<string, unknown>) => {
-    if (!r || !['any', 'ip.src', 'ip.geoip.country'].includes(r.type as string) || !['allow', 'block'].includes(r.action as string)) {
+    if (
+      !r ||
+      !['any', 'ip.src', 'ip.geoip.country'].includes(r.type as string) ||
+      !['allow', 'block'].includes(r.action as string)
+    ) {
       throw badRequest('each access rule needs type any|ip.src|ip.geoip.country and action allow|block');
     }
     if (r.type === 'ip.src') {
@@ -60,7 +65,10 @@ function parseAccessRules(value: unknown): AccessRule[] | undefined {
         throw badRequest('ip.src rules need ip: a list of addresses or CIDR ranges');
       }
     }
-    if (r.type === 'ip.geoip.country' && (!Array.isArray(r.country) || r.country.some((c) => !/^[A-Za-z]{2}$/.test(String(c))))) {
+    if (
+      r.type === 'ip.geoip.country' &&
+      (!Array.isArray(r.country) || r.country.some((c) => !/^[A-Za-z]{2}$/.test(String(c))))
+    ) {
       throw badRequest('ip.geoip.country rules need country: a list of ISO 3166-1 alpha-2 codes');
     }
     return r as unknown as AccessRule;
@@ -87,7 +95,9 @@ export async function verifyPlaybackToken(
   if (!key) throw denied('The signed URL token was signed by an unknown or revoked key');
   let claims: Record<string, unknown>;
   try {
-    const { payload, protectedHeader } = await compactVerify(token, await importJWK(key.jwk, 'RS256'), { algorithms: ['RS256'] });
+    const { payload, protectedHeader } = await compactVerify(token, await importJWK(key.jwk, 'RS256'), {
+      algorithms: ['RS256'],
+    });
     void protectedHeader;
     claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
   } catch {
@@ -97,16 +107,22 @@ export async function verifyPlaybackToken(
   const exp = Number(claims.exp);
   const nbf = claims.nbf === undefined ? undefined : Number(claims.nbf);
   if (!Number.isFinite(exp) || now > exp) throw denied('The signed URL token has expired');
-  if (nbf !== undefined && (!Number.isFinite(nbf) || now < nbf)) throw denied('The signed URL token is not valid yet');
+  if (nbf !== undefined && (!Number.isFinite(nbf) || now < nbf))
+    throw denied('The signed URL token is not valid yet');
   if (typeof claims.sub !== 'string') throw denied('The signed URL token names no video (sub)');
   const rules = Array.isArray(claims.accessRules) ? (claims.accessRules as AccessRule[]) : [];
   for (const rule of rules) {
     if (ruleMatches(rule, clientIp)) {
-      if (rule.action === 'block') throw denied('The signed URL token does not allow this viewer (accessRules)');
+      if (rule.action === 'block')
+        throw denied('The signed URL token does not allow this viewer (accessRules)');
       break;
     }
   }
-  return { uid: claims.sub, accountId: key.accountId, claims: { ...(claims as unknown as PlaybackClaims), exp, nbf } };
+  return {
+    uid: claims.sub,
+    accountId: key.accountId,
+    claims: { ...(claims as unknown as PlaybackClaims), exp, nbf },
+  };
 }
 
 function ruleMatches(rule: AccessRule, clientIp: string): boolean {

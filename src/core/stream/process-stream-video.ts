@@ -86,12 +86,22 @@ export async function processStreamVideo(deps: ProcessDeps, job: JobContext<Proc
     }
     await result.dispose();
     const fresh = (await deps.assets.find(accountId, assetId)) ?? asset;
-    const rungs = result.renditions.map((r) => ({ name: r.name, width: r.width, height: r.height, bitrate: r.videoBitrate }));
+    const rungs = result.renditions.map((r) => ({
+      name: r.name,
+      width: r.width,
+      height: r.height,
+      bitrate: r.videoBitrate,
+    }));
     const ready = await updateFacts(
       deps.assets,
       fresh,
       { pctComplete: 100, readyToStreamAt: new Date().toISOString(), rungs, hasAudio: result.hasAudio },
-      { status: 'ready', durationSeconds: round3(probe.durationSeconds), width: probe.width, height: probe.height },
+      {
+        status: 'ready',
+        durationSeconds: round3(probe.durationSeconds),
+        width: probe.width,
+        height: probe.height,
+      },
     );
     await warmDefaultThumbnail(deps, ready).catch(() => {});
     await deps.onFinished?.(ready);
@@ -124,7 +134,12 @@ function checkConstraints(probe: MediaProbe, maxDuration: number | null): [Strea
 
 async function fail(deps: ProcessDeps, asset: Asset, code: StreamErrorCode, text: string): Promise<void> {
   const fresh = (await deps.assets.find(asset.accountId, asset.id)) ?? asset;
-  const errored = await updateFacts(deps.assets, fresh, { errorReasonCode: code, errorReasonText: text, pctComplete: 0 }, { status: 'error' });
+  const errored = await updateFacts(
+    deps.assets,
+    fresh,
+    { errorReasonCode: code, errorReasonText: text, pctComplete: 0 },
+    { status: 'error' },
+  );
   await deps.onFinished?.(errored);
 }
 

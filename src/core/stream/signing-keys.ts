@@ -48,7 +48,12 @@ export class SigningKeys {
       .values({
         id,
         account_id: accountId,
-        public_jwk: JSON.stringify({ ...publicKey.export({ format: 'jwk' }), kid: id, alg: 'RS256', use: 'sig' }),
+        public_jwk: JSON.stringify({
+          ...publicKey.export({ format: 'jwk' }),
+          kid: id,
+          alg: 'RS256',
+          use: 'sig',
+        }),
         private_enc: this.box.encrypt(pkcs8, `stream-key:${id}`),
         internal: internal ? 1 : 0,
         created_at: created,
@@ -95,7 +100,9 @@ export class SigningKeys {
       .select(['public_jwk', 'account_id'])
       .where('id', '=', id)
       .executeTakeFirst();
-    return row ? { accountId: row.account_id, jwk: JSON.parse(row.public_jwk) as Record<string, unknown> } : null;
+    return row
+      ? { accountId: row.account_id, jwk: JSON.parse(row.public_jwk) as Record<string, unknown> }
+      : null;
   }
 
   async exists(accountId: string, id: string): Promise<boolean> {
@@ -129,6 +136,8 @@ export function pemToPkcs8(input: string): string {
   try {
     return createPrivateKey(text).export({ type: 'pkcs8', format: 'pem' }).toString();
   } catch {
-    throw new KilnError('invalid_input', 'pem is not a valid RSA private key', { details: { cloudflareCode: 10005 } });
+    throw new KilnError('invalid_input', 'pem is not a valid RSA private key', {
+      details: { cloudflareCode: 10005 },
+    });
   }
 }

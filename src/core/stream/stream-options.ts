@@ -41,13 +41,18 @@ export function parseVideoSettings(body: Record<string, unknown>, now = Date.now
     if (typeof body.requireSignedURLs !== 'boolean') throw badRequest('requireSignedURLs must be a boolean');
     out.requireSignedURLs = body.requireSignedURLs;
   }
-  if (body.scheduledDeletion !== undefined) out.scheduledDeletion = parseScheduledDeletion(body.scheduledDeletion, now);
-  if (body.thumbnailTimestampPct !== undefined) out.thumbnailTimestampPct = parsePct(body.thumbnailTimestampPct);
-  if (body.maxDurationSeconds !== undefined) out.maxDurationSeconds = parseMaxDuration(body.maxDurationSeconds);
+  if (body.scheduledDeletion !== undefined)
+    out.scheduledDeletion = parseScheduledDeletion(body.scheduledDeletion, now);
+  if (body.thumbnailTimestampPct !== undefined)
+    out.thumbnailTimestampPct = parsePct(body.thumbnailTimestampPct);
+  if (body.maxDurationSeconds !== undefined)
+    out.maxDurationSeconds = parseMaxDuration(body.maxDurationSeconds);
   if (body.watermark !== undefined && body.watermark !== null) {
     const uid = (body.watermark as { uid?: unknown }).uid;
     if (typeof uid !== 'string') throw badRequest('watermark must be an object with a uid');
-    throw new KilnError('not_found', `Watermark profile ${uid} not found`, { details: { cloudflareCode: 10003 } });
+    throw new KilnError('not_found', `Watermark profile ${uid} not found`, {
+      details: { cloudflareCode: 10003 },
+    });
   }
   return out;
 }
@@ -58,14 +63,16 @@ export function parseOrigins(value: unknown): string[] {
   }
   const origins = (value as string[]).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
   for (const o of origins) {
-    if (!/^(\*|(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/.test(o)) throw badRequest(`allowedOrigins: invalid origin "${o}"`);
+    if (!/^(\*|(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/.test(o))
+      throw badRequest(`allowedOrigins: invalid origin "${o}"`);
   }
   return origins;
 }
 
 export function parseCreator(value: unknown): string | null {
   if (value === null) return null;
-  if (typeof value !== 'string' || value.length > 64) throw badRequest('creator must be a string of at most 64 characters');
+  if (typeof value !== 'string' || value.length > 64)
+    throw badRequest('creator must be a string of at most 64 characters');
   return value;
 }
 
@@ -99,7 +106,8 @@ export function parseRfc3339(value: unknown, field: string): number {
 
 /** Upload URL expiry: default 30 minutes; otherwise at least 2 minutes and at most 6 hours ahead. */
 export function parseExpiry(value: unknown, now = Date.now()): string {
-  if (value === undefined || value === null || value === '') return new Date(now + DEFAULT_EXPIRY_MS).toISOString();
+  if (value === undefined || value === null || value === '')
+    return new Date(now + DEFAULT_EXPIRY_MS).toISOString();
   const at = parseRfc3339(value, 'expiry');
   if (at < now + MIN_EXPIRY_MS) throw badRequest('expiry must be at least 2 minutes in the future');
   if (at > now + MAX_EXPIRY_MS) throw badRequest('expiry must be at most 6 hours in the future');
@@ -109,7 +117,8 @@ export function parseExpiry(value: unknown, now = Date.now()): string {
 export function parseScheduledDeletion(value: unknown, now = Date.now()): string | null {
   if (value === null) return null;
   const at = parseRfc3339(value, 'scheduledDeletion');
-  if (at < now + 30 * DAY_MS - 60_000) throw badRequest('scheduledDeletion must be at least 30 days in the future');
+  if (at < now + 30 * DAY_MS - 60_000)
+    throw badRequest('scheduledDeletion must be at least 30 days in the future');
   if (at > now + 1096 * DAY_MS) throw badRequest('scheduledDeletion must be at most 1096 days in the future');
   return new Date(at).toISOString();
 }

@@ -42,8 +42,19 @@ const flights = new SingleFlight<BlobInfo>();
 export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRequest): Promise<BlobInfo> {
   const facts = streamFacts(asset);
   const duration = asset.durationSeconds ?? 0;
-  const at = Math.max(0, Math.min(req.seconds ?? facts.thumbnailTimestampPct * duration, Math.max(0, duration - 0.1)));
-  const canonical = JSON.stringify([req.format, round(at), req.width, req.height, req.fit, req.duration, req.fps]);
+  const at = Math.max(
+    0,
+    Math.min(req.seconds ?? facts.thumbnailTimestampPct * duration, Math.max(0, duration - 0.1)),
+  );
+  const canonical = JSON.stringify([
+    req.format,
+    round(at),
+    req.width,
+    req.height,
+    req.fit,
+    req.duration,
+    req.fps,
+  ]);
   const name = `${createHash('sha256').update(canonical).digest('hex').slice(0, 24)}.${req.format}`;
   const key = `${streamPrefix(asset)}/thumbnails/${name}`;
   const cached = await deps.blobs.stat(key);
@@ -56,9 +67,21 @@ export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRe
       const local = { seconds: at - slice.start };
       const bytes =
         req.format === 'gif'
-          ? await renderAnimatedPreview(slice.path, { ...local, duration: req.duration ?? 5, fps: req.fps ?? 8, height: req.height })
-          : await extractThumbnail(slice.path, { ...local, width: req.width, height: req.height, fit: req.fit });
-      const info = await deps.blobs.put(key, bytes, { contentType: req.format === 'gif' ? 'image/gif' : 'image/jpeg' });
+          ? await renderAnimatedPreview(slice.path, {
+              ...local,
+              duration: req.duration ?? 5,
+              fps: req.fps ?? 8,
+              height: req.height,
+            })
+          : await extractThumbnail(slice.path, {
+              ...local,
+              width: req.width,
+              height: req.height,
+              fit: req.fit,
+            });
+      const info = await deps.blobs.put(key, bytes, {
+        contentType: req.format === 'gif' ? 'image/gif' : 'image/jpeg',
+      });
       await deps.renditions.record({
         assetId: asset.id,
         accountId: asset.accountId,
@@ -101,7 +124,9 @@ async function sliceOfTopRendition(
     if (!(await blobs.stat(key))) continue; // the last chunk may be shorter than the arithmetic says
     await pipeline(await blobs.get(key), out, { end: false });
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
   return { path, start: (first - 1) * SEGMENT_SECONDS };
 }
 

@@ -34,7 +34,10 @@ export interface NewStreamVideo extends VideoSettings {
 }
 
 /** A video row with no bytes yet (pendingupload, downloading): `duration -1`, `input -1`. */
-export async function createStreamVideo(deps: Pick<StreamDeps, 'assets'>, input: NewStreamVideo): Promise<Asset> {
+export async function createStreamVideo(
+  deps: Pick<StreamDeps, 'assets'>,
+  input: NewStreamVideo,
+): Promise<Asset> {
   const facts: StreamFacts = {
     ...DEFAULT_FACTS,
     creator: input.creator ?? null,
@@ -93,7 +96,13 @@ export async function ingestVideoBytes(
     signal: options.signal,
     // The sniffed type only: it tells "not a video at all" from "a damaged video" later.
   });
-  return markUploaded(deps, asset, { key, size: result.size, sha256: result.sha256, contentType: result.contentType, name: options.name });
+  return markUploaded(deps, asset, {
+    key,
+    size: result.size,
+    sha256: result.sha256,
+    contentType: result.contentType,
+    name: options.name,
+  });
 }
 
 /** The bytes are in `key`: record them, clear the upload expiry, queue the processing job. */
@@ -132,7 +141,9 @@ export async function markUploaded(
 export function assertUploadOpen(asset: Asset, kind: StreamFacts['uploadKind']): StreamFacts {
   const facts = streamFacts(asset);
   if (facts.uploadKind !== kind || asset.status !== 'pendingupload' || facts.uploadUsed) {
-    throw new KilnError('gone', 'This upload URL has already been used', { details: { cloudflareCode: 10005 } });
+    throw new KilnError('gone', 'This upload URL has already been used', {
+      details: { cloudflareCode: 10005 },
+    });
   }
   if (facts.uploadExpiry && Date.parse(facts.uploadExpiry) <= Date.now()) {
     throw new KilnError('gone', 'This upload URL has expired', { details: { cloudflareCode: 10005 } });

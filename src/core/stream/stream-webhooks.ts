@@ -49,7 +49,8 @@ export async function putWebhook(deps: Deps, accountId: string, url: unknown): P
   } catch {
     throw badRequest('notificationUrl must be an absolute http:// or https:// URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw badRequest('notificationUrl must use http or https');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw badRequest('notificationUrl must use http or https');
   const existing = await getWebhook(deps, accountId);
   const secret = existing?.secret ?? randomBytes(16).toString('hex');
   const stored: StoredWebhook = {
@@ -75,7 +76,10 @@ export function webhookSignature(secret: string, body: string, time = Math.floor
 }
 
 /** After ready/error: queue the notification (if subscribed); processing never waits for it. */
-export async function enqueueWebhook(deps: Deps & { jobs: JobQueue; publicUrl: string }, asset: Asset): Promise<void> {
+export async function enqueueWebhook(
+  deps: Deps & { jobs: JobQueue; publicUrl: string },
+  asset: Asset,
+): Promise<void> {
   if (!(await getWebhook(deps, asset.accountId))) return;
   const body = JSON.stringify(videoView(deps.publicUrl, asset));
   await deps.jobs.enqueue(

@@ -34,7 +34,8 @@ export class BlobTusStore extends DataStore {
 
   override async getUpload(id: string): Promise<Upload> {
     const asset = await this.deps.assets.findAnyAccount(id);
-    if (!asset || asset.source !== STREAM_SOURCE || streamFacts(asset).uploadKind !== 'tus') throw ERRORS.FILE_NOT_FOUND;
+    if (!asset || asset.source !== STREAM_SOURCE || streamFacts(asset).uploadKind !== 'tus')
+      throw ERRORS.FILE_NOT_FOUND;
     const facts = streamFacts(asset);
     const size = facts.uploadLength ?? 0;
     const offset = asset.status === 'pendingupload' ? (await this.chunks(asset)).total : size;

@@ -11,7 +11,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('internal', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('stream_signing_keys_account').on('stream_signing_keys').columns(['account_id']).execute();
+  await db.schema
+    .createIndex('stream_signing_keys_account')
+    .on('stream_signing_keys')
+    .columns(['account_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -33,7 +33,10 @@ async function basicUpload(path: string, name = 'clip.mp4') {
     headers: { authorization: `Bearer ${apiToken}` },
     body: form,
   });
-  return { status: res.status, json: (await res.json()) as { result: { uid: string } } & Record<string, unknown> };
+  return {
+    status: res.status,
+    json: (await res.json()) as { result: { uid: string } } & Record<string, unknown>,
+  };
 }
 
 test('basic POST upload: queued, then ready with a ladder that plays at the right sizes and duration', async () => {
@@ -70,7 +73,9 @@ test('basic POST upload: queued, then ready with a ladder that plays at the righ
   const dash = await fetch(v.playback!.dash!);
   assert.equal(dash.status, 200);
   assert.match(await dash.text(), /<MPD/);
-  const seg = await fetch(`${kiln.url}/stream/${uid}/manifest/chunk-0-00001.m4s`, { headers: { range: 'bytes=0-99' } });
+  const seg = await fetch(`${kiln.url}/stream/${uid}/manifest/chunk-0-00001.m4s`, {
+    headers: { range: 'bytes=0-99' },
+  });
   assert.equal(seg.status, 206);
   assert.equal((await seg.arrayBuffer()).byteLength, 100);
 
@@ -136,13 +141,15 @@ test('list, edit, storage usage and delete through the SDK', async () => {
   assert.equal((edited.meta as Record<string, unknown>).name, 'renamed');
   assert.equal(edited.creator, 'alice');
   const byCreator = [];
-  for await (const v of client.stream.list({ account_id: accountId, creator: 'alice' })) byCreator.push(v.uid);
+  for await (const v of client.stream.list({ account_id: accountId, creator: 'alice' }))
+    byCreator.push(v.uid);
   assert.deepEqual(byCreator, [uid]);
   const searched = [];
   for await (const v of client.stream.list({ account_id: accountId, search: 'renam' })) searched.push(v.uid);
   assert.deepEqual(searched, [uid]);
   const errored = [];
-  for await (const v of client.stream.list({ account_id: accountId, status: 'error' })) errored.push(v.status?.state);
+  for await (const v of client.stream.list({ account_id: accountId, status: 'error' }))
+    errored.push(v.status?.state);
   assert.ok(errored.every((s) => s === 'error'));
   const usage = await client.stream.videos.storageUsage({ account_id: accountId, creator: 'alice' });
   assert.equal(usage.videoCount, 1);
@@ -155,5 +162,8 @@ test('list, edit, storage usage and delete through the SDK', async () => {
   assert.equal(ok.status, 200);
 
   await client.stream.delete(uid, { account_id: accountId });
-  await assert.rejects(client.stream.get(uid, { account_id: accountId }), (e: Error & { status?: number }) => e.status === 404);
+  await assert.rejects(
+    client.stream.get(uid, { account_id: accountId }),
+    (e: Error & { status?: number }) => e.status === 404,
+  );
 });

@@ -23,7 +23,12 @@ export async function waitSettled(client: Cloudflare, accountId: string, uid: st
 }
 
 /** Downloads a URL to a file in `dir` and probes it with the ffprobe CLI. */
-export async function fetchToFile(url: string, dir: string, name: string, headers: Record<string, string> = {}) {
+export async function fetchToFile(
+  url: string,
+  dir: string,
+  name: string,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(url, { headers });
   if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
   const path = join(dir, name);
@@ -34,15 +39,32 @@ export async function fetchToFile(url: string, dir: string, name: string, header
 /** Decodes a rendition through its HLS media playlist (ffmpeg follows the relative segment URLs). */
 export async function probeUrl(url: string): Promise<{ width?: number; height?: number; duration: number }> {
   const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v:0', url,
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    '-select_streams',
+    'v:0',
+    url,
   ]);
-  const json = JSON.parse(stdout) as { streams: Array<{ width?: number; height?: number }>; format: { duration?: string } };
-  return { width: json.streams[0]?.width, height: json.streams[0]?.height, duration: Number(json.format.duration) };
+  const json = JSON.parse(stdout) as {
+    streams: Array<{ width?: number; height?: number }>;
+    format: { duration?: string };
+  };
+  return {
+    width: json.streams[0]?.width,
+    height: json.streams[0]?.height,
+    duration: Number(json.format.duration),
+  };
 }
 
 /** Total duration by decoding every frame (counts what really plays). */
 export async function decodedSeconds(url: string): Promise<number> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', url, '-map', '0:v:0', '-f', 'null', '-'], { maxBuffer: 1 << 24 });
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', url, '-map', '0:v:0', '-f', 'null', '-'], {
+    maxBuffer: 1 << 24,
+  });
   const times = [...stderr.matchAll(/time=(\d+):(\d+):(\d+(?:\.\d+)?)/g)];
   const last = times.at(-1);
   return last ? Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3]) : 0;

@@ -5,7 +5,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type Cloudflare from 'cloudflare';
-import { SignJWT, importJWK } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import * as tus from 'tus-js-client';
 import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
 import { makeVideoFixtures, type VideoFixtures } from '../../../support/video-fixtures.js';
@@ -18,7 +18,10 @@ let accountId: string;
 let apiToken: string;
 
 before(async () => {
-  [kiln, fx] = await Promise.all([startKiln({ env: { KILN_ALLOW_PRIVATE_FETCH: '1' } }), makeVideoFixtures()]);
+  [kiln, fx] = await Promise.all([
+    startKiln({ env: { KILN_ALLOW_PRIVATE_FETCH: '1' } }),
+    makeVideoFixtures(),
+  ]);
   const creds = await kiln.createAccount();
   accountId = creds.id;
   apiToken = creds.apiToken;
@@ -29,7 +32,10 @@ after(async () => {
   await fx.remove();
 });
 
-function tusUpload(data: Buffer, opts: Partial<tus.UploadOptions> & { endpoint?: string; uploadUrl?: string }) {
+function tusUpload(
+  data: Buffer,
+  opts: Partial<tus.UploadOptions> & { endpoint?: string; uploadUrl?: string },
+) {
   return new Promise<string>((resolve, reject) => {
     const up = new tus.Upload(data, {
       endpoint: opts.endpoint,
@@ -78,7 +84,12 @@ test('TUS upload with tus-js-client, resumed after a connection cut mid-PATCH, e
       },
     });
     req.on('error', () => resolve());
-    req.write(data.subarray(0, cutAt), () => setTimeout(() => { req.destroy(); resolve(); }, 300));
+    req.write(data.subarray(0, cutAt), () =>
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300),
+    );
   });
   await new Promise((r) => setTimeout(r, 300));
   const head = await fetch(location, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
@@ -96,7 +107,15 @@ test('TUS upload with tus-js-client, resumed after a connection cut mid-PATCH, e
   assert.equal(v.thumbnailTimestampPct, 0.5);
   assert.equal((v.meta as Record<string, unknown>).name, 'tus clip');
   // The upload URL is spent.
-  const again = await fetch(location, { method: 'PATCH', headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: 'x' });
+  const again = await fetch(location, {
+    method: 'PATCH',
+    headers: {
+      'tus-resumable': '1.0.0',
+      'upload-offset': '0',
+      'content-type': 'application/offset+octet-stream',
+    },
+    body: 'x',
+  });
   assert.ok(again.status >= 400);
 
   // requireSignedURLs: the uid is refused, a token from /token and a self-signed one work.
@@ -130,12 +149,28 @@ test('TUS upload with tus-js-client, resumed after a connection cut mid-PATCH, e
 test('direct creator upload: constraints, one-time URL, and a too-long video ends in error', async () => {
   await assert.rejects(
     client.stream.directUpload.create({ account_id: accountId } as never),
-    (e: Error & { status?: number }) => e.status === 400 && /required field maxDurationSeconds is missing/.test(e.message) && /10005/.test(e.message),
+    (e: Error & { status?: number }) =>
+      e.status === 400 &&
+      /required field maxDurationSeconds is missing/.test(e.message) &&
+      /10005/.test(e.message),
   );
-  for (const bad of [{ maxDurationSeconds: 0 }, { maxDurationSeconds: 21601 }, { maxDurationSeconds: 10, expiry: new Date(Date.now() + 60_000).toISOString() }, { maxDurationSeconds: 10, expiry: new Date(Date.now() + 7 * 3600_000).toISOString() }, { maxDurationSeconds: 10, expiry: 'tomorrow' }]) {
-    await assert.rejects(client.stream.directUpload.create({ account_id: accountId, ...bad }), (e: Error & { status?: number }) => e.status === 400);
+  for (const bad of [
+    { maxDurationSeconds: 0 },
+    { maxDurationSeconds: 21601 },
+    { maxDurationSeconds: 10, expiry: new Date(Date.now() + 60_000).toISOString() },
+    { maxDurationSeconds: 10, expiry: new Date(Date.now() + 7 * 3600_000).toISOString() },
+    { maxDurationSeconds: 10, expiry: 'tomorrow' },
+  ]) {
+    await assert.rejects(
+      client.stream.directUpload.create({ account_id: accountId, ...bad }),
+      (e: Error & { status?: number }) => e.status === 400,
+    );
   }
-  const du = await client.stream.directUpload.create({ account_id: accountId, maxDurationSeconds: 1, meta: { name: 'short limit' } });
+  const du = await client.stream.directUpload.create({
+    account_id: accountId,
+    maxDurationSeconds: 1,
+    meta: { name: 'short limit' },
+  });
   const pending = await client.stream.get(du.uid!, { account_id: accountId });
   assert.equal(pending.status?.state, 'pendingupload');
   assert.equal(pending.maxDurationSeconds, 1);
@@ -176,11 +211,16 @@ test('webhook: signed POST of the Video when processing ends', async () => {
     assert.equal((await client.stream.webhooks.get({ account_id: accountId })).secret, hook.secret);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await readFile(fx.tiny))]), 'tiny.mp4');
-    const res = await fetch(`${kiln.url}/client/v4/accounts/${accountId}/stream`, { method: 'POST', headers: { authorization: `Bearer ${apiToken}` }, body: form });
+    const res = await fetch(`${kiln.url}/client/v4/accounts/${accountId}/stream`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+      body: form,
+    });
     const uid = ((await res.json()) as { result: { uid: string } }).result.uid;
     await waitSettled(client, accountId, uid);
     const deadline = Date.now() + 30_000;
-    while (!received.some((r) => r.body.includes(uid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!received.some((r) => r.body.includes(uid)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     const hit = received.find((r) => r.body.includes(uid))!;
     assert.ok(hit, 'webhook received');
     const parts = Object.fromEntries(hit.sig.split(',').map((p) => p.split('=')));

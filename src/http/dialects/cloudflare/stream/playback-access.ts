@@ -17,15 +17,23 @@ export async function resolvePlayback(
   if (isStreamUid(ident)) {
     const asset = await findVideo(runtime, ident);
     if (streamFacts(asset).requireSignedURLs) {
-      throw new KilnError('unauthorized', 'This video requires a signed URL: use a token in place of the video id', {
-        status: 401,
-        details: { cloudflareCode: 10000 },
-      });
+      throw new KilnError(
+        'unauthorized',
+        'This video requires a signed URL: use a token in place of the video id',
+        {
+          status: 401,
+          details: { cloudflareCode: 10000 },
+        },
+      );
     }
     return { asset, signed: false };
   }
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(ident)) throw notFound();
-  const { uid, accountId } = await verifyPlaybackToken(new SigningKeys(runtime.db, runtime.box), ident, clientIp);
+  const { uid, accountId } = await verifyPlaybackToken(
+    new SigningKeys(runtime.db, runtime.box),
+    ident,
+    clientIp,
+  );
   const asset = await findVideo(runtime, uid);
   if (asset.accountId !== accountId) throw notFound();
   return { asset, signed: true };

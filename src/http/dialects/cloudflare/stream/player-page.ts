@@ -16,8 +16,8 @@ export function playerPage(
 ): string {
   const base = deliveryBase(publicUrl, ident);
   const flag = (k: string, dflt = false) => (q[k] === undefined ? dflt : q[k] !== 'false' && q[k] !== '0');
-  const title = escape(typeof asset.metadata.name === 'string' ? asset.metadata.name : asset.id);
-  const poster = escape(q.poster ?? `${base}/thumbnails/thumbnail.jpg`);
+  const title = escapeHtml(typeof asset.metadata.name === 'string' ? asset.metadata.name : asset.id);
+  const poster = escapeHtml(q.poster ?? `${base}/thumbnails/thumbnail.jpg`);
   const attrs = [
     flag('controls', true) && 'controls',
     flag('autoplay') && 'autoplay',
@@ -54,6 +54,6 @@ else{v.src=src;}})();
 </script></body></html>`;
 }
 
-function escape(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -35,9 +35,12 @@ export async function streamAccountRoutes(app: FastifyInstance, opts: { runtime:
     const body = jsonBody(request);
     let key: { id: string; pkcs8: string };
     if (body.id !== undefined || body.pem !== undefined) {
-      if (typeof body.id !== 'string' || typeof body.pem !== 'string') throw badRequest('id and pem go together');
+      if (typeof body.id !== 'string' || typeof body.pem !== 'string')
+        throw badRequest('id and pem go together');
       if (!(await keys.exists(video.accountId, body.id))) {
-        throw new KilnError('not_found', `Signing key ${body.id} not found`, { details: { cloudflareCode: 10003 } });
+        throw new KilnError('not_found', `Signing key ${body.id} not found`, {
+          details: { cloudflareCode: 10003 },
+        });
       }
       key = { id: body.id, pkcs8: pemToPkcs8(body.pem) };
     } else {
@@ -50,7 +53,8 @@ export async function streamAccountRoutes(app: FastifyInstance, opts: { runtime:
   app.get('/stream/webhook', async (request) => {
     const account = await cloudflareAccount(runtime, request);
     const hook = await getWebhook(runtime, account.id);
-    if (!hook) throw new KilnError('not_found', 'No webhook is configured', { details: { cloudflareCode: 10003 } });
+    if (!hook)
+      throw new KilnError('not_found', 'No webhook is configured', { details: { cloudflareCode: 10003 } });
     return cfOk(hook);
   });
 

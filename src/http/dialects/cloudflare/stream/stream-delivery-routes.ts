@@ -6,8 +6,8 @@ import { streamFacts, streamPrefix } from '../../../../core/stream/stream-facts.
 import { streamThumbnail } from '../../../../core/stream/stream-thumbnails.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
-import { installErrorHandler } from '../../../errors/error-handler.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
+import { installErrorHandler } from '../../../errors/error-handler.js';
 import { renderCloudflareError } from '../envelope.js';
 import { resolvePlayback } from './playback-access.js';
 import { playerPage } from './player-page.js';
@@ -32,16 +32,22 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
     if (!info) throw notFound();
     const ext = file.slice(file.lastIndexOf('.'));
     const immutable = ext === '.m4s';
-    return sendBlob(reply, request, runtime.blobs, {
-      key,
-      size: info.size,
-      lastModified: info.lastModified,
-      etag: `"${asset.id.slice(0, 8)}-${info.size}-${info.lastModified.getTime()}"`,
-      contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
-    }, {
-      cacheControl: `${signed ? 'private' : 'public'}, max-age=${immutable ? 31536000 : 60}${immutable ? ', immutable' : ''}`,
-      extraHeaders: corsHeaders(),
-    });
+    return sendBlob(
+      reply,
+      request,
+      runtime.blobs,
+      {
+        key,
+        size: info.size,
+        lastModified: info.lastModified,
+        etag: `"${asset.id.slice(0, 8)}-${info.size}-${info.lastModified.getTime()}"`,
+        contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      },
+      {
+        cacheControl: `${signed ? 'private' : 'public'}, max-age=${immutable ? 31536000 : 60}${immutable ? ', immutable' : ''}`,
+        extraHeaders: corsHeaders(),
+      },
+    );
   });
 
   for (const format of ['jpg', 'gif'] as const) {
@@ -49,11 +55,17 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
       const { asset, signed } = await playable(runtime, request);
       const req = parseThumbnailQuery(format, request.query as Record<string, string | undefined>);
       const info = await streamThumbnail(runtime, asset, req);
-      return sendBlob(reply, request, runtime.blobs, {
-        ...info,
-        etag: `"${info.key.slice(info.key.lastIndexOf('/') + 1, -4)}"`,
-        contentType: format === 'gif' ? 'image/gif' : 'image/jpeg',
-      }, { cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`, extraHeaders: corsHeaders() });
+      return sendBlob(
+        reply,
+        request,
+        runtime.blobs,
+        {
+          ...info,
+          etag: `"${info.key.slice(info.key.lastIndexOf('/') + 1, -4)}"`,
+          contentType: format === 'gif' ? 'image/gif' : 'image/jpeg',
+        },
+        { cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`, extraHeaders: corsHeaders() },
+      );
     });
   }
 
@@ -65,12 +77,18 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
         .type('text/html; charset=utf-8')
         .header('cache-control', 'private, max-age=60')
         .header('content-security-policy', frameAncestors(streamFacts(asset).allowedOrigins))
-        .send(playerPage(runtime.config.publicUrl, ident, asset, page, request.query as Record<string, string>));
+        .send(
+          playerPage(runtime.config.publicUrl, ident, asset, page, request.query as Record<string, string>),
+        );
     });
   }
 }
 
-async function playable(runtime: KilnRuntime, request: FastifyRequest, opts: { allowPending?: boolean } = {}) {
+async function playable(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  opts: { allowPending?: boolean } = {},
+) {
   const { ident } = request.params as { ident: string };
   const access = await resolvePlayback(runtime, ident, request.ip);
   const facts = streamFacts(access.asset);
@@ -86,7 +104,9 @@ async function playable(runtime: KilnRuntime, request: FastifyRequest, opts: { a
     });
   }
   if (access.asset.status !== 'ready' && !opts.allowPending) {
-    throw new KilnError('not_found', 'The video is not ready to stream yet', { details: { cloudflareCode: 10003 } });
+    throw new KilnError('not_found', 'The video is not ready to stream yet', {
+      details: { cloudflareCode: 10003 },
+    });
   }
   return access as { asset: Asset; signed: boolean };
 }
@@ -101,11 +121,10 @@ function corsHeaders(): Record<string, string> {
 }
 
 function frameAncestors(allowed: string[]): string {
-  if (allowed.length === 0) return "frame-ancestors *";
+  if (allowed.length === 0) return 'frame-ancestors *';
   return `frame-ancestors ${allowed.map((o) => `http://${o} https://${o}`).join(' ')}`;
 }
 
 function notFound(): KilnError {
   return new KilnError('not_found', 'Not found', { details: { cloudflareCode: 10003 } });
 }
-

@@ -3,7 +3,15 @@ import { STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts
 import { badRequest, parseRfc3339 } from '../../../../core/stream/stream-options.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 
-const STATES = new Set(['pendingupload', 'downloading', 'queued', 'inprogress', 'ready', 'error', 'live-inprogress']);
+const STATES = new Set([
+  'pendingupload',
+  'downloading',
+  'queued',
+  'inprogress',
+  'ready',
+  'error',
+  'live-inprogress',
+]);
 const PAGE = 1000;
 
 /**
@@ -14,7 +22,8 @@ const PAGE = 1000;
 export async function listVideos(runtime: KilnRuntime, accountId: string, q: Record<string, unknown>) {
   const str = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
   const limit = str('limit') === undefined ? PAGE : Number(str('limit'));
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE) throw badRequest(`limit must be an integer from 1 to ${PAGE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE)
+    throw badRequest(`limit must be an integer from 1 to ${PAGE}`);
   const status = str('status');
   if (status && !STATES.has(status)) throw badRequest(`status must be one of ${[...STATES].join(', ')}`);
   const after = str('after') ?? str('start');
@@ -57,7 +66,13 @@ export async function storageUsage(runtime: KilnRuntime, accountId: string, crea
   let seconds = 0;
   let count = 0;
   for (let offset = 0; ; offset += PAGE) {
-    const page = await runtime.assets.list({ accountId, kind: 'video', source: STREAM_SOURCE, limit: PAGE, offset });
+    const page = await runtime.assets.list({
+      accountId,
+      kind: 'video',
+      source: STREAM_SOURCE,
+      limit: PAGE,
+      offset,
+    });
     for (const a of page) {
       if (creator && streamFacts(a).creator !== creator) continue;
       count++;

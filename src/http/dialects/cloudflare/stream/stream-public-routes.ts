@@ -32,11 +32,18 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
     return cfOk(videoView(runtime.config.publicUrl, await claimDirectUpload(runtime, video, request)));
   });
 
-  const tusRoute = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const tusRoute = async (
+    request: import('fastify').FastifyRequest,
+    reply: import('fastify').FastifyReply,
+  ) => {
     reply.hijack();
     await streamTus(runtime).handle(request.raw, reply.raw);
   };
-  app.route({ method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'], url: '/stream/upload/:uid', handler: tusRoute });
+  app.route({
+    method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/stream/upload/:uid',
+    handler: tusRoute,
+  });
 
   await app.register(streamDeliveryRoutes, { runtime });
 }

@@ -22,18 +22,30 @@ import { parseUploadMetadata } from './tus-metadata.js';
 export const MAX_BASIC_UPLOAD_BYTES = 200 * 1024 * 1024;
 
 /** `POST /accounts/:a/stream` with Tus-Resumable: validate, create the row, let @tus/server answer. */
-export async function tusCreate(runtime: KilnRuntime, account: Account, request: FastifyRequest, reply: FastifyReply) {
+export async function tusCreate(
+  runtime: KilnRuntime,
+  account: Account,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const h = request.headers;
   if (h['tus-resumable'] !== '1.0.0') {
-    throw new KilnError('precondition_failed', 'Tus-Resumable must be 1.0.0', { details: { cloudflareCode: 10005 } });
+    throw new KilnError('precondition_failed', 'Tus-Resumable must be 1.0.0', {
+      details: { cloudflareCode: 10005 },
+    });
   }
   const lengthHeader = String(h['upload-length'] ?? '');
   if (!/^\d+$/.test(lengthHeader)) throw bad('Upload-Length is required and must be a non-negative integer');
   const length = Number(lengthHeader);
   if (length > MAX_TUS_UPLOAD_BYTES) {
-    throw new KilnError('payload_too_large', `Upload-Length exceeds the limit of ${MAX_TUS_UPLOAD_BYTES} bytes`);
+    throw new KilnError(
+      'payload_too_large',
+      `Upload-Length exceeds the limit of ${MAX_TUS_UPLOAD_BYTES} bytes`,
+    );
   }
-  const meta = parseUploadMetadata(typeof h['upload-metadata'] === 'string' ? h['upload-metadata'] : undefined);
+  const meta = parseUploadMetadata(
+    typeof h['upload-metadata'] === 'string' ? h['upload-metadata'] : undefined,
+  );
   const settings = settingsFromMetadata(meta);
   const q = request.query as Record<string, string | undefined>;
   const directUser = q.direct_user === 'true';
@@ -55,7 +67,10 @@ export async function tusCreate(runtime: KilnRuntime, account: Account, request:
   createdUids.set(request.raw, video.id);
   reply.hijack();
   reply.raw.setHeader('stream-media-id', video.id);
-  reply.raw.setHeader('Access-Control-Expose-Headers', 'Location, stream-media-id, Upload-Offset, Upload-Expires');
+  reply.raw.setHeader(
+    'Access-Control-Expose-Headers',
+    'Location, stream-media-id, Upload-Offset, Upload-Expires',
+  );
   await streamTus(runtime).handle(request.raw, reply.raw);
   if (reply.raw.statusCode >= 300) await discardCreated(runtime, account.id, video.id);
 }
@@ -87,7 +102,9 @@ function settingsFromMetadata(meta: Map<string, string | null>): VideoSettings {
         parseRfc3339(value, 'expiry');
         break;
       case 'watermark':
-        throw new KilnError('not_found', `Watermark profile ${value} not found`, { details: { cloudflareCode: 10003 } });
+        throw new KilnError('not_found', `Watermark profile ${value} not found`, {
+          details: { cloudflareCode: 10003 },
+        });
       default:
         s.meta[key] = value;
     }
@@ -102,7 +119,9 @@ export async function receiveFilePart(
   video: Asset,
 ): Promise<Asset> {
   if (!request.isMultipart()) throw bad('Expected a multipart/form-data body with a file part named "file"');
-  for await (const part of request.parts({ limits: { fileSize: MAX_BASIC_UPLOAD_BYTES, files: 1, fields: 20 } })) {
+  for await (const part of request.parts({
+    limits: { fileSize: MAX_BASIC_UPLOAD_BYTES, files: 1, fields: 20 },
+  })) {
     if (part.type !== 'file') continue;
     if (part.fieldname !== 'file') {
       part.file.resume();
@@ -112,7 +131,8 @@ export async function receiveFilePart(
       maxBytes: MAX_BASIC_UPLOAD_BYTES,
       name: part.filename || null,
     });
-    if (part.file.truncated) throw new KilnError('payload_too_large', 'The file exceeds the 200 MB limit of basic uploads');
+    if (part.file.truncated)
+      throw new KilnError('payload_too_large', 'The file exceeds the 200 MB limit of basic uploads');
     runtime.metrics.ingestedBytes.inc(uploaded.size);
     return uploaded;
   }
@@ -120,13 +140,21 @@ export async function receiveFilePart(
 }
 
 /** A direct creator upload URL accepts one basic POST: it is claimed first, released if the upload fails. */
-export async function claimDirectUpload(runtime: KilnRuntime, video: Asset, request: FastifyRequest): Promise<Asset> {
+export async function claimDirectUpload(
+  runtime: KilnRuntime,
+  video: Asset,
+  request: FastifyRequest,
+): Promise<Asset> {
   const claimed = await updateFacts(runtime.assets, video, { uploadUsed: true });
   try {
-    return await receiveFilePart(runtime, request, { ...claimed, extra: { ...claimed.extra, uploadUsed: false } });
+    return await receiveFilePart(runtime, request, {
+      ...claimed,
+      extra: { ...claimed.extra, uploadUsed: false },
+    });
   } catch (err) {
     const fresh = await runtime.assets.find(video.accountId, video.id);
-    if (fresh && fresh.status === 'pendingupload') await updateFacts(runtime.assets, fresh, { uploadUsed: false });
+    if (fresh && fresh.status === 'pendingupload')
+      await updateFacts(runtime.assets, fresh, { uploadUsed: false });
     throw err;
   }
 }

@@ -27,7 +27,11 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
   app.post('/stream', async (request, reply) => {
     const account = await cloudflareAccount(runtime, request);
     if (request.headers['tus-resumable'] !== undefined) return tusCreate(runtime, account, request, reply);
-    const video = await createStreamVideo(runtime, { accountId: account.id, state: 'pendingupload', uploadKind: 'api' });
+    const video = await createStreamVideo(runtime, {
+      accountId: account.id,
+      state: 'pendingupload',
+      uploadKind: 'api',
+    });
     try {
       return cfOk(view(await receiveFilePart(runtime, request, video)));
     } catch (err) {
@@ -77,7 +81,8 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
   app.post('/stream/:identifier', async (request) => {
     const video = await ownVideo(runtime, request);
     const body = jsonBody(request);
-    if (body.uid !== undefined && body.uid !== video.id) throw badRequest('uid does not match the video in the path');
+    if (body.uid !== undefined && body.uid !== video.id)
+      throw badRequest('uid does not match the video in the path');
     const s = parseVideoSettings(body);
     const facts = streamFacts(video);
     const patch: Record<string, unknown> = {};
@@ -96,7 +101,10 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
         metadata: s.meta,
         originalName: typeof s.meta.name === 'string' ? s.meta.name : null,
       }),
-      expiresAt: video.status === 'pendingupload' ? (next.uploadExpiry ?? next.scheduledDeletion) : next.scheduledDeletion,
+      expiresAt:
+        video.status === 'pendingupload'
+          ? (next.uploadExpiry ?? next.scheduledDeletion)
+          : next.scheduledDeletion,
     });
     return cfOk(view(updated));
   });
@@ -132,6 +140,7 @@ export async function ownVideo(runtime: KilnRuntime, request: FastifyRequest): P
 export function jsonBody(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('The request body must be a JSON object');
   return body as Record<string, unknown>;
 }

@@ -6,7 +6,10 @@ import { MAX_THUMBNAIL_DIMENSION, type ThumbnailFit } from '../../../../core/vid
 const FITS = new Set<ThumbnailFit>(['crop', 'clip', 'scale', 'fill']);
 
 /** Cloudflare's thumbnail query: time (`8m`, `5m2s`, `1.5s`, `3`), width, height, fit; GIF adds duration, fps. */
-export function parseThumbnailQuery(format: 'jpg' | 'gif', q: Record<string, string | undefined>): ThumbnailRequest {
+export function parseThumbnailQuery(
+  format: 'jpg' | 'gif',
+  q: Record<string, string | undefined>,
+): ThumbnailRequest {
   const req: ThumbnailRequest = { format };
   if (q.time !== undefined) req.seconds = parseDuration(q.time, 'time');
   if (q.width !== undefined) req.width = dimension(q.width, 'width');
@@ -18,11 +21,13 @@ export function parseThumbnailQuery(format: 'jpg' | 'gif', q: Record<string, str
   if (format === 'gif') {
     if (q.duration !== undefined) {
       req.duration = parseDuration(q.duration, 'duration');
-      if (req.duration <= 0 || req.duration > MAX_PREVIEW_SECONDS) throw bad(`duration must be more than 0 and at most ${MAX_PREVIEW_SECONDS}s`);
+      if (req.duration <= 0 || req.duration > MAX_PREVIEW_SECONDS)
+        throw bad(`duration must be more than 0 and at most ${MAX_PREVIEW_SECONDS}s`);
     }
     if (q.fps !== undefined) {
       req.fps = Number(q.fps);
-      if (!Number.isFinite(req.fps) || req.fps < 1 || req.fps > MAX_PREVIEW_FPS) throw bad(`fps must be from 1 to ${MAX_PREVIEW_FPS}`);
+      if (!Number.isFinite(req.fps) || req.fps < 1 || req.fps > MAX_PREVIEW_FPS)
+        throw bad(`fps must be from 1 to ${MAX_PREVIEW_FPS}`);
     }
   }
   return req;
@@ -37,7 +42,8 @@ export function parseDuration(value: string, field: string): number {
 
 function dimension(value: string, field: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THUMBNAIL_DIMENSION) throw bad(`${field} must be an integer from 1 to ${MAX_THUMBNAIL_DIMENSION}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THUMBNAIL_DIMENSION)
+    throw bad(`${field} must be an integer from 1 to ${MAX_THUMBNAIL_DIMENSION}`);
   return n;
 }
 
