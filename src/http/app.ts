@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
@@ -37,5 +38,6 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
+  await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
   return app;
 }
