@@ -3,6 +3,7 @@ import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
+import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
@@ -39,5 +40,6 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
+  await app.register(uploadcareCdn, { runtime });
   return app;
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { UploadError, uploadDirect, uploadFile, info } from '@uploadcare/upload-client';
 import sharp from 'sharp';
@@ -61,11 +63,15 @@ test('uploadFile(Buffer): the SDK gets a ready file with image_info; the cdnUrl 
   assert.equal(JSON.parse(colours.body.toString()).main_colors.length, 3);
 });
 
-test('uploadFile from a stream, uploadDirect and info(): bytes round-trip; non-images are attachments', async () => {
+test('uploadFile from a streamed file Blob, uploadDirect and info(): bytes round-trip; non-images are attachments', async () => {
   const text = Buffer.from('hello uploadcare\n'.repeat(100));
-  const streamed = await uploadFile(Readable.from([text]) as never, { ...h.sdk, fileName: 'notes.txt', contentType: 'text/plain' }).catch(
-    async () => uploadFile(text, { ...h.sdk, fileName: 'notes.txt', contentType: 'text/plain' }),
-  );
+  // SDK 6.21 rejects Node Readables ("not supported"); its streaming input is a Blob, here one read from disk.
+  const dir = mkdtempSync(join(tmpdir(), 'uc-stream-'));
+  writeFileSync(join(dir, 'notes.txt'), text);
+  const blob = await openAsBlob(join(dir, 'notes.txt'), { type: 'text/plain' });
+  const streamed = await uploadFile(blob, { ...h.sdk, fileName: 'notes.txt' });
+  rmSync(dir, { recursive: true });
+  assert.equal(streamed.mimeType, 'text/plain');
   assert.equal(streamed.size, text.length);
   assert.equal(streamed.isImage, false);
   const { res, body } = await fetchBytes(streamed.cdnUrl);
@@ -75,8 +81,9 @@ test('uploadFile from a stream, uploadDirect and info(): bytes round-trip; non-i
   assert.match(inline.res.headers.get('content-disposition') ?? '', /^inline/);
 
   const direct = await uploadDirect(text, { ...h.sdk, fileName: 'direct.txt', store: false });
-  assert.ok(direct.file);
-  const fileInfo = await info(direct.file, h.sdk);
+  assert.ok(direct.uuid);
+  assert.equal(direct.isStored, false);
+  const fileInfo = await info(direct.uuid, h.sdk);
   assert.equal(fileInfo.isStored, false);
   assert.equal(fileInfo.isReady, true);
   assert.equal(fileInfo.size, text.length);
