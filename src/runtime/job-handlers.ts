@@ -1,5 +1,6 @@
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import { UC_MULTIPART_ABANDON_JOB, abandonMultipart } from '../core/uploadcare/multipart-upload.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
 /**
@@ -15,5 +16,8 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     await expireAssets(runtime);
     await scheduleExpirySweep(runtime.jobs);
   }, { concurrency: 1 });
+  jobs.work<{ accountId: string; assetId: string }>(UC_MULTIPART_ABANDON_JOB, (job) => abandonMultipart(runtime, job.payload), {
+    concurrency: 1,
+  });
   void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
 }

@@ -4,6 +4,7 @@ import { TokenBucketLimiter } from '../../../core/limits/token-bucket.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../errors/error-handler.js';
 import { ucBaseRoutes } from './uc-base-routes.js';
+import { ucMultipartRoutes } from './uc-multipart-routes.js';
 import type { UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
 import { renderUploadcareError } from './uc-errors.js';
@@ -53,4 +54,5 @@ export async function uploadcareApi(app: FastifyInstance, opts: { runtime: KilnR
     throw ucError('UploadViewsError');
   });
   await ucBaseRoutes(app, ctx);
+  await ucMultipartRoutes(app, ctx);
 }
