@@ -10,7 +10,7 @@ let h: UcHarness;
 before(async () => {
   h = await startUc();
 });
-after(() => h.kiln.close());
+after(() => h?.kiln.close());
 
 test('uploadFile(Buffer): the SDK gets a ready file with image_info; the cdnUrl serves the exact bytes', async () => {
   const photo = await smallPhoto();
