@@ -1,5 +1,6 @@
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import { UC_FROM_URL_JOB, runFromUrlJob } from '../core/uploadcare/from-url-job.js';
 import { UC_MULTIPART_ABANDON_JOB, abandonMultipart } from '../core/uploadcare/multipart-upload.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
@@ -18,6 +19,9 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   }, { concurrency: 1 });
   jobs.work<{ accountId: string; assetId: string }>(UC_MULTIPART_ABANDON_JOB, (job) => abandonMultipart(runtime, job.payload), {
     concurrency: 1,
+  });
+  jobs.work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), {
+    concurrency: config.workerConcurrency,
   });
   void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
 }

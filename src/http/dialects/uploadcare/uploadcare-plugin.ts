@@ -5,6 +5,7 @@ import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../errors/error-handler.js';
 import { ucBaseRoutes } from './uc-base-routes.js';
 import { ucMultipartRoutes } from './uc-multipart-routes.js';
+import { ucFromUrlRoutes } from './uc-from-url-routes.js';
 import type { UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
 import { renderUploadcareError } from './uc-errors.js';
@@ -55,4 +56,5 @@ export async function uploadcareApi(app: FastifyInstance, opts: { runtime: KilnR
   });
   await ucBaseRoutes(app, ctx);
   await ucMultipartRoutes(app, ctx);
+  await ucFromUrlRoutes(app, ctx);
 }
