@@ -6,6 +6,7 @@ import { installErrorHandler } from '../../errors/error-handler.js';
 import { ucBaseRoutes } from './uc-base-routes.js';
 import { ucMultipartRoutes } from './uc-multipart-routes.js';
 import { ucFromUrlRoutes } from './uc-from-url-routes.js';
+import { ucGroupRoutes } from './uc-group-routes.js';
 import type { UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
 import { renderUploadcareError } from './uc-errors.js';
@@ -57,4 +58,5 @@ export async function uploadcareApi(app: FastifyInstance, opts: { runtime: KilnR
   await ucBaseRoutes(app, ctx);
   await ucMultipartRoutes(app, ctx);
   await ucFromUrlRoutes(app, ctx);
+  await ucGroupRoutes(app, ctx);
 }
