@@ -1,5 +1,5 @@
-import { KilnError } from '../errors/kiln-error.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
+import { KilnError } from '../errors/kiln-error.js';
 import type { Account } from './account.js';
 
 export type AccountLimit = 'maxFileSize' | 'maxFiles' | 'maxStorageBytes';
@@ -15,8 +15,12 @@ export async function checkAccountLimits(
   sizes: number[],
 ): Promise<void> {
   const s = account.settings;
-  if (positive(s.maxFileSize) && sizes.some((size) => size > s.maxFileSize!)) throw limitError('maxFileSize', s.maxFileSize!);
-  if (positive(s.maxFiles) && (await deps.assets.count({ accountId: account.id })) + sizes.length > s.maxFiles!) {
+  if (positive(s.maxFileSize) && sizes.some((size) => size > s.maxFileSize!))
+    throw limitError('maxFileSize', s.maxFileSize!);
+  if (
+    positive(s.maxFiles) &&
+    (await deps.assets.count({ accountId: account.id })) + sizes.length > s.maxFiles!
+  ) {
     throw limitError('maxFiles', s.maxFiles!);
   }
   if (positive(s.maxStorageBytes)) {

@@ -88,7 +88,11 @@ export function isDescribable(contentType: string): boolean {
 }
 
 /** Runs `fn` on a temporary local copy of a blob (ffprobe and sharp need a path), then removes it. */
-export async function withLocalCopy<T>(blobs: BlobStore, key: string, fn: (path: string) => Promise<T>): Promise<T> {
+export async function withLocalCopy<T>(
+  blobs: BlobStore,
+  key: string,
+  fn: (path: string) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-describe-'));
   try {
     const path = join(dir, 'blob');

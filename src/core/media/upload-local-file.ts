@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { sniffContentType } from '../ingest/sniff-content-type.js';
 import { uploadAsset } from '../ingest/upload-asset.js';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { describeMediaFile, factsDimensions } from './describe-media.js';
 
 export interface LocalFileUpload {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { uploadLocalFile } from '../media/upload-local-file.js';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { UrlTaskRepository } from './url-tasks.js';
 
 export const UC_FROM_URL_JOB = 'uploadcare.from_url';
@@ -87,7 +87,10 @@ function downloadError(err: unknown, maxBytes: number, timeoutSeconds: number): 
     case 'too_large':
       return ['DownloadFileSizeLimitExceededError', `Downloaded file is too big: > ${maxBytes}.`];
     case 'timeout':
-      return ['DownloadFileTimeLimitExceededError', `Failed to download the file within the allotted time limit of ${timeoutSeconds} seconds.`];
+      return [
+        'DownloadFileTimeLimitExceededError',
+        `Failed to download the file within the allotted time limit of ${timeoutSeconds} seconds.`,
+      ];
     case 'http_status': {
       const status = Number(/HTTP (\d{3})/.exec(message)?.[1] ?? 0);
       return status >= 500

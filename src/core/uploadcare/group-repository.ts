@@ -28,7 +28,12 @@ export class GroupRepository {
     };
     await this.db
       .insertInto('uc_groups')
-      .values({ id: group.id, account_id: accountId, files: JSON.stringify(files), created_at: group.createdAt })
+      .values({
+        id: group.id,
+        account_id: accountId,
+        files: JSON.stringify(files),
+        created_at: group.createdAt,
+      })
       .execute();
     return group;
   }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { isMultipartCapable } from '../../adapters/blobs/blob-store.js';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { originalKey } from '../assets/asset.js';
 import { KilnError } from '../errors/kiln-error.js';
 import { assetKindFromContentType, sniffContentType } from '../ingest/sniff-content-type.js';
 import { describeMediaFile, factsDimensions, isDescribable, withLocalCopy } from '../media/describe-media.js';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 
 export const UC_MULTIPART_ABANDON_JOB = 'uploadcare.multipart.abandon';
 
@@ -45,11 +45,18 @@ export function partCount(size: number, partSize: number): number {
  * store's upload id, plus a durable job that removes it if it is not completed in time.
  */
 export async function startMultipart(deps: Deps, input: StartMultipartInput): Promise<Asset> {
-  if (!isMultipartCapable(deps.blobs)) throw new KilnError('unavailable', 'The blob store cannot take multipart uploads');
+  if (!isMultipartCapable(deps.blobs))
+    throw new KilnError('unavailable', 'The blob store cannot take multipart uploads');
   const id = randomUUID();
   const key = originalKey(input.accountId, id);
   const uploadId = await deps.blobs.createMultipart(key, { contentType: input.contentType });
-  const multipart: MultipartState = { uploadId, key, size: input.size, partSize: input.partSize, expiresAt: input.expiresAt };
+  const multipart: MultipartState = {
+    uploadId,
+    key,
+    size: input.size,
+    partSize: input.partSize,
+    expiresAt: input.expiresAt,
+  };
   const asset = await deps.assets.create({
     id,
     accountId: input.accountId,
@@ -64,10 +71,14 @@ export async function startMultipart(deps: Deps, input: StartMultipartInput): Pr
     source: 'uploadcare',
     extra: { ...input.extra, multipart },
   });
-  await deps.jobs.enqueue(UC_MULTIPART_ABANDON_JOB, { accountId: input.accountId, assetId: id }, {
-    delayMs: deps.config.uploadcareMultipartTtlSeconds * 1000,
-    singletonKey: id,
-  });
+  await deps.jobs.enqueue(
+    UC_MULTIPART_ABANDON_JOB,
+    { accountId: input.accountId, assetId: id },
+    {
+      delayMs: deps.config.uploadcareMultipartTtlSeconds * 1000,
+      singletonKey: id,
+    },
+  );
   return asset;
 }
 
@@ -81,7 +92,8 @@ export function multipartState(asset: Asset): MultipartState | null {
  * sniffed type and media facts.
  */
 export async function completeMultipart(deps: Deps, accountId: string, id: string): Promise<Asset> {
-  if (!isMultipartCapable(deps.blobs)) throw new KilnError('unavailable', 'The blob store cannot take multipart uploads');
+  if (!isMultipartCapable(deps.blobs))
+    throw new KilnError('unavailable', 'The blob store cannot take multipart uploads');
   const claimed = await deps.db
     .updateTable('assets')
     .set({ status: 'completing', updated_at: new Date().toISOString() })
@@ -92,8 +104,10 @@ export async function completeMultipart(deps: Deps, accountId: string, id: strin
     .executeTakeFirst();
   const asset = await deps.assets.find(accountId, id);
   const state = asset ? multipartState(asset) : null;
-  if (!asset || (!state && asset.status !== 'ready')) throw ucError('MultipartFileNotFoundError', 404, 'File is not found.');
-  if (Number(claimed.numUpdatedRows) === 0) throw ucError('MultipartFileAlreadyUploadedError', 400, 'File is already uploaded.');
+  if (!asset || (!state && asset.status !== 'ready'))
+    throw ucError('MultipartFileNotFoundError', 404, 'File is not found.');
+  if (Number(claimed.numUpdatedRows) === 0)
+    throw ucError('MultipartFileAlreadyUploadedError', 400, 'File is already uploaded.');
   const s = state!;
   try {
     const parts = await deps.blobs.listParts(s.key, s.uploadId);
@@ -107,10 +121,18 @@ export async function completeMultipart(deps: Deps, accountId: string, id: strin
     }
     for (const p of parts) {
       if (p.size !== Math.min(s.partSize, s.size - (p.partNumber - 1) * s.partSize)) {
-        throw ucError('MultipartFileCompletionFailedError', 400, 'Can not complete upload. Wrong parts size?');
+        throw ucError(
+          'MultipartFileCompletionFailedError',
+          400,
+          'Can not complete upload. Wrong parts size?',
+        );
       }
     }
-    const info = await deps.blobs.completeMultipart(s.key, s.uploadId, Array.from({ length: n }, (_, i) => i + 1));
+    const info = await deps.blobs.completeMultipart(
+      s.key,
+      s.uploadId,
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
     const head = await readAll(await deps.blobs.get(s.key, { start: 0, end: Math.min(4099, info.size - 1) }));
     const { contentType } = await sniffContentType(head, asset.contentType);
     const media = isDescribable(contentType)
@@ -128,17 +150,26 @@ export async function completeMultipart(deps: Deps, accountId: string, id: strin
       ...factsDimensions(media),
     });
   } catch (err) {
-    await deps.db.updateTable('assets').set({ status: 'uploading' }).where('id', '=', id).where('status', '=', 'completing').execute();
+    await deps.db
+      .updateTable('assets')
+      .set({ status: 'uploading' })
+      .where('id', '=', id)
+      .where('status', '=', 'completing')
+      .execute();
     throw err;
   }
 }
 
 /** The cleanup job: an upload still open after its time is aborted and its draft removed. */
-export async function abandonMultipart(deps: Deps, payload: { accountId: string; assetId: string }): Promise<void> {
+export async function abandonMultipart(
+  deps: Deps,
+  payload: { accountId: string; assetId: string },
+): Promise<void> {
   const asset = await deps.assets.find(payload.accountId, payload.assetId);
   const state = asset ? multipartState(asset) : null;
   if (!asset || !state || asset.status !== 'uploading') return;
-  if (isMultipartCapable(deps.blobs)) await deps.blobs.abortMultipart(state.key, state.uploadId).catch(() => {});
+  if (isMultipartCapable(deps.blobs))
+    await deps.blobs.abortMultipart(state.key, state.uploadId).catch(() => {});
   await deps.blobs.delete(state.key);
   await deps.assets.purge(asset.id);
 }

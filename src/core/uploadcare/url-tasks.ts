@@ -28,7 +28,12 @@ export interface UrlTask {
 export class UrlTaskRepository {
   constructor(private readonly db: Db) {}
 
-  async create(accountId: string, sourceUrl: string, saveDuplicate: boolean, params: UrlTaskParams): Promise<UrlTask> {
+  async create(
+    accountId: string,
+    sourceUrl: string,
+    saveDuplicate: boolean,
+    params: UrlTaskParams,
+  ): Promise<UrlTask> {
     const now = new Date().toISOString();
     const row: UcUrlTasksTable = {
       token: randomUUID(),
@@ -50,7 +55,11 @@ export class UrlTaskRepository {
   }
 
   async get(token: string): Promise<UrlTask | null> {
-    const row = await this.db.selectFrom('uc_url_tasks').selectAll().where('token', '=', token).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('uc_url_tasks')
+      .selectAll()
+      .where('token', '=', token)
+      .executeTakeFirst();
     return row ? toTask(row) : null;
   }
 
@@ -66,7 +75,13 @@ export class UrlTaskRepository {
   async succeed(token: string, fileId: string, size: number): Promise<void> {
     await this.db
       .updateTable('uc_url_tasks')
-      .set({ status: 'success', file_id: fileId, done: size, total: size, updated_at: new Date().toISOString() })
+      .set({
+        status: 'success',
+        file_id: fileId,
+        done: size,
+        total: size,
+        updated_at: new Date().toISOString(),
+      })
       .where('token', '=', token)
       .execute();
   }
@@ -74,7 +89,12 @@ export class UrlTaskRepository {
   async fail(token: string, code: string, message: string): Promise<void> {
     await this.db
       .updateTable('uc_url_tasks')
-      .set({ status: 'error', error_code: code, error_message: message, updated_at: new Date().toISOString() })
+      .set({
+        status: 'error',
+        error_code: code,
+        error_message: message,
+        updated_at: new Date().toISOString(),
+      })
       .where('token', '=', token)
       .execute();
   }

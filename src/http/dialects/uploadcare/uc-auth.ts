@@ -24,7 +24,8 @@ export async function authenticate(
   if (!key) throw ucError('ProjectPublicKeyRequiredError', keyName);
   const account = key.length <= 200 ? await runtime.accounts.findByUploadcarePublicKey(key) : null;
   if (!account) throw ucError('ProjectPublicKeyInvalidError', keyName);
-  const rate = numberSetting(account.settings.uploadRequestsPerSecond) ?? runtime.config.uploadcareRequestsPerSecond;
+  const rate =
+    numberSetting(account.settings.uploadRequestsPerSecond) ?? runtime.config.uploadcareRequestsPerSecond;
   const taken = limiter.take(account.id, rate);
   if (!taken.allowed) {
     throw new KilnError('rate_limited', ucMessage('RequestThrottledError'), {
@@ -43,13 +44,18 @@ const MAX_EXPIRE = 9_999_999_999;
  * Signed uploads (reference §8): `signature` = hex HMAC-SHA256 of the `expire` string keyed with
  * the secret key. Required when the account has `signedUploads`; checked whenever one is sent.
  */
-export async function checkSignature(runtime: KilnRuntime, account: Account, params: UcParams): Promise<void> {
+export async function checkSignature(
+  runtime: KilnRuntime,
+  account: Account,
+  params: UcParams,
+): Promise<void> {
   const signature = params.get('signature');
   const expire = params.get('expire');
   if (account.settings.signedUploads !== true && signature === undefined && expire === undefined) return;
   if (!signature) throw ucError('SignatureRequiredError');
   if (!expire) throw ucError('SignatureExpirationRequiredError');
-  if (!/^\d{1,11}$/.test(expire) || Number(expire) > MAX_EXPIRE) throw ucError('SignatureExpirationInvalidError');
+  if (!/^\d{1,11}$/.test(expire) || Number(expire) > MAX_EXPIRE)
+    throw ucError('SignatureExpirationInvalidError');
   if (Number(expire) < Math.floor(Date.now() / 1000)) throw ucError('SignatureExpirationError');
   const secret = await runtime.accounts.uploadcareSecret(account.id);
   const expected = createHmac('sha256', secret).update(expire).digest('hex');

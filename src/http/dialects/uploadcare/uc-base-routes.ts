@@ -34,7 +34,11 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
       const options = uploadOptions(params, account, 'UPLOADCARE_STORE');
       if (files.length === 0) throw ucError('FileRequiredError');
       if (new Set(files.map((f) => f.field)).size !== files.length) throw ucError('FileIdNotUniqueError');
-      await checkAccountLimits(runtime, account, files.map((f) => f.size));
+      await checkAccountLimits(
+        runtime,
+        account,
+        files.map((f) => f.size),
+      );
       const out: Record<string, string> = {};
       for (const file of files) {
         const asset = await uploadLocalFile(runtime, {

@@ -12,7 +12,8 @@ import { sanitizeFilename } from './uc-upload-options.js';
 async function members(runtime: KilnRuntime, group: UcGroup): Promise<Asset[]> {
   const assets = await Promise.all(group.files.map((f) => runtime.assets.find(group.accountId, f.uuid)));
   // Like Uploadcare: an archive of a group with a removed file is not served.
-  if (assets.some((a) => !a || !a.blobKey || !isVisible(a))) throw new KilnError('not_found', 'File not found.');
+  if (assets.some((a) => !a || !a.blobKey || !isVisible(a)))
+    throw new KilnError('not_found', 'File not found.');
   return assets as Asset[];
 }
 
@@ -20,7 +21,12 @@ async function members(runtime: KilnRuntime, group: UcGroup): Promise<Asset[]> {
  * `/<group>/archive/zip/`: the original files, streamed into a zip as the client reads it. Each
  * blob is opened only when archiver reaches it, so neither memory nor open handles grow with the group.
  */
-export async function sendGroupArchive(runtime: KilnRuntime, reply: FastifyReply, group: UcGroup, name: string) {
+export async function sendGroupArchive(
+  runtime: KilnRuntime,
+  reply: FastifyReply,
+  group: UcGroup,
+  name: string,
+) {
   const assets = await members(runtime, group);
   const archive = new ZipArchive({ store: true });
   const used = new Set<string>();
@@ -74,7 +80,9 @@ export async function sendGroupPage(runtime: KilnRuntime, reply: FastifyReply, g
     .join('\n');
   return reply
     .type('text/html; charset=utf-8')
-    .send(`<!doctype html><meta charset="utf-8"><title>${group.id}</title><h1>${group.id}</h1><ol start="0">\n${items}\n</ol>`);
+    .send(
+      `<!doctype html><meta charset="utf-8"><title>${group.id}</title><h1>${group.id}</h1><ol start="0">\n${items}\n</ol>`,
+    );
 }
 
 function escapeHtml(s: string): string {

@@ -2,12 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../core/assets/asset.js';
 import { formatContentDisposition } from '../../../core/delivery/content-disposition.js';
 import { KilnError } from '../../../core/errors/kiln-error.js';
-import { hasUploadcareCoreOp, parseUploadcareOps, splitUploadcareChain } from '../../../core/images/parse-uploadcare-ops.js';
+import {
+  hasUploadcareCoreOp,
+  parseUploadcareOps,
+  splitUploadcareChain,
+} from '../../../core/images/parse-uploadcare-ops.js';
 import { GroupRepository } from '../../../core/uploadcare/group-repository.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
-import { installErrorHandler } from '../../errors/error-handler.js';
 import { sendBlob } from '../../delivery/send-blob.js';
 import { sendImageVariant } from '../../delivery/send-image-variant.js';
+import { installErrorHandler } from '../../errors/error-handler.js';
 import { isVisible } from './uc-base-routes.js';
 import { sendGroupArchive, sendGroupPage } from './uc-cdn-groups.js';
 
@@ -45,7 +49,13 @@ export async function uploadcareCdn(app: FastifyInstance, opts: { runtime: KilnR
         const member = group.files[Number(m[1])];
         if (!member) throw notFound();
         const asset = await visibleAsset(runtime, member.uuid);
-        return sendFile(runtime, request, reply, asset, `${member.effects ? `-/${member.effects}` : ''}${m[2]}`);
+        return sendFile(
+          runtime,
+          request,
+          reply,
+          asset,
+          `${member.effects ? `-/${member.effects}` : ''}${m[2]}`,
+        );
       }
       const archive = /^archive\/zip\/([^/]*)$/.exec(rest);
       if (archive) return sendGroupArchive(runtime, reply, group, archive[1] || `${group.id}.zip`);
@@ -68,7 +78,13 @@ async function visibleAsset(runtime: KilnRuntime, id: string): Promise<Asset> {
  * `rest` = `[-/op/args/…][filename]`. Without a processing op the original is served (images
  * inline, other files as attachments, `-/inline/yes|no/` overriding); with one, the image engine.
  */
-async function sendFile(runtime: KilnRuntime, request: FastifyRequest, reply: FastifyReply, asset: Asset, rest: string) {
+async function sendFile(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  asset: Asset,
+  rest: string,
+) {
   const slash = rest.lastIndexOf('/');
   const chain = rest.slice(0, slash + 1);
   const filename = safeDecode(rest.slice(slash + 1));
@@ -77,14 +93,21 @@ async function sendFile(runtime: KilnRuntime, request: FastifyRequest, reply: Fa
   const inlineOp = ops.filter(([op]) => op === 'inline').pop();
   const isImage = asset.kind === 'image';
   const inline = inlineOp ? inlineOp[1][0] !== 'no' : isImage;
-  const disposition = { type: inline ? 'inline' : 'attachment', filename: filename || asset.originalName || undefined } as const;
-  const processes = ops.some(([op]) => op === 'json' || op === 'main_colors') || (chain !== '' && hasUploadcareCoreOp(chain));
+  const disposition = {
+    type: inline ? 'inline' : 'attachment',
+    filename: filename || asset.originalName || undefined,
+  } as const;
+  const processes =
+    ops.some(([op]) => op === 'json' || op === 'main_colors') || (chain !== '' && hasUploadcareCoreOp(chain));
   if (processes) {
     if (!isImage) throw new KilnError('invalid_input', 'Image operations can only be applied to images.');
     const plan = parseUploadcareOps(chain);
     return sendImageVariant(runtime, request, reply, asset, plan, {
       cacheControl: CACHE,
-      headers: { 'content-disposition': formatContentDisposition(disposition), 'access-control-allow-origin': '*' },
+      headers: {
+        'content-disposition': formatContentDisposition(disposition),
+        'access-control-allow-origin': '*',
+      },
     });
   }
   if (chain) parseUploadcareOps(chain); // malformed chains are a 400 even when nothing is processed
@@ -99,7 +122,11 @@ async function sendFile(runtime: KilnRuntime, request: FastifyRequest, reply: Fa
       etag: `"${asset.sha256 ?? asset.id}"`,
       contentType: asset.contentType,
     },
-    { cacheControl: asset.stored ? CACHE : 'public, max-age=3600', disposition, extraHeaders: { 'access-control-allow-origin': '*' } },
+    {
+      cacheControl: asset.stored ? CACHE : 'public, max-age=3600',
+      disposition,
+      extraHeaders: { 'access-control-allow-origin': '*' },
+    },
   );
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { KilnError, type ErrorCode } from '../../../core/errors/kiln-error.js';
+import { type ErrorCode, KilnError } from '../../../core/errors/kiln-error.js';
 import type { ErrorRenderer } from '../../errors/error-handler.js';
 
 /**
@@ -12,12 +12,24 @@ const TABLE = {
   BaseViewsError: [400, 'Request processing failed.'],
   FileMetadataKeyDuplicatedError: [400, "File's metadata key `%s` has a duplicate."],
   FileMetadataKeyEmptyError: [400, "File's metadata key can not be empty."],
-  FileMetadataKeyForbiddenError: [400, "File's metadata key `%s` contains symbols not allowed by the metadata key format."],
-  FileMetadataKeyLengthTooBigError: [400, 'Length of file metadata key `%s` can not be more than %d symbols.'],
+  FileMetadataKeyForbiddenError: [
+    400,
+    "File's metadata key `%s` contains symbols not allowed by the metadata key format.",
+  ],
+  FileMetadataKeyLengthTooBigError: [
+    400,
+    'Length of file metadata key `%s` can not be more than %d symbols.',
+  ],
   FileMetadataKeysNumberTooBigError: [400, 'A file can not have more than %d metadata keys.'],
   FileMetadataValueEmptyError: [400, 'Value of the file metadata key `%s` can not be empty.'],
-  FileMetadataValueForbiddenError: [400, 'Value of file metadata key `%s` contains symbols not allowed by the metadata value format.'],
-  FileMetadataValueLengthTooBigError: [400, "Value of file metadata's key `%s` can not be more than %d symbols in length."],
+  FileMetadataValueForbiddenError: [
+    400,
+    'Value of file metadata key `%s` contains symbols not allowed by the metadata value format.',
+  ],
+  FileMetadataValueLengthTooBigError: [
+    400,
+    "Value of file metadata's key `%s` can not be more than %d symbols in length.",
+  ],
   FileSizeLimitExceededError: [400, 'File is too large.'],
   MethodNotAllowedError: [405, 'HTTP method %s is not allowed for %s'],
   NullCharactersForbiddenError: [400, 'Null characters are not allowed.'],
@@ -46,7 +58,10 @@ const TABLE = {
   MultipartFileIdRequiredError: [400, 'uuid is required.'],
   MultipartFileNotFoundError: [404, 'File is not found.'],
   MultipartFileSizeLimitExceededError: [400, 'File size exceeds project limit.'],
-  MultipartFileSizeTooSmallError: [400, 'File size can not be less than %d bytes. Please use direct upload instead of multipart.'],
+  MultipartFileSizeTooSmallError: [
+    400,
+    'File size can not be less than %d bytes. Please use direct upload instead of multipart.',
+  ],
   MultipartPartSizeInvalidError: [400, 'Multipart Upload Part Size should be an integer.'],
   MultipartPartSizeTooBigError: [400, 'Multipart Upload Part Size can not be more than %d bytes.'],
   MultipartPartSizeTooSmallError: [400, 'Multipart Upload Part Size can not be less than %d bytes.'],
@@ -112,7 +127,9 @@ function codeFor(err: KilnError): UcErrorCode {
     case 'not_found':
       return 'FileNotFoundError';
     case 'limit_exceeded':
-      return err.details.accountLimit === 'maxFileSize' ? 'FileSizeLimitExceededError' : 'AccountLimitsExceededError';
+      return err.details.accountLimit === 'maxFileSize'
+        ? 'FileSizeLimitExceededError'
+        : 'AccountLimitsExceededError';
     case 'unsupported_media_type':
       return 'PostRequestParserFailedError';
     case 'invalid_input':
@@ -137,9 +154,12 @@ export function wantsJsonErrors(request: FastifyRequest): boolean {
 export const renderUploadcareError: ErrorRenderer = (err, request) => {
   const code = codeFor(err);
   const status = err.details.ucCode ? err.status : TABLE[code][0];
-  const content = err.details.ucCode || code === 'UploadViewsError' || code === 'UploadFailedError'
-    ? err.status >= 500 ? TABLE.UploadAPIError[1] : err.message
-    : TABLE[code][1];
+  const content =
+    err.details.ucCode || code === 'UploadViewsError' || code === 'UploadFailedError'
+      ? err.status >= 500
+        ? TABLE.UploadAPIError[1]
+        : err.message
+      : TABLE[code][1];
   const headers: Record<string, string> = {};
   if (wantsJsonErrors(request)) {
     headers['content-type'] = 'application/json; charset=utf-8';

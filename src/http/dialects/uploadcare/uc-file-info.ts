@@ -38,9 +38,19 @@ export function fileInfo(asset: Asset): Record<string, unknown> {
             duration: Math.round(av.durationSeconds * 1000),
             format: av.formatName.split(',')[0],
             bitrate: kbps(av.bitrate),
-            audio: av.audio ? [{ bitrate: null, codec: av.audio.codec, sample_rate: null, channels: null }] : [],
+            audio: av.audio
+              ? [{ bitrate: null, codec: av.audio.codec, sample_rate: null, channels: null }]
+              : [],
             video: av.video
-              ? [{ height: av.video.height, width: av.video.width, frame_rate: av.video.fps, bitrate: kbps(av.bitrate), codec: av.video.codec }]
+              ? [
+                  {
+                    height: av.video.height,
+                    width: av.video.width,
+                    frame_rate: av.video.fps,
+                    bitrate: kbps(av.bitrate),
+                    codec: av.video.codec,
+                  },
+                ]
               : [],
           },
         }
@@ -56,7 +66,10 @@ export function fileInfo(asset: Asset): Record<string, unknown> {
     original_filename: original,
     filename: sanitizeFilename(original) || 'original',
     mime_type: mime,
-    is_image: imageInfo !== null && RASTER.has(facts.image!.format) && facts.image!.width * facts.image!.height <= MAX_IMAGE_PIXELS,
+    is_image:
+      imageInfo !== null &&
+      RASTER.has(facts.image!.format) &&
+      facts.image!.width * facts.image!.height <= MAX_IMAGE_PIXELS,
     is_stored: asset.stored,
     is_ready: ready,
     datetime_uploaded: asset.createdAt,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import { checkFetchUrl, parseFetchUrl } from '../../../core/fetch/check-url.js';
 import { type FetchFailureReason, fetchReasonOf } from '../../../core/fetch/fetch-error.js';
-import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import { UC_FROM_URL_JOB } from '../../../core/uploadcare/from-url-job.js';
 import { UrlTaskRepository } from '../../../core/uploadcare/url-tasks.js';
 import { authenticate, checkSignature } from './uc-auth.js';
@@ -58,7 +58,11 @@ export async function ucFromUrlRoutes(app: FastifyInstance, ctx: UcContext) {
       metadata: options.metadata,
       tags: options.tags,
     });
-    await runtime.jobs.enqueue(UC_FROM_URL_JOB, { token: task.token }, { singletonKey: task.token, maxAttempts: 3 });
+    await runtime.jobs.enqueue(
+      UC_FROM_URL_JOB,
+      { token: task.token },
+      { singletonKey: task.token, maxAttempts: 3 },
+    );
     return { type: 'token', token: task.token };
   });
 

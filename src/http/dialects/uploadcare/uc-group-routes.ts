@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { Asset } from '../../../core/assets/asset.js';
 import { parseUploadcareOps } from '../../../core/images/parse-uploadcare-ops.js';
-import { GroupRepository, type GroupMember, type UcGroup } from '../../../core/uploadcare/group-repository.js';
+import {
+  type GroupMember,
+  GroupRepository,
+  type UcGroup,
+} from '../../../core/uploadcare/group-repository.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isVisible } from './uc-base-routes.js';
 import type { UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
 import { fileInfo } from './uc-file-info.js';
-import { readForm, type UcParams, UcParams as Params } from './uc-params.js';
+import { UcParams as Params, readForm, type UcParams } from './uc-params.js';
 
 const MAX_GROUP_FILES = 1000;
-const ENTRY = /^(?:https?:\/\/[^/]+\/)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?(?:-\/(.*))?$/s;
+const ENTRY =
+  /^(?:https?:\/\/[^/]+\/)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?(?:-\/(.*))?$/s;
 
 /** `POST /group/` (immutable groups of files, with CDN operations per file) and `GET /group/info/`. */
 export async function ucGroupRoutes(app: FastifyInstance, ctx: UcContext) {

@@ -4,7 +4,12 @@ import { isMultipartCapable, isPresignCapable } from '../../../adapters/blobs/bl
 import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import { KilnError } from '../../../core/errors/kiln-error.js';
 import { signedPath, verifySignedPath } from '../../../core/signing/signed-link.js';
-import { completeMultipart, multipartState, partCount, startMultipart } from '../../../core/uploadcare/multipart-upload.js';
+import {
+  completeMultipart,
+  multipartState,
+  partCount,
+  startMultipart,
+} from '../../../core/uploadcare/multipart-upload.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
@@ -49,7 +54,8 @@ export async function ucMultipartRoutes(app: FastifyInstance, ctx: UcContext) {
     try {
       await checkAccountLimits(runtime, account, [size]);
     } catch (err) {
-      if (err instanceof KilnError && err.details.accountLimit === 'maxFileSize') throw ucError('MultipartFileSizeLimitExceededError');
+      if (err instanceof KilnError && err.details.accountLimit === 'maxFileSize')
+        throw ucError('MultipartFileSizeLimitExceededError');
       throw err;
     }
     const asset = await startMultipart(runtime, {
@@ -85,7 +91,8 @@ export async function ucMultipartRoutes(app: FastifyInstance, ctx: UcContext) {
     const state = asset ? multipartState(asset) : null;
     const part = Number(n);
     if (!asset || !state || asset.status !== 'uploading') throw ucError('MultipartFileNotFoundError');
-    if (!Number.isInteger(part) || part < 1 || part > partCount(state.size, state.partSize)) throw ucError('UploadViewsError');
+    if (!Number.isInteger(part) || part < 1 || part > partCount(state.size, state.partSize))
+      throw ucError('UploadViewsError');
     if (!isMultipartCapable(runtime.blobs)) throw ucError('UploadAPIError');
     const length = Number(request.headers['content-length']);
     if (Number.isFinite(length) && length > state.partSize) throw ucError('MultipartUploadSizeTooLargeError');

@@ -72,7 +72,9 @@ export async function readForm(
   if (!request.isMultipart()) return [];
   const files: SpooledFile[] = [];
   try {
-    for await (const part of request.parts({ limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles + 1 } })) {
+    for await (const part of request.parts({
+      limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles + 1 },
+    })) {
       if (part.type === 'field') {
         params.add(part.fieldname, typeof part.value === 'string' ? part.value : String(part.value ?? ''));
         continue;
@@ -92,14 +94,21 @@ export async function readForm(
         },
       });
       await pipeline(part.file, counter, createWriteStream(path));
-      files.push({ field: part.fieldname, filename: part.filename || 'original', mimetype: part.mimetype, path, size });
+      files.push({
+        field: part.fieldname,
+        filename: part.filename || 'original',
+        mimetype: part.mimetype,
+        path,
+        size,
+      });
     }
   } catch (err) {
     if (isKilnError(err)) throw err;
     const code = (err as { code?: string }).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw ucError('FileSizeLimitExceededError');
     if (code === 'FST_FILES_LIMIT') throw ucError('FilesNumberLimitExceededError');
-    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') throw ucError('RequestFiledsNumberLimitExceededError');
+    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT')
+      throw ucError('RequestFiledsNumberLimitExceededError');
     throw ucError('PostRequestParserFailedError');
   }
   return files;

@@ -22,7 +22,10 @@ const META_KEY = /^[A-Za-z0-9_.:-]+$/;
 const META_VALUE_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 
 export function uploadOptions(params: UcParams, account: Account, storeParam: string): UploadOptions {
-  const stored = storeFlag(params.get(storeParam) ?? params.get(storeParam === 'store' ? 'UPLOADCARE_STORE' : 'store'), account);
+  const stored = storeFlag(
+    params.get(storeParam) ?? params.get(storeParam === 'store' ? 'UPLOADCARE_STORE' : 'store'),
+    account,
+  );
   return {
     stored,
     expiresAt: stored ? null : new Date(Date.now() + TEMPORARY_TTL_MS).toISOString(),
@@ -52,10 +55,12 @@ export function metadataOf(params: UcParams): Record<string, string> {
     if (values.length > 1 || Object.hasOwn(out, key)) throw ucError('FileMetadataKeyDuplicatedError', key);
     const value = values[0]!;
     if (value === '') throw ucError('FileMetadataValueEmptyError', key);
-    if (value.length > META_VALUE_MAX) throw ucError('FileMetadataValueLengthTooBigError', key, META_VALUE_MAX);
+    if (value.length > META_VALUE_MAX)
+      throw ucError('FileMetadataValueLengthTooBigError', key, META_VALUE_MAX);
     if (META_VALUE_FORBIDDEN.test(value)) throw ucError('FileMetadataValueForbiddenError', key);
     out[key] = value;
-    if (Object.keys(out).length > META_MAX_KEYS) throw ucError('FileMetadataKeysNumberTooBigError', META_MAX_KEYS);
+    if (Object.keys(out).length > META_MAX_KEYS)
+      throw ucError('FileMetadataKeysNumberTooBigError', META_MAX_KEYS);
   }
   return out;
 }
@@ -63,11 +68,19 @@ export function metadataOf(params: UcParams): Record<string, string> {
 /** Comma-joined tags: lower-cased, trimmed, deduplicated; at most 50 of at most 100 `[a-z0-9._-]`. */
 export function tagsOf(raw: string | undefined): string[] {
   if (!raw) return [];
-  const tags = [...new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  const tags = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   if (tags.length > 50) throw tagError('A file can not have more than 50 tags.');
   for (const t of tags) {
     if (t.length > 100) throw tagError(`Tag \`${t}\` can not be more than 100 symbols.`);
-    if (!/^[a-z0-9._-]+$/.test(t)) throw tagError(`Tag \`${t}\` contains symbols not allowed by the tag format.`);
+    if (!/^[a-z0-9._-]+$/.test(t))
+      throw tagError(`Tag \`${t}\` contains symbols not allowed by the tag format.`);
   }
   return tags;
 }

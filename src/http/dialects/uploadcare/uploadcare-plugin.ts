@@ -4,12 +4,11 @@ import { TokenBucketLimiter } from '../../../core/limits/token-bucket.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../errors/error-handler.js';
 import { ucBaseRoutes } from './uc-base-routes.js';
-import { ucMultipartRoutes } from './uc-multipart-routes.js';
+import type { UcContext } from './uc-context.js';
+import { renderUploadcareError, ucError } from './uc-errors.js';
 import { ucFromUrlRoutes } from './uc-from-url-routes.js';
 import { ucGroupRoutes } from './uc-group-routes.js';
-import type { UcContext } from './uc-context.js';
-import { ucError } from './uc-errors.js';
-import { renderUploadcareError } from './uc-errors.js';
+import { ucMultipartRoutes } from './uc-multipart-routes.js';
 
 const ENDPOINTS: Record<string, string> = {
   '/base': 'POST',
@@ -34,8 +33,10 @@ export async function uploadcareApi(app: FastifyInstance, opts: { runtime: KilnR
     throwFileSizeLimit: true,
   });
   // Form-encoded bodies are parsed as text (UcParams decodes them); part PUTs are streamed raw.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_r, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 1024 * 1024 },
+    (_r, body, done) => done(null, body),
   );
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.addHook('onSend', async (_request, reply) => {
@@ -51,7 +52,10 @@ export async function uploadcareApi(app: FastifyInstance, opts: { runtime: KilnR
       .send(''),
   );
   app.setNotFoundHandler(async (request) => {
-    const path = request.url.split('?')[0]!.replace(/^\/uploadcare/, '').replace(/\/+$/, '');
+    const path = request.url
+      .split('?')[0]!
+      .replace(/^\/uploadcare/, '')
+      .replace(/\/+$/, '');
     if (ENDPOINTS[path]) throw ucError('MethodNotAllowedError', request.method, `${path}/`);
     throw ucError('UploadViewsError');
   });

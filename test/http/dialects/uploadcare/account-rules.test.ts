@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { UploadError, uploadFile } from '@uploadcare/upload-client';
 import { expireAssets } from '../../../../src/core/assets/expire-assets.js';
-import { fetchBytes, startUc, ucCall, type UcHarness } from './uc-harness.js';
+import { fetchBytes, startUc, type UcHarness, ucCall } from './uc-harness.js';
 
 let h: UcHarness;
 before(async () => {
@@ -12,7 +12,8 @@ before(async () => {
 after(() => h?.kiln.close());
 
 const accounts = () => h.kiln.server.runtime.accounts;
-const sign = (secret: string, expire: number) => createHmac('sha256', secret).update(String(expire)).digest('hex');
+const sign = (secret: string, expire: number) =>
+  createHmac('sha256', secret).update(String(expire)).digest('hex');
 const code = (err: unknown) => (err instanceof UploadError ? err.code : String(err));
 
 test('signed uploads: good, expired, wrong and missing signatures', async () => {
@@ -20,16 +21,28 @@ test('signed uploads: good, expired, wrong and missing signatures', async () => 
   await accounts().updateSettings(creds.id, { signedUploads: true });
   const sdk = { ...h.sdk, publicKey: creds.uploadcare.publicKey };
   const expire = Math.floor(Date.now() / 1000) + 600;
-  const good = await uploadFile(Buffer.from('signed'), { ...sdk, secureSignature: sign(creds.uploadcare.secretKey, expire), secureExpire: String(expire) });
+  const good = await uploadFile(Buffer.from('signed'), {
+    ...sdk,
+    secureSignature: sign(creds.uploadcare.secretKey, expire),
+    secureExpire: String(expire),
+  });
   assert.equal((await fetchBytes(good.cdnUrl)).body.toString(), 'signed');
 
   const past = Math.floor(Date.now() / 1000) - 10;
   await assert.rejects(
-    uploadFile(Buffer.from('x'), { ...sdk, secureSignature: sign(creds.uploadcare.secretKey, past), secureExpire: String(past) }),
+    uploadFile(Buffer.from('x'), {
+      ...sdk,
+      secureSignature: sign(creds.uploadcare.secretKey, past),
+      secureExpire: String(past),
+    }),
     (err) => code(err) === 'SignatureExpirationError',
   );
   await assert.rejects(
-    uploadFile(Buffer.from('x'), { ...sdk, secureSignature: sign('wrong-secret', expire), secureExpire: String(expire) }),
+    uploadFile(Buffer.from('x'), {
+      ...sdk,
+      secureSignature: sign('wrong-secret', expire),
+      secureExpire: String(expire),
+    }),
     (err) => code(err) === 'SignatureInvalidError' && (err as Error).message === 'Invalid signature.',
   );
   await assert.rejects(uploadFile(Buffer.from('x'), sdk), (err) => code(err) === 'SignatureRequiredError');
@@ -37,7 +50,11 @@ test('signed uploads: good, expired, wrong and missing signatures', async () => 
     uploadFile(Buffer.from('x'), { ...sdk, secureSignature: 'abc', secureExpire: String(expire * 1000) }),
     (err) => code(err) === 'SignatureExpirationInvalidError',
   );
-  const noExpire = await ucCall(h.api, '/from_url/', { pub_key: creds.uploadcare.publicKey, source_url: 'http://example.com/', signature: 'abc' });
+  const noExpire = await ucCall(h.api, '/from_url/', {
+    pub_key: creds.uploadcare.publicKey,
+    source_url: 'http://example.com/',
+    signature: 'abc',
+  });
   assert.equal(noExpire.json.error.error_code, 'SignatureExpirationRequiredError');
 });
 
@@ -66,21 +83,35 @@ test('per-account limits: file size, file count and storage have their errors', 
   const creds = await h.kiln.createAccount();
   const sdk = { ...h.sdk, publicKey: creds.uploadcare.publicKey };
   await accounts().updateSettings(creds.id, { maxFileSize: 100 });
-  await assert.rejects(uploadFile(Buffer.alloc(101), sdk), (err) => code(err) === 'FileSizeLimitExceededError');
-  const big = await ucCall(h.api, '/multipart/start/', { UPLOADCARE_PUB_KEY: creds.uploadcare.publicKey, size: String(11 * 1024 * 1024) });
+  await assert.rejects(
+    uploadFile(Buffer.alloc(101), sdk),
+    (err) => code(err) === 'FileSizeLimitExceededError',
+  );
+  const big = await ucCall(h.api, '/multipart/start/', {
+    UPLOADCARE_PUB_KEY: creds.uploadcare.publicKey,
+    size: String(11 * 1024 * 1024),
+  });
   assert.equal(big.json.error.error_code, 'MultipartFileSizeLimitExceededError');
   await accounts().updateSettings(creds.id, { maxFileSize: 0, maxFiles: 1 });
   await uploadFile(Buffer.from('one'), sdk);
-  await assert.rejects(uploadFile(Buffer.from('two'), sdk), (err) => code(err) === 'AccountLimitsExceededError');
+  await assert.rejects(
+    uploadFile(Buffer.from('two'), sdk),
+    (err) => code(err) === 'AccountLimitsExceededError',
+  );
   await accounts().updateSettings(creds.id, { maxFiles: 0, maxStorageBytes: 10 });
-  await assert.rejects(uploadFile(Buffer.from('12345678'), sdk), (err) => code(err) === 'AccountLimitsExceededError');
+  await assert.rejects(
+    uploadFile(Buffer.from('12345678'), sdk),
+    (err) => code(err) === 'AccountLimitsExceededError',
+  );
 });
 
 test('throttling: RequestThrottledError with Retry-After; the SDK waits and retries once', async () => {
   const creds = await h.kiln.createAccount();
   await accounts().updateSettings(creds.id, { uploadRequestsPerSecond: 1 });
   const info = () =>
-    fetch(`${h.api}/info/?pub_key=${creds.uploadcare.publicKey}&file_id=00000000-0000-4000-8000-000000000000`);
+    fetch(
+      `${h.api}/info/?pub_key=${creds.uploadcare.publicKey}&file_id=00000000-0000-4000-8000-000000000000`,
+    );
   // Burst of 2, then throttled.
   await info();
   await info();
@@ -88,14 +119,23 @@ test('throttling: RequestThrottledError with Retry-After; the SDK waits and retr
   assert.equal(throttled.status, 429);
   assert.equal(throttled.headers.get('retry-after'), '1');
   assert.equal(await throttled.text(), 'Request was throttled.');
-  const enveloped = await ucCall(h.api, '/info/', { pub_key: creds.uploadcare.publicKey, file_id: 'x' }, 'GET');
+  const enveloped = await ucCall(
+    h.api,
+    '/info/',
+    { pub_key: creds.uploadcare.publicKey, file_id: 'x' },
+    'GET',
+  );
   assert.equal(enveloped.status, 200);
   assert.equal(enveloped.json.error.error_code, 'RequestThrottledError');
   assert.equal(enveloped.headers.get('retry-after'), '1');
   // The SDK honours Retry-After: its base upload is throttled, retried after ~1 s, and succeeds
   // (the info polls after it may be throttled and retried too).
   const started = Date.now();
-  const file = await uploadFile(Buffer.from('patient'), { ...h.sdk, publicKey: creds.uploadcare.publicKey, retryThrottledRequestMaxTimes: 5 });
+  const file = await uploadFile(Buffer.from('patient'), {
+    ...h.sdk,
+    publicKey: creds.uploadcare.publicKey,
+    retryThrottledRequestMaxTimes: 5,
+  });
   assert.ok(Date.now() - started >= 500);
   assert.equal((await fetchBytes(file.cdnUrl)).body.toString(), 'patient');
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { UploadError, uploadDirect, uploadFile, info } from '@uploadcare/upload-client';
+import { info, UploadError, uploadDirect, uploadFile } from '@uploadcare/upload-client';
 import sharp from 'sharp';
+import { sampleMp4 } from '../../../support/media-samples.js';
 import { assertSimilar } from '../../../support/perceptual.js';
-import { fetchBytes, smallPhoto, startUc, ucCall, type UcHarness } from './uc-harness.js';
+import { fetchBytes, smallPhoto, startUc, type UcHarness, ucCall } from './uc-harness.js';
 
 let h: UcHarness;
 before(async () => {
@@ -14,7 +15,11 @@ after(() => h?.kiln.close());
 
 test('uploadFile(Buffer): the SDK gets a ready file with image_info; the cdnUrl serves the exact bytes', async () => {
   const photo = await smallPhoto();
-  const file = await uploadFile(photo, { ...h.sdk, fileName: 'IMG-0412 cups.jpg', metadata: { subsystem: 'tests', snake_key: 'v' } });
+  const file = await uploadFile(photo, {
+    ...h.sdk,
+    fileName: 'IMG-0412 cups.jpg',
+    metadata: { subsystem: 'tests', snake_key: 'v' },
+  });
   assert.match(file.uuid, /^[0-9a-f-]{36}$/);
   assert.equal(file.size, photo.length);
   assert.equal(file.isImage, true);
@@ -121,12 +126,18 @@ test('errors reach the SDK as UploadError with the original code; without jsoner
   const missing = await ucCall(h.api, '/base/', {});
   assert.equal(missing.status, 200);
   assert.deepEqual(missing.json, {
-    error: { status_code: 403, content: 'UPLOADCARE_PUB_KEY is required.', error_code: 'ProjectPublicKeyRequiredError' },
+    error: {
+      status_code: 403,
+      content: 'UPLOADCARE_PUB_KEY is required.',
+      error_code: 'ProjectPublicKeyRequiredError',
+    },
   });
   const noFile = await ucCall(h.api, '/base/', { UPLOADCARE_PUB_KEY: h.sdk.publicKey });
   assert.equal(noFile.json.error.error_code, 'FileRequiredError');
 
-  const plain = await fetch(`${h.api}/info/?pub_key=${h.sdk.publicKey}&file_id=00000000-0000-4000-8000-000000000000`);
+  const plain = await fetch(
+    `${h.api}/info/?pub_key=${h.sdk.publicKey}&file_id=00000000-0000-4000-8000-000000000000`,
+  );
   assert.equal(plain.status, 404);
   assert.equal(await plain.text(), 'File is not found.');
   const bad = await ucCall(h.api, '/info/', { pub_key: h.sdk.publicKey, file_id: 'zzz' }, 'GET');
@@ -146,7 +157,10 @@ test('metadata validation: every rule has its error code', async () => {
     [{ 'metadata[k]': '' }, 'FileMetadataValueEmptyError'],
     [{ 'metadata[k]': 'v'.repeat(513) }, 'FileMetadataValueLengthTooBigError'],
     [{ 'metadata[k]': 'a\u0001b' }, 'FileMetadataValueForbiddenError'],
-    [Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`metadata[k${i}]`, 'v'])), 'FileMetadataKeysNumberTooBigError'],
+    [
+      Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`metadata[k${i}]`, 'v'])),
+      'FileMetadataKeysNumberTooBigError',
+    ],
   ];
   for (const [fields, code] of cases) {
     const form = new FormData();
@@ -164,4 +178,19 @@ test('metadata validation: every rule has its error code', async () => {
   dup.append('metadata[k]', 'b');
   const res = await fetch(`${h.api}/base/?jsonerrors=1`, { method: 'POST', body: dup });
   assert.equal(((await res.json()) as any).error.error_code, 'FileMetadataKeyDuplicatedError');
+});
+
+test('a video upload gets video_info and content_info from ffprobe', async () => {
+  const mp4 = await sampleMp4();
+  const file = await uploadFile(mp4, { ...h.sdk, fileName: 'clip.mp4' });
+  assert.equal(file.mimeType, 'video/mp4');
+  assert.equal(file.isImage, false);
+  assert.ok(file.videoInfo, 'video_info');
+  assert.ok(file.videoInfo.duration > 0);
+  assert.equal(file.videoInfo.video.width > 0, true);
+  assert.equal(file.contentInfo?.mime?.type, 'video');
+  // SDK 6.21 types content_info.video.video as one object; the wire (reference §3) has arrays of streams.
+  const streams = file.contentInfo?.video?.video as unknown as Array<{ width: number }>;
+  assert.equal(streams[0]?.width, file.videoInfo.video.width);
+  assert.deepEqual((await fetchBytes(file.cdnUrl)).body, mp4);
 });

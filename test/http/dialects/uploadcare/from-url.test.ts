@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fromUrl, fromUrlStatus, UploadError, uploadFile } from '@uploadcare/upload-client';
 import sharp from 'sharp';
-import { fetchBytes, smallPhoto, startUc, ucCall, type UcHarness } from './uc-harness.js';
+import { fetchBytes, smallPhoto, startUc, type UcHarness, ucCall } from './uc-harness.js';
 
 let h: UcHarness;
 let origin: Server;
@@ -16,12 +16,19 @@ before(async () => {
   photo = await smallPhoto();
   origin = createServer((req, res) => {
     hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
-    if (req.url === '/img/IMG-0412 cups.jpg' || req.url === '/img/IMG-0412%20cups.jpg' || req.url === '/dup.jpg') {
+    if (
+      req.url === '/img/IMG-0412 cups.jpg' ||
+      req.url === '/img/IMG-0412%20cups.jpg' ||
+      req.url === '/dup.jpg'
+    ) {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': photo.length });
       return res.end(photo);
     }
     if (req.url === '/download') {
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="report (1).txt"' });
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'content-disposition': 'attachment; filename="report (1).txt"',
+      });
       return res.end('report body');
     }
     res.writeHead(404).end('nope');

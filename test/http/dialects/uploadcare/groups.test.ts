@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { group, groupInfo, UploadError, uploadFile, uploadFileGroup } from '@uploadcare/upload-client';
 import sharp from 'sharp';
 import { assertSimilar } from '../../../support/perceptual.js';
-import { fetchBytes, smallPhoto, startUc, ucCall, type UcHarness } from './uc-harness.js';
+import { fetchBytes, smallPhoto, startUc, type UcHarness, ucCall } from './uc-harness.js';
 
 let h: UcHarness;
 before(async () => {
@@ -55,7 +55,10 @@ test('uploadFileGroup + groupInfo; nth/<i>/ serves members, archive/zip/ streams
 test('group entries may carry CDN operations (default_effects applied on nth) and be CDN URLs', async () => {
   const photo = await smallPhoto();
   const a = await uploadFile(photo, h.sdk);
-  const g = await group([`${a.uuid}/-/resize/200x/`, `${a.cdnUrl}-/preview/100x100/-/format/png/`, a.uuid], h.sdk);
+  const g = await group(
+    [`${a.uuid}/-/resize/200x/`, `${a.cdnUrl}-/preview/100x100/-/format/png/`, a.uuid],
+    h.sdk,
+  );
   assert.equal(g.filesCount, 3);
   assert.equal(g.files?.[0]?.defaultEffects, 'resize/200x/');
   assert.equal(g.files?.[1]?.defaultEffects, 'preview/100x100/-/format/png/');
@@ -70,18 +73,25 @@ test('group entries may carry CDN operations (default_effects applied on nth) an
 });
 
 test('group errors', async () => {
-  const call = (fields: Record<string, string>) => ucCall(h.api, '/group/', { pub_key: h.sdk.publicKey, ...fields });
+  const call = (fields: Record<string, string>) =>
+    ucCall(h.api, '/group/', { pub_key: h.sdk.publicKey, ...fields });
   assert.equal((await call({})).json.error.error_code, 'GroupFilesInvalidError');
   assert.deepEqual((await call({ 'files[0]': 'not-a-file' })).json.error, {
     status_code: 400,
     content: 'This is not valid file url: not-a-file.',
     error_code: 'GroupFileURLParsingFailedError',
   });
-  assert.equal((await call({ 'files[0]': '00000000-0000-4000-8000-000000000000' })).json.error.error_code, 'GroupFilesNotFoundError');
+  assert.equal(
+    (await call({ 'files[0]': '00000000-0000-4000-8000-000000000000' })).json.error.error_code,
+    'GroupFilesNotFoundError',
+  );
   await assert.rejects(groupInfo('00000000-0000-4000-8000-000000000000~2', h.sdk), (err: unknown) => {
     assert.ok(err instanceof UploadError);
     assert.equal(err.code, 'GroupNotFoundError');
     return true;
   });
-  assert.equal((await ucCall(h.api, '/group/info/', { pub_key: h.sdk.publicKey }, 'GET')).json.error.error_code, 'GroupIdRequiredError');
+  assert.equal(
+    (await ucCall(h.api, '/group/info/', { pub_key: h.sdk.publicKey }, 'GET')).json.error.error_code,
+    'GroupIdRequiredError',
+  );
 });

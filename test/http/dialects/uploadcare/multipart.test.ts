@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { uploadFile } from '@uploadcare/upload-client';
-import { fetchBytes, startUc, ucCall, type UcHarness } from './uc-harness.js';
+import { fetchBytes, startUc, type UcHarness, ucCall } from './uc-harness.js';
 
 const MB = 1024 * 1024;
 let h: UcHarness;
@@ -16,7 +16,12 @@ after(() => h?.kiln.close());
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 test('uploadFile over 10 MB goes multipart: parallel parts, completion, exact bytes on the CDN', async () => {
-  const file = await uploadFile(big, { ...h.sdk, fileName: 'big.bin', multipartMinFileSize: 10 * MB, maxConcurrentRequests: 3 });
+  const file = await uploadFile(big, {
+    ...h.sdk,
+    fileName: 'big.bin',
+    multipartMinFileSize: 10 * MB,
+    maxConcurrentRequests: 3,
+  });
   assert.equal(file.size, big.length);
   assert.equal(file.name, 'big.bin');
   const { res, body } = await fetchBytes(file.cdnUrl);
@@ -29,19 +34,36 @@ test('uploadFile over 10 MB goes multipart: parallel parts, completion, exact by
 test('multipart/start hands out ceil(size/part_size) URLs; every size rule has its error', async () => {
   const pub = h.sdk.publicKey;
   const start = (fields: Record<string, string>) =>
-    ucCall(h.api, '/multipart/start/', { UPLOADCARE_PUB_KEY: pub, filename: 'x.bin', content_type: 'application/octet-stream', ...fields });
+    ucCall(h.api, '/multipart/start/', {
+      UPLOADCARE_PUB_KEY: pub,
+      filename: 'x.bin',
+      content_type: 'application/octet-stream',
+      ...fields,
+    });
   const ok = await start({ size: String(12 * MB + 1), part_size: String(6 * MB) });
   assert.equal(ok.json.parts.length, 3);
   for (const url of ok.json.parts) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\//);
-  assert.equal((await start({ size: String(5 * MB) })).json.error.error_code, 'MultipartFileSizeTooSmallError');
+  assert.equal(
+    (await start({ size: String(5 * MB) })).json.error.error_code,
+    'MultipartFileSizeTooSmallError',
+  );
   assert.equal(
     (await start({ size: String(5 * MB) })).json.error.content,
     'File size can not be less than 10485760 bytes. Please use direct upload instead of multipart.',
   );
-  assert.equal((await start({ size: String(20 * MB), part_size: String(MB) })).json.error.error_code, 'MultipartPartSizeTooSmallError');
-  assert.equal((await start({ size: String(20 * MB), part_size: String(6 * 1024 ** 3) })).json.error.error_code, 'MultipartPartSizeTooBigError');
+  assert.equal(
+    (await start({ size: String(20 * MB), part_size: String(MB) })).json.error.error_code,
+    'MultipartPartSizeTooSmallError',
+  );
+  assert.equal(
+    (await start({ size: String(20 * MB), part_size: String(6 * 1024 ** 3) })).json.error.error_code,
+    'MultipartPartSizeTooBigError',
+  );
   assert.equal((await start({ size: '12.5' })).json.error.error_code, 'MultipartSizeInvalidError');
-  assert.equal((await start({ size: String(20 * MB), part_size: 'abc' })).json.error.error_code, 'MultipartPartSizeInvalidError');
+  assert.equal(
+    (await start({ size: String(20 * MB), part_size: 'abc' })).json.error.error_code,
+    'MultipartPartSizeInvalidError',
+  );
   assert.equal((await start({})).json.error.content, 'size is required.');
 });
 
@@ -59,7 +81,11 @@ test('parts out of order; a missing part and a wrong size are caught at completi
   const { uuid, parts } = start.json as { uuid: string; parts: string[] };
   assert.equal(parts.length, 3);
   const put = (i: number, body: Buffer) =>
-    fetch(parts[i]!, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(body) });
+    fetch(parts[i]!, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(body),
+    });
   const slice = (i: number) => data.subarray(i * partSize, Math.min(size, (i + 1) * partSize));
   assert.equal((await put(2, slice(2))).status, 200);
   assert.equal((await put(0, slice(0))).status, 200);
@@ -80,10 +106,18 @@ test('parts out of order; a missing part and a wrong size are caught at completi
   assert.equal(sha((await fetchBytes(`${h.kiln.url}/${uuid}/`)).body), sha(data));
 
   const errors = async (fields: Record<string, string>) =>
-    (await ucCall(h.api, '/multipart/complete/', { UPLOADCARE_PUB_KEY: h.sdk.publicKey, ...fields })).json.error;
-  assert.deepEqual(await errors({}), { status_code: 400, content: 'uuid is required.', error_code: 'MultipartFileIdRequiredError' });
+    (await ucCall(h.api, '/multipart/complete/', { UPLOADCARE_PUB_KEY: h.sdk.publicKey, ...fields })).json
+      .error;
+  assert.deepEqual(await errors({}), {
+    status_code: 400,
+    content: 'uuid is required.',
+    error_code: 'MultipartFileIdRequiredError',
+  });
   assert.equal((await errors({ uuid: 'nope' })).error_code, 'UUIDInvalidError');
-  assert.equal((await errors({ uuid: '00000000-0000-4000-8000-000000000000' })).error_code, 'MultipartFileNotFoundError');
+  assert.equal(
+    (await errors({ uuid: '00000000-0000-4000-8000-000000000000' })).error_code,
+    'MultipartFileNotFoundError',
+  );
 });
 
 test('an abandoned multipart upload is cleaned up by a durable job', async () => {
@@ -98,9 +132,13 @@ test('an abandoned multipart upload is cleaned up by a durable job', async () =>
     await fetch(parts[0]!, { method: 'PUT', body: new Uint8Array(randomBytes(5 * MB)) });
     const runtime = short.kiln.server.runtime;
     const deadline = Date.now() + 20_000;
-    while ((await runtime.assets.findAnyAccount(uuid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while ((await runtime.assets.findAnyAccount(uuid)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
     assert.equal(await runtime.assets.findAnyAccount(uuid), null);
-    const complete = await ucCall(short.api, '/multipart/complete/', { UPLOADCARE_PUB_KEY: short.sdk.publicKey, uuid });
+    const complete = await ucCall(short.api, '/multipart/complete/', {
+      UPLOADCARE_PUB_KEY: short.sdk.publicKey,
+      uuid,
+    });
     assert.equal(complete.json.error.error_code, 'MultipartFileNotFoundError');
   } finally {
     await short.kiln.close();

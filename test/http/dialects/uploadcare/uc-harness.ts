@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { AccountCredentials } from '../../../../src/core/accounts/account.js';
-import { startKiln, type StartKilnOptions, type TestKiln } from '../../../support/start-kiln.js';
+import { type StartKilnOptions, startKiln, type TestKiln } from '../../../support/start-kiln.js';
 import { FIXTURES_DIR } from '../../../support/test-images.js';
 
 /** A Kiln with one Uploadcare project, and the SDK options that point the official client at it. */
@@ -28,7 +28,10 @@ export async function startUc(options: StartKilnOptions = {}): Promise<UcHarness
 /** A small real photo (the shared fixture scaled to 640 wide), so tests stay quick. */
 let photo: Buffer | undefined;
 export async function smallPhoto(): Promise<Buffer> {
-  photo ??= await sharp(readFileSync(join(FIXTURES_DIR, 'cups-2560x1600.jpg'))).resize(640).jpeg({ quality: 85 }).toBuffer();
+  photo ??= await sharp(readFileSync(join(FIXTURES_DIR, 'cups-2560x1600.jpg')))
+    .resize(640)
+    .jpeg({ quality: 85 })
+    .toBuffer();
   return photo;
 }
 
