@@ -39,6 +39,14 @@ const schema = z.object({
   imageTimeoutSeconds: int(1, 600).default(30),
   imageConcurrency: int(1, 256).default(2),
   imageQueueSize: int(0, 10_000).default(64),
+  /** Uploadcare `/base/`: largest file in a direct upload (the service's 100 MB). */
+  uploadcareDirectMaxBytes: int(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
+  /** Uploadcare multipart uploads not completed within this many seconds are aborted and removed. */
+  uploadcareMultipartTtlSeconds: int(1, 30 * 86400).default(86400),
+  /** Uploadcare `/from_url/`: time limit of one download. */
+  uploadcareFetchTimeoutSeconds: int(1, 3600).default(120),
+  /** Uploadcare upload API: requests per second per account (token bucket, burst twice that). */
+  uploadcareRequestsPerSecond: int(1, 100_000).default(50),
 });
 
 /** Where each setting comes from: flag name (commander camelCase) and environment variable. */
@@ -64,6 +72,10 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageTimeoutSeconds: { env: 'KILN_IMAGE_TIMEOUT_SECONDS' },
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
+  uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },
+  uploadcareMultipartTtlSeconds: { env: 'KILN_UPLOADCARE_MULTIPART_TTL_SECONDS' },
+  uploadcareFetchTimeoutSeconds: { env: 'KILN_UPLOADCARE_FETCH_TIMEOUT_SECONDS' },
+  uploadcareRequestsPerSecond: { env: 'KILN_UPLOADCARE_REQUESTS_PER_SECOND' },
 };
 
 export type KilnConfig = Readonly<

@@ -5,6 +5,8 @@ import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
 import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
+import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
@@ -44,5 +46,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
   await app.register(streamPublicRoutes, { runtime });
+  await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
+  await app.register(uploadcareCdn, { runtime });
   return app;
 }

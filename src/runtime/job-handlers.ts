@@ -3,6 +3,8 @@ import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/as
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
+import { UC_FROM_URL_JOB, runFromUrlJob } from '../core/uploadcare/from-url-job.js';
+import { UC_MULTIPART_ABANDON_JOB, abandonMultipart } from '../core/uploadcare/multipart-upload.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
 /**
@@ -36,5 +38,11 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     (job) => deliverWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
     { concurrency: config.workerConcurrency },
   );
+  jobs.work<{ accountId: string; assetId: string }>(UC_MULTIPART_ABANDON_JOB, (job) => abandonMultipart(runtime, job.payload), {
+    concurrency: 1,
+  });
+  jobs.work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), {
+    concurrency: config.workerConcurrency,
+  });
   void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-jobs-progress.js';
 import * as m0003 from './0003-stream-signing-keys.js';
+import * as m0004 from './0004-uploadcare.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-jobs-progress': m0002,
   '0003-stream-signing-keys': m0003,
+  '0004-uploadcare': m0004,
 };
