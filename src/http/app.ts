@@ -14,7 +14,19 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     // pino 10's Logger type is wider than the FastifyBaseLogger that fastify's bundled types expect.
     loggerInstance: runtime.log as unknown as FastifyBaseLogger,
     disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
-    trustProxy: true,
+    trustProxy: trustProxySetting(runtime.config.trustProxy),
+    // Slow clients: headers must arrive within headersTimeout (slowloris); a connection silent for
+    // idleTimeout is closed (stalled or abandoned bodies); requestTimeout bounds a whole request.
+    // Node checks these every connectionsCheckingInterval, so it is kept well below them.
+    http: {
+      headersTimeout: runtime.config.headersTimeoutSeconds * 1000 || 60_000,
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(250, (runtime.config.headersTimeoutSeconds * 1000) / 4 || 30_000),
+      ),
+    },
+    connectionTimeout: runtime.config.idleTimeoutSeconds * 1000,
+    requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
     // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
     maxParamLength: 2048,
     bodyLimit: 1024 * 1024,
@@ -31,11 +43,31 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({
+        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      }),
   );
 
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
   return app;
+}
+
+/** KILN_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of addresses/CIDRs/names. */
+export function trustProxySetting(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

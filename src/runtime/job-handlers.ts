@@ -1,5 +1,7 @@
+import { CLEAN_ORPHANS_JOB, cleanOrphans, scheduleOrphanSweep } from '../core/assets/clean-orphans.js';
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
 /**
@@ -8,12 +10,53 @@ import type { KilnRuntime } from './kiln-runtime.js';
  */
 export function registerJobHandlers(runtime: KilnRuntime): void {
   const { jobs, config } = runtime;
-  jobs.work<PurgeAssetPayload>(PURGE_ASSET_JOB, (job) => purgeAsset(runtime, job.payload), {
-    concurrency: config.workerConcurrency,
-  });
-  jobs.work(EXPIRE_ASSETS_JOB, async () => {
-    await expireAssets(runtime);
-    await scheduleExpirySweep(runtime.jobs);
-  }, { concurrency: 1 });
-  void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
+  const work = <P extends JobPayload>(kind: string, handler: JobHandler<P>, concurrency: number) =>
+    jobs.work<P>(kind, logged(runtime, handler), { concurrency });
+
+  work<PurgeAssetPayload>(
+    PURGE_ASSET_JOB,
+    (job) => purgeAsset(runtime, job.payload),
+    config.workerConcurrency,
+  );
+
+  // Periodic sweeps re-arm their next run first, so a failing run never breaks the chain.
+  const armExpiry = () => scheduleExpirySweep(jobs, config.expirySweepSeconds);
+  work(
+    EXPIRE_ASSETS_JOB,
+    async () => {
+      await armExpiry();
+      const expired = await expireAssets(runtime);
+      if (expired > 0) runtime.log.info({ expired }, 'expired temporary assets');
+    },
+    1,
+  );
+
+  const armOrphans = () => scheduleOrphanSweep(jobs, config.orphanSweepSeconds);
+  work(
+    CLEAN_ORPHANS_JOB,
+    async () => {
+      await armOrphans();
+      const cutoff = new Date(Date.now() - config.orphanMinAgeSeconds * 1000);
+      const result = await cleanOrphans(runtime, cutoff);
+      if (result.orphanAssets + result.staleUploads > 0)
+        runtime.log.info(result, 'removed orphan blobs and stale uploads');
+    },
+    1,
+  );
+
+  for (const arm of [armExpiry, armOrphans]) {
+    void arm().catch((err) => runtime.log.error({ err }, 'could not schedule a periodic job'));
+  }
+}
+
+/** One `job done` log line per finished attempt (ops can see which worker ran what; tests count them). */
+function logged<P extends JobPayload>(runtime: KilnRuntime, handler: JobHandler<P>): JobHandler<P> {
+  return async (job) => {
+    const started = Date.now();
+    await handler(job);
+    runtime.log.info(
+      { job: { id: job.id, kind: job.kind, attempt: job.attempt }, ms: Date.now() - started },
+      'job done',
+    );
+  };
 }

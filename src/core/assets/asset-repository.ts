@@ -52,7 +52,8 @@ export class AssetRepository {
     try {
       await this.db.insertInto('assets').values(row).execute();
     } catch (err) {
-      if (/unique|duplicate/i.test(String((err as Error).message))) throw errors.conflict('An asset with this id already exists');
+      if (/unique|duplicate/i.test(String((err as Error).message)))
+        throw errors.conflict('An asset with this id already exists');
       throw err;
     }
     return toAsset(row);
@@ -73,6 +74,13 @@ export class AssetRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     return row ? toAsset(row) : null;
+  }
+
+  /** Which of these ids have a row, in any state (soft-deleted rows still own their blobs until purged). */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('assets').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => r.id));
   }
 
   /** By id alone, for delivery paths whose URL is itself the credential (signed links). */

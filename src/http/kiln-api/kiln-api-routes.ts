@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errors } from '../../core/errors/kiln-error.js';
 import { deleteAsset } from '../../core/assets/delete-asset.js';
+import { errors } from '../../core/errors/kiln-error.js';
 import { uploadAsset } from '../../core/ingest/upload-asset.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { assetView } from './asset-view.js';
@@ -21,6 +21,7 @@ const listQuery = z.object({
 export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
   // Upload bodies are streamed, never parsed or buffered.
+  app.addHook('onRequest', async (request) => runtime.rateLimits.ip.consume(request.ip, 'client address'));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
@@ -52,7 +53,12 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       runtime.assets.list({ accountId: account.id, ...q.data }),
       runtime.assets.count({ accountId: account.id, kind: q.data.kind }),
     ]);
-    return { assets: assets.map((a) => assetView(runtime, a)), total, limit: q.data.limit, offset: q.data.offset };
+    return {
+      assets: assets.map((a) => assetView(runtime, a)),
+      total,
+      limit: q.data.limit,
+      offset: q.data.offset,
+    };
   });
 
   app.get('/assets/:id', async (request) => {
@@ -83,6 +89,9 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
 export function sanitizeName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
   return clean || 'file';
 }
