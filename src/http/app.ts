@@ -20,10 +20,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     // Node checks these every connectionsCheckingInterval, so it is kept well below them.
     http: {
       headersTimeout: runtime.config.headersTimeoutSeconds * 1000 || 60_000,
-      connectionsCheckingInterval: Math.min(
-        30_000,
-        Math.max(250, (runtime.config.headersTimeoutSeconds * 1000) / 4 || 30_000),
-      ),
+      connectionsCheckingInterval: checkingInterval(runtime.config.headersTimeoutSeconds),
     },
     connectionTimeout: runtime.config.idleTimeoutSeconds * 1000,
     requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
@@ -43,11 +40,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
-      }),
+    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
   await app.register(opsRoutes, { runtime });
@@ -57,17 +50,18 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 }
 
 /** KILN_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of addresses/CIDRs/names. */
-export function trustProxySetting(
-  value: string,
-): boolean | string[] | ((address: string, hop: number) => boolean) {
+export function trustProxySetting(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) {
     const hops = Number(value);
     return (_address, hop) => hop < hops;
   }
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A quarter of the headers timeout, between 250 ms and Node's default of 30 s. */
+function checkingInterval(headersTimeoutSeconds: number): number {
+  if (headersTimeoutSeconds === 0) return 30_000;
+  return Math.min(30_000, Math.max(250, (headersTimeoutSeconds * 1000) / 4));
 }

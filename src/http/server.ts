@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KilnConfig } from '../config/config.js';
+import { type KilnRuntime, createRuntime } from '../runtime/kiln-runtime.js';
 import { registerJobHandlers } from '../runtime/job-handlers.js';
-import { createRuntime, type KilnRuntime } from '../runtime/kiln-runtime.js';
 import { buildApp } from './app.js';
 
 export interface RunningServer {

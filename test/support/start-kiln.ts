@@ -35,10 +35,7 @@ export async function startKiln(options: StartKilnOptions = {}): Promise<TestKil
   const cleanups: Array<() => Promise<void>> = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  let env: Record<string, string> = {
-    KILN_DATA_DIR: dataDir,
-    KILN_LOG_LEVEL: process.env.KILN_LOG_LEVEL ?? 'silent',
-  };
+  let env: Record<string, string> = { KILN_DATA_DIR: dataDir, KILN_LOG_LEVEL: process.env.KILN_LOG_LEVEL ?? 'silent' };
   if (options.sharedWith) {
     env = { ...options.sharedWith.env, KILN_DATA_DIR: options.sharedWith.dataDir };
   } else {

@@ -1,3 +1,5 @@
+
+
 /**
  * Table types shared by both dialects. Portable conventions: timestamps are ISO-8601 UTC strings
  * (sortable as text), booleans are 0/1 integers, JSON is text, sizes are int8 read back as numbers.
@@ -98,6 +100,7 @@ export interface KvTable {
   value: string;
   updated_at: string;
 }
+
 
 export interface DatabaseSchema {
   accounts: AccountsTable;

@@ -52,8 +52,7 @@ export class AssetRepository {
     try {
       await this.db.insertInto('assets').values(row).execute();
     } catch (err) {
-      if (/unique|duplicate/i.test(String((err as Error).message)))
-        throw errors.conflict('An asset with this id already exists');
+      if (/unique|duplicate/i.test(String((err as Error).message))) throw errors.conflict('An asset with this id already exists');
       throw err;
     }
     return toAsset(row);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { deleteAsset } from '../../core/assets/delete-asset.js';
 import { errors } from '../../core/errors/kiln-error.js';
+import { deleteAsset } from '../../core/assets/delete-asset.js';
 import { uploadAsset } from '../../core/ingest/upload-asset.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { assetView } from './asset-view.js';
@@ -53,12 +53,7 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       runtime.assets.list({ accountId: account.id, ...q.data }),
       runtime.assets.count({ accountId: account.id, kind: q.data.kind }),
     ]);
-    return {
-      assets: assets.map((a) => assetView(runtime, a)),
-      total,
-      limit: q.data.limit,
-      offset: q.data.offset,
-    };
+    return { assets: assets.map((a) => assetView(runtime, a)), total, limit: q.data.limit, offset: q.data.offset };
   });
 
   app.get('/assets/:id', async (request) => {
@@ -89,9 +84,6 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
 export function sanitizeName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const clean = base
-    .replace(/[\u0000-\u001f\u007f]/g, '')
-    .trim()
-    .slice(0, 255);
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
   return clean || 'file';
 }
