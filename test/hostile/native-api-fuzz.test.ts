@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startKiln, type TestKiln } from '../support/start-kiln.js';
 import { BOUNDARY_VALUES, Fuzzer } from '../support/fuzz.js';
 import { rawRequest } from '../support/raw-http.js';
+import { startKiln, type TestKiln } from '../support/start-kiln.js';
 
 // Random and boundary requests against the native API and the signed file links, sent as raw bytes:
 // every answer must be a 4xx in Kiln's envelope (or a 2xx), never a 5xx, and the server must live on.
@@ -13,7 +13,13 @@ let token: string;
 let port: number;
 
 before(async () => {
-  kiln = await startKiln({ env: { KILN_RATE_LIMIT_IP_PER_MINUTE: '0', KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE: '0', KILN_MAX_UPLOAD_BYTES: '65536' } });
+  kiln = await startKiln({
+    env: {
+      KILN_RATE_LIMIT_IP_PER_MINUTE: '0',
+      KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+      KILN_MAX_UPLOAD_BYTES: '65536',
+    },
+  });
   token = (await kiln.createAccount()).apiToken;
   port = Number(new URL(kiln.url).port);
 });
@@ -70,22 +76,44 @@ test('the native API and file links answer random requests with 2xx/4xx only', a
             .join('&')}`
         : '';
     const headers = [`Host: 127.0.0.1:${port}`, 'Connection: close'];
-    if (f.random() < 0.8) headers.push(`Authorization: ${f.random() < 0.7 ? `Bearer ${token}` : `Bearer ${f.chars(20).replace(/[\r\n]/g, '')}`}`);
-    if (f.random() < 0.4) headers.push(`X-Kiln-Filename: ${f.pick(['%', '%E0%A4%A', '..%2F..%2Fetc', 'a%00b', f.chars(30).replace(/[^\x20-\x7e]/g, '')])}`);
-    if (f.random() < 0.4) headers.push(`Content-Type: ${f.pick(['application/json', 'image/png', '', 'x/y; charset=%', 'multipart/form-data; boundary=', '\t'])}`);
-    if (f.random() < 0.3) headers.push(`Range: ${f.pick(['bytes=0-0', 'bytes=-0', 'bytes=9-1', 'bytes=0-1,2-3', 'bytes=x', 'bytes=99999999999999999999-'])}`);
+    if (f.random() < 0.8)
+      headers.push(
+        `Authorization: ${f.random() < 0.7 ? `Bearer ${token}` : `Bearer ${f.chars(20).replace(/[\r\n]/g, '')}`}`,
+      );
+    if (f.random() < 0.4)
+      headers.push(
+        `X-Kiln-Filename: ${f.pick(['%', '%E0%A4%A', '..%2F..%2Fetc', 'a%00b', f.chars(30).replace(/[^\x20-\x7e]/g, '')])}`,
+      );
+    if (f.random() < 0.4)
+      headers.push(
+        `Content-Type: ${f.pick(['application/json', 'image/png', '', 'x/y; charset=%', 'multipart/form-data; boundary=', '\t'])}`,
+      );
+    if (f.random() < 0.3)
+      headers.push(
+        `Range: ${f.pick(['bytes=0-0', 'bytes=-0', 'bytes=9-1', 'bytes=0-1,2-3', 'bytes=x', 'bytes=99999999999999999999-'])}`,
+      );
     let body = '';
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       body = f.random() < 0.3 ? '{"a":' : f.chars(200);
-      headers.push(f.random() < 0.8 ? `Content-Length: ${Buffer.byteLength(body)}` : 'Transfer-Encoding: chunked');
-      if (headers.at(-1)!.startsWith('Transfer')) body = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+      headers.push(
+        f.random() < 0.8 ? `Content-Length: ${Buffer.byteLength(body)}` : 'Transfer-Encoding: chunked',
+      );
+      if (headers.at(-1)!.startsWith('Transfer'))
+        body = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
     }
     const request = `${method} ${base}${tail}${query} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n${body}`;
     const res = await rawRequest(port, Buffer.from(request, 'utf8'));
     seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-    assert.ok(res.status >= 200 && res.status < 500, `seed ${SEED} case ${i}: ${res.status}\n${request.slice(0, 500)}\n${res.body.slice(0, 300)}`);
+    assert.ok(
+      res.status >= 200 && res.status < 500,
+      `seed ${SEED} case ${i}: ${res.status}\n${request.slice(0, 500)}\n${res.body.slice(0, 300)}`,
+    );
     if (res.status >= 400 && method !== 'HEAD' && res.status !== 400) {
-      assert.match(res.body, /"error":\{"code":"[a-z_]+"/, `not in Kiln's envelope: ${res.body.slice(0, 200)}`);
+      assert.match(
+        res.body,
+        /"error":\{"code":"[a-z_]+"/,
+        `not in Kiln's envelope: ${res.body.slice(0, 200)}`,
+      );
     }
   }
   assert.ok((seen.get(404) ?? 0) > 0 && (seen.get(401) ?? 0) > 0, JSON.stringify([...seen]));

@@ -25,10 +25,17 @@ function closedAfter(socket: Socket, started: number): Promise<number> {
 }
 
 test('huge headers get 431 from Node and the server keeps serving', async () => {
-  const res = await rawRequest(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`);
+  const res = await rawRequest(
+    port,
+    `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`,
+  );
   assert.equal(res.status, 431);
   const many = Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n');
-  assert.equal((await rawRequest(port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${many}\r\nConnection: close\r\n\r\n`)).status, 431);
+  assert.equal(
+    (await rawRequest(port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${many}\r\nConnection: close\r\n\r\n`))
+      .status,
+    431,
+  );
   assert.equal((await fetch(`${kiln.url}/healthz`)).status, 200);
 });
 

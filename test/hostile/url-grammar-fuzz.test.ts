@@ -13,18 +13,122 @@ const CASES = Number(process.env.KILN_FUZZ_CASES ?? 4000);
 const SEED = Number(process.env.KILN_FUZZ_SEED ?? 20240501);
 
 const CF_OPTIONS = [
-  'width', 'height', 'w', 'h', 'fit', 'gravity', 'g', 'quality', 'q', 'format', 'f', 'dpr', 'blur', 'sharpen',
-  'brightness', 'contrast', 'saturation', 'gamma', 'rotate', 'flip', 'trim', 'background', 'metadata', 'anim',
-  'compression', 'onerror', 'zoom', 'face-zoom', 'slow-connection-quality', 'scq', 'trim.top', 'trim.left',
+  'width',
+  'height',
+  'w',
+  'h',
+  'fit',
+  'gravity',
+  'g',
+  'quality',
+  'q',
+  'format',
+  'f',
+  'dpr',
+  'blur',
+  'sharpen',
+  'brightness',
+  'contrast',
+  'saturation',
+  'gamma',
+  'rotate',
+  'flip',
+  'trim',
+  'background',
+  'metadata',
+  'anim',
+  'compression',
+  'onerror',
+  'zoom',
+  'face-zoom',
+  'slow-connection-quality',
+  'scq',
+  'trim.top',
+  'trim.left',
 ];
-const CF_WORDS = ['scale-down', 'contain', 'cover', 'crop', 'pad', 'auto', 'left', 'right', 'top', 'bottom', 'face', 'avif', 'webp', 'json', 'h', 'v', 'hv', '0.5x0.5', 'border', 'rgba(0,0,0,0.5)', '%23fff'];
+const CF_WORDS = [
+  'scale-down',
+  'contain',
+  'cover',
+  'crop',
+  'pad',
+  'auto',
+  'left',
+  'right',
+  'top',
+  'bottom',
+  'face',
+  'avif',
+  'webp',
+  'json',
+  'h',
+  'v',
+  'hv',
+  '0.5x0.5',
+  'border',
+  'rgba(0,0,0,0.5)',
+  '%23fff',
+];
 const UC_OPS = [
-  'preview', 'resize', 'smart_resize', 'scale_crop', 'crop', 'stretch', 'setfill', 'format', 'quality', 'progressive',
-  'strip_meta', 'blur', 'sharp', 'enhance', 'grayscale', 'invert', 'brightness', 'contrast', 'saturation', 'gamma',
-  'rotate', 'autorotate', 'flip', 'mirror', 'border_radius', 'trim', 'json', 'main_colors', 'inline', 'rasterize',
-  'srgb', 'max_icc_size', 'blur_region', 'zoom_objects', 'filter', 'overlay',
+  'preview',
+  'resize',
+  'smart_resize',
+  'scale_crop',
+  'crop',
+  'stretch',
+  'setfill',
+  'format',
+  'quality',
+  'progressive',
+  'strip_meta',
+  'blur',
+  'sharp',
+  'enhance',
+  'grayscale',
+  'invert',
+  'brightness',
+  'contrast',
+  'saturation',
+  'gamma',
+  'rotate',
+  'autorotate',
+  'flip',
+  'mirror',
+  'border_radius',
+  'trim',
+  'json',
+  'main_colors',
+  'inline',
+  'rasterize',
+  'srgb',
+  'max_icc_size',
+  'blur_region',
+  'zoom_objects',
+  'filter',
+  'overlay',
 ];
-const UC_ARGS = ['100x100', '50px50p', 'center', 'smart', 'faces', '0,0', 'yes', 'no', 'webp', 'auto', 'on', 'off', '90', '-90', '10p', 'ffffff', '1x', 'x1', '2048x2048', '100000x100000'];
+const UC_ARGS = [
+  '100x100',
+  '50px50p',
+  'center',
+  'smart',
+  'faces',
+  '0,0',
+  'yes',
+  'no',
+  'webp',
+  'auto',
+  'on',
+  'off',
+  '90',
+  '-90',
+  '10p',
+  'ffffff',
+  '1x',
+  'x1',
+  '2048x2048',
+  '100000x100000',
+];
 
 function expectOnlyClientErrors(name: string, parse: () => unknown, input: unknown) {
   const started = performance.now();
@@ -32,7 +136,9 @@ function expectOnlyClientErrors(name: string, parse: () => unknown, input: unkno
     parse();
   } catch (err) {
     if (!(err instanceof KilnError) || err.status < 400 || err.status >= 500) {
-      assert.fail(`${name} threw ${(err as Error)?.name}: ${(err as Error)?.message} for ${JSON.stringify(input)} (seed ${SEED})`);
+      assert.fail(
+        `${name} threw ${(err as Error)?.name}: ${(err as Error)?.message} for ${JSON.stringify(input)} (seed ${SEED})`,
+      );
     }
   }
   const ms = performance.now() - started;
@@ -51,13 +157,26 @@ describe('URL grammars under fuzzing: KilnError 4xx or a plan, never anything el
       });
       const text = items.join(f.random() < 0.9 ? ',' : f.pick([',,', ', ', ';']));
       const format = f.random() < 0.5 ? 'auto' : 'original';
-      expectOnlyClientErrors('parseCloudflareOptions', () => parseCloudflareOptions(text, { defaultFormat: format }), text);
+      expectOnlyClientErrors(
+        'parseCloudflareOptions',
+        () => parseCloudflareOptions(text, { defaultFormat: format }),
+        text,
+      );
     }
     for (const v of BOUNDARY_VALUES) {
       expectOnlyClientErrors('parseCloudflareOptions', () => parseCloudflareOptions(v), v);
-      for (const o of CF_OPTIONS) expectOnlyClientErrors('parseCloudflareOptions', () => parseCloudflareOptions(`${o}=${v}`), `${o}=${v}`);
+      for (const o of CF_OPTIONS)
+        expectOnlyClientErrors(
+          'parseCloudflareOptions',
+          () => parseCloudflareOptions(`${o}=${v}`),
+          `${o}=${v}`,
+        );
     }
-    expectOnlyClientErrors('parseCloudflareOptions', () => parseCloudflareOptions('width=1,'.repeat(2000)), 'long');
+    expectOnlyClientErrors(
+      'parseCloudflareOptions',
+      () => parseCloudflareOptions('width=1,'.repeat(2000)),
+      'long',
+    );
   });
 
   it('parseUploadcareOps', () => {
@@ -73,9 +192,18 @@ describe('URL grammars under fuzzing: KilnError 4xx or a plan, never anything el
     }
     for (const v of BOUNDARY_VALUES) {
       expectOnlyClientErrors('parseUploadcareOps', () => parseUploadcareOps(v), v);
-      for (const o of UC_OPS) expectOnlyClientErrors('parseUploadcareOps', () => parseUploadcareOps(`-/${o}/${v}/`), `-/${o}/${v}/`);
+      for (const o of UC_OPS)
+        expectOnlyClientErrors(
+          'parseUploadcareOps',
+          () => parseUploadcareOps(`-/${o}/${v}/`),
+          `-/${o}/${v}/`,
+        );
     }
-    expectOnlyClientErrors('parseUploadcareOps', () => parseUploadcareOps('-/preview/10x10/'.repeat(1000)), 'long');
+    expectOnlyClientErrors(
+      'parseUploadcareOps',
+      () => parseUploadcareOps('-/preview/10x10/'.repeat(1000)),
+      'long',
+    );
   });
 
   it('parseGetstreamParams', () => {
@@ -84,7 +212,10 @@ describe('URL grammars under fuzzing: KilnError 4xx or a plan, never anything el
     for (let i = 0; i < CASES; i++) {
       const query: Record<string, string | string[]> = {};
       for (let n = f.int(5); n > 0; n--) {
-        const value = f.random() < 0.5 ? f.value() : f.pick(['clip', 'crop', 'scale', 'fill', 'top,left', 'center', 'bottom,top', '100']);
+        const value =
+          f.random() < 0.5
+            ? f.value()
+            : f.pick(['clip', 'crop', 'scale', 'fill', 'top,left', 'center', 'bottom,top', '100']);
         query[f.pick(names)] = f.random() < 0.1 ? [value, f.value()] : value;
       }
       expectOnlyClientErrors('parseGetstreamParams', () => parseGetstreamParams(query), query);
@@ -93,7 +224,9 @@ describe('URL grammars under fuzzing: KilnError 4xx or a plan, never anything el
     }
     for (const v of BOUNDARY_VALUES) {
       for (const name of ['w', 'h', 'resize', 'crop']) {
-        expectOnlyClientErrors('parseGetstreamParams', () => parseGetstreamParams({ [name]: v }), { [name]: v });
+        expectOnlyClientErrors('parseGetstreamParams', () => parseGetstreamParams({ [name]: v }), {
+          [name]: v,
+        });
       }
     }
   });

@@ -210,7 +210,12 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-async function spawnKiln(
+/**
+ * Spawns one `kiln serve` (from dist/) and waits until it is ready. Alone (no KILN_DATABASE_URL in
+ * `env`) it runs on the embedded backends under `dataDir`: tests that need a real process (its log
+ * output, a kill -9) use it directly.
+ */
+export async function spawnKiln(
   name: string,
   role: ClusterRole,
   env: Record<string, string>,
@@ -276,6 +281,11 @@ async function spawnKiln(
       await start();
     },
   };
+}
+
+/** `kiln <args>` through the CLI with `env` (e.g. `accounts create --json` against a data dir). */
+export async function kilnCli(args: string[], env: Record<string, string>): Promise<string> {
+  return (await run(process.execPath, [BIN, ...args], { env: childEnv(env) })).stdout;
 }
 
 /** Files under a directory (relative paths), for proving a node keeps no state on local disk. */
