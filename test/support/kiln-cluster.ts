@@ -67,7 +67,7 @@ export interface KilnCluster {
 export interface ClusterOptions {
   apis?: number;
   workers?: number;
-  /** Extra environment for every process. */
+  /** Extra environment for every process (keep KILN_LOG_LEVEL at info or lower: readiness is read from the log). */
   env?: Record<string, string>;
 }
 
@@ -137,8 +137,9 @@ export async function startKilnCluster(options: ClusterOptions = {}): Promise<Ki
   try {
     // Migrate once up front, so the processes do not race to create the schema's tables.
     await cli(['migrate']);
+    const started: Partial<Record<ClusterRole, number>> = {};
     const startProcess = async (role: ClusterRole, overrides: Record<string, string> = {}) => {
-      const count = processes.filter((p) => p.role === role).length + 1;
+      const count = (started[role] = (started[role] ?? 0) + 1);
       const proc = await spawnKiln(`${role}${count}`, role, { ...env, ...overrides }, newDir());
       processes.push(proc);
       return proc;
