@@ -39,7 +39,8 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
 async function main() {
   const cluster = await startKilnCluster({
@@ -77,7 +78,9 @@ async function main() {
   const rss: string[] = [];
   const sample = () => {
     const t = Math.round((performance.now() - started) / 1000);
-    rss.push(`${String(t).padStart(5)}s  ${cluster.processes.map((p) => `${p.name} ${String(rssMb(p.pid)).padStart(4)} MB`).join('   ')}`);
+    rss.push(
+      `${String(t).padStart(5)}s  ${cluster.processes.map((p) => `${p.name} ${String(rssMb(p.pid)).padStart(4)} MB`).join('   ')}`,
+    );
   };
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
@@ -120,8 +123,12 @@ async function main() {
   sample();
   const elapsed = (performance.now() - started) / 1000;
 
-  const purgeBacklog = await cluster.sql(`SELECT state, count(*)::int AS n FROM jobs WHERE kind = 'asset.purge' GROUP BY state`);
-  console.log(`\nkiln load: ${elapsed.toFixed(0)} s, ${CONCURRENCY} clients, 2 API nodes + 1 worker (PostgreSQL + s3rver)\n`);
+  const purgeBacklog = await cluster.sql(
+    `SELECT state, count(*)::int AS n FROM jobs WHERE kind = 'asset.purge' GROUP BY state`,
+  );
+  console.log(
+    `\nkiln load: ${elapsed.toFixed(0)} s, ${CONCURRENCY} clients, 2 API nodes + 1 worker (PostgreSQL + s3rver)\n`,
+  );
   console.log('op        requests    req/s    p50 ms    p99 ms   errors   MB moved');
   let total = 0;
   let errors = 0;
@@ -135,7 +142,9 @@ async function main() {
       `${op.padEnd(8)} ${String(sorted.length + s.errors).padStart(9)} ${(sorted.length / elapsed).toFixed(1).padStart(8)} ${pct(sorted, 50).toFixed(1).padStart(9)} ${pct(sorted, 99).toFixed(1).padStart(9)} ${String(s.errors).padStart(8)} ${(s.bytes / 1e6).toFixed(1).padStart(10)}`,
     );
   }
-  console.log(`total    ${String(total).padStart(9)} ${(total / elapsed).toFixed(1).padStart(8)}   errors: ${errors}`);
+  console.log(
+    `total    ${String(total).padStart(9)} ${(total / elapsed).toFixed(1).padStart(8)}   errors: ${errors}`,
+  );
   console.log(`purge jobs: ${purgeBacklog.map((r) => `${r.state} ${r.n}`).join(', ') || 'none'}`);
   console.log('\nRSS over time:');
   for (const line of rss) console.log(line);

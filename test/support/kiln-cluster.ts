@@ -139,7 +139,8 @@ export async function startKilnCluster(options: ClusterOptions = {}): Promise<Ki
     await cli(['migrate']);
     const started: Partial<Record<ClusterRole, number>> = {};
     const startProcess = async (role: ClusterRole, overrides: Record<string, string> = {}) => {
-      const count = (started[role] = (started[role] ?? 0) + 1);
+      const count = (started[role] ?? 0) + 1;
+      started[role] = count;
       const proc = await spawnKiln(`${role}${count}`, role, { ...env, ...overrides }, newDir());
       processes.push(proc);
       return proc;
