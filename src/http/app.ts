@@ -22,7 +22,16 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     logController: new LogController({
       disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
     }),
-    trustProxy: true,
+    trustProxy: trustProxySetting(runtime.config.trustProxy),
+    // Slow clients: headers must arrive within headersTimeout (slowloris); a connection silent for
+    // idleTimeout is closed (stalled or abandoned bodies); requestTimeout bounds a whole request.
+    // Node checks these every connectionsCheckingInterval, so it is kept well below them.
+    http: {
+      headersTimeout: runtime.config.headersTimeoutSeconds * 1000 || 60_000,
+      connectionsCheckingInterval: checkingInterval(runtime.config.headersTimeoutSeconds),
+    },
+    connectionTimeout: runtime.config.idleTimeoutSeconds * 1000,
+    requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -49,4 +58,21 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
   await app.register(uploadcareCdn, { runtime });
   return app;
+}
+
+/** KILN_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of addresses/CIDRs/names. */
+export function trustProxySetting(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A quarter of the headers timeout, between 250 ms and Node's default of 30 s. */
+function checkingInterval(headersTimeoutSeconds: number): number {
+  if (headersTimeoutSeconds === 0) return 30_000;
+  return Math.min(30_000, Math.max(250, (headersTimeoutSeconds * 1000) / 4));
 }

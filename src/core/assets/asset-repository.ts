@@ -75,6 +75,13 @@ export class AssetRepository {
     return row ? toAsset(row) : null;
   }
 
+  /** Which of these ids have a row, in any state (soft-deleted rows still own their blobs until purged). */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('assets').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** By id alone, for delivery paths whose URL is itself the credential (signed links). */
   async findAnyAccount(id: string): Promise<Asset | null> {
     const row = await this.db

@@ -21,6 +21,7 @@ const listQuery = z.object({
 export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
   // Upload bodies are streamed, never parsed or buffered.
+  app.addHook('onRequest', async (request) => runtime.rateLimits.ip.consume(request.ip, 'client address'));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
@@ -28,7 +29,7 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
     const account = await requireBearerAccount(runtime, request);
     const q = request.query as Record<string, string | undefined>;
     const header = request.headers['x-kiln-filename'];
-    const name = q.name ?? (typeof header === 'string' ? decodeURIComponent(header) : undefined);
+    const name = q.name ?? (typeof header === 'string' ? decodeHeader(header) : undefined);
     const declared = request.headers['content-type'];
     const length = Number(request.headers['content-length'] ?? Number.NaN);
     if (length > runtime.config.maxUploadBytes) throw errors.tooLarge(runtime.config.maxUploadBytes);
@@ -77,6 +78,15 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       assets: await runtime.assets.count({ accountId: account.id }),
     };
   });
+}
+
+/** X-Kiln-Filename is percent-encoded UTF-8; a malformed escape is the client's error, not ours. */
+function decodeHeader(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw errors.invalid('X-Kiln-Filename must be percent-encoded UTF-8', { field: 'X-Kiln-Filename' });
+  }
 }
 
 /** A display name: no path, no control characters, bounded length. */
