@@ -1,5 +1,8 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
+import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
+import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
+import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
@@ -14,14 +17,16 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   const app = Fastify({
     // pino 10's Logger type is wider than the FastifyBaseLogger that fastify's bundled types expect.
     loggerInstance: runtime.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
+    // Per-request lines only when debugging: the access log is the metrics, not the info log.
+    logController: new LogController({
+      disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
+    }),
     trustProxy: true,
-    // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
-    maxParamLength: 2048,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false },
+    // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 2048 },
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -43,5 +48,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(getstreamPlugin, { runtime });
+  await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(streamPublicRoutes, { runtime });
   return app;
 }

@@ -49,7 +49,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
   const database = await openDatabase({ url: config.databaseUrl });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
-    if (options.migrate !== false) await migrateToLatest(database.db);
+    if (options.migrate !== false) await migrateToLatest(database);
     const masterKey = await resolveMasterKey(config, database);
     const box = new SecretBox(masterKey);
     const linkKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'kiln delivery links', 32));
