@@ -167,9 +167,10 @@ for (const c of cases) {
   });
 }
 
-test('a variant can be processed again (thumbnail, then crop bottom,right, then scale)', async () => {
-  const thumb = await t.alice.images.thumbnail(img, 200, 200);
-  const cropped = await t.alice.images.process(thumb.file, {
+test('a variant can be processed again: each step applies to the previous result', async () => {
+  // The left half only (red over blue), then its bottom-right 75x50, then squashed to 30x30.
+  const left = await t.alice.images.process(img, { w: 100, h: 100, resize: 'crop', crop: 'left' });
+  const cropped = await t.alice.images.process(left.file, {
     w: 75,
     h: 50,
     crop: ['bottom', 'right'] as unknown as string,
@@ -177,17 +178,17 @@ test('a variant can be processed again (thumbnail, then crop bottom,right, then 
   });
   const c = await fetchImage(cropped.file);
   assert.deepEqual([c.width, c.height], [75, 50]);
-  // 200x100 -> 100x50 -> the right 75 columns: red only in the first 25.
-  assert.deepEqual(await colours(c.body, { a: [5, 5], b: [70, 5], d: [2, 45], e: [70, 45] }), {
+  // 100x100 -> 75x75 -> the bottom 50 rows: red above row ~12, blue below, nothing green or white.
+  assert.deepEqual(await colours(c.body, { a: [5, 3], b: [70, 3], d: [5, 45], e: [70, 45] }), {
     a: 'red',
-    b: 'green',
+    b: 'red',
     d: 'blue',
-    e: 'white',
+    e: 'blue',
   });
   const scaled = await t.alice.images.process(cropped.file, { w: 30, h: 30, resize: 'scale' });
   const s = await fetchImage(scaled.file);
   assert.deepEqual([s.width, s.height], [30, 30]);
-  assert.equal(await colourAt(s.body, 28, 28), 'white');
+  assert.deepEqual(await colours(s.body, { top: [28, 1], bottom: [28, 28] }), { top: 'red', bottom: 'blue' });
 });
 
 test('bad parameters are 400; unknown URLs 404', async () => {
