@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { connect } from 'getstream';
-import jwt from 'jsonwebtoken';
+import { signHs256 } from '../../../../src/core/signing/jwt.js';
 import { cdnUrl, parseCdnUrl } from '../../../../src/http/dialects/getstream/cdn-links.js';
 import {
   asUpload,
@@ -164,7 +164,7 @@ test('delete by URL: the link stops working, a second delete is 404; others may 
 
 test('auth errors: wrong secret, no token, unknown api_key, a narrower scope token', async () => {
   const key = t.creds.stream.apiKey;
-  const wrong = connect(key, jwt.sign({ user_id: 'mallory' }, 'wrong'), undefined, t.options);
+  const wrong = connect(key, await signHs256({ user_id: 'mallory' }, 'wrong'), undefined, t.options);
   const bad = await rejection(wrong.files.upload(Buffer.from('x'), 'x.txt'));
   assert.deepEqual([bad.status, bad.body.detail, bad.body.code], [403, 'signature is invalid', 17]);
 
@@ -177,7 +177,10 @@ test('auth errors: wrong secret, no token, unknown api_key, a narrower scope tok
   assert.deepEqual([nokey.status, nokey.body.code, nokey.body.exception], [401, 2, 'ApiKeyException']);
 
   // Java/Dart-style scope tokens: resource "files", action per call.
-  const readOnly = jwt.sign({ resource: 'files', action: 'read', feed_id: '*' }, t.creds.stream.apiSecret);
+  const readOnly = await signHs256(
+    { resource: 'files', action: 'read', feed_id: '*' },
+    t.creds.stream.apiSecret,
+  );
   const reader = connect(key, null, undefined, t.options);
   const res = await fetch(`${t.kiln.url}/api/v1.0/files/?api_key=${key}`, {
     method: 'DELETE',
@@ -188,7 +191,7 @@ test('auth errors: wrong secret, no token, unknown api_key, a narrower scope tok
 
   const expired = connect(
     key,
-    jwt.sign({ user_id: 'alice', exp: 1000 }, t.creds.stream.apiSecret),
+    await signHs256({ user_id: 'alice', exp: 1000 }, t.creds.stream.apiSecret),
     undefined,
     t.options,
   );
