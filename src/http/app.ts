@@ -4,6 +4,7 @@ import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
 import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
 import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
+import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
 import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
@@ -47,12 +48,17 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({
+        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      }),
   );
 
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
+  await app.register(getstreamPlugin, { runtime });
   await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
   await app.register(streamPublicRoutes, { runtime });
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });

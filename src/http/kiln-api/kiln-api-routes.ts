@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errors } from '../../core/errors/kiln-error.js';
 import { deleteAsset } from '../../core/assets/delete-asset.js';
+import { errors } from '../../core/errors/kiln-error.js';
+import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
 import { uploadAsset } from '../../core/ingest/upload-asset.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { assetView } from './asset-view.js';
@@ -39,7 +40,7 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       maxBytes: runtime.config.maxUploadBytes,
       source: 'kiln',
       declaredType: declared && declared !== 'application/octet-stream' ? declared : undefined,
-      originalName: name ? sanitizeName(name) : null,
+      originalName: name ? sanitizeFileName(name) : null,
     });
     runtime.metrics.ingestedBytes.inc(asset.size);
     return reply.status(201).send(assetView(runtime, asset));
@@ -53,7 +54,12 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       runtime.assets.list({ accountId: account.id, ...q.data }),
       runtime.assets.count({ accountId: account.id, kind: q.data.kind }),
     ]);
-    return { assets: assets.map((a) => assetView(runtime, a)), total, limit: q.data.limit, offset: q.data.offset };
+    return {
+      assets: assets.map((a) => assetView(runtime, a)),
+      total,
+      limit: q.data.limit,
+      offset: q.data.offset,
+    };
   });
 
   app.get('/assets/:id', async (request) => {
@@ -87,12 +93,4 @@ function decodeHeader(value: string): string {
   } catch {
     throw errors.invalid('X-Kiln-Filename must be percent-encoded UTF-8', { field: 'X-Kiln-Filename' });
   }
-}
-
-/** A display name: no path, no control characters, bounded length. */
-export function sanitizeName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
-  return clean || 'file';
 }
