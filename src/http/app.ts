@@ -3,6 +3,7 @@ import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
+import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
 /**
@@ -33,11 +34,16 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({
+        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      }),
   );
 
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(fileDeliveryRoutes, { runtime });
   return app;
 }
