@@ -74,5 +74,5 @@ export function confirmAction(text, okLabel = 'Delete') {
 }
 
 export function kindIcon(kind) {
-  return { image: '🖼', video: '🎞', file: '📄' }[kind] ?? '📄';
+  return { image: 'IMG', video: 'VIDEO', file: 'FILE' }[kind] ?? 'FILE';
 }

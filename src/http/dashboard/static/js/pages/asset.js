@@ -39,7 +39,7 @@ function preview(asset) {
   if (asset.kind === 'image') return h('img', { src: asset.url, alt: asset.name ?? '', class: 'original' });
   if (asset.kind === 'video' && asset.url)
     return h('video', { src: asset.url, controls: true, preload: 'metadata', class: 'original' });
-  return h('div', { class: 'thumb big' }, h('span', { class: 'icon' }, '📄'), h('p', {}, asset.contentType));
+  return h('div', { class: 'thumb big' }, h('span', { class: 'icon' }, 'FILE'), h('p', {}, asset.contentType));
 }
 
 function details(asset) {
