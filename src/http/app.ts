@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
+import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
+import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { registerApiDocs } from './docs/api-docs.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
@@ -50,5 +53,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
+  await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(streamPublicRoutes, { runtime });
   return app;
 }

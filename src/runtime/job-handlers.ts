@@ -1,5 +1,8 @@
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
+import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
+import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
 /**
@@ -15,5 +18,23 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     await expireAssets(runtime);
     await scheduleExpirySweep(runtime.jobs);
   }, { concurrency: 1 });
+  // Transcoding takes the CPU: one at a time per worker process.
+  jobs.work<ProcessPayload>(
+    PROCESS_STREAM_VIDEO_JOB,
+    (job) =>
+      processStreamVideo(
+        {
+          ...runtime,
+          onFinished: (asset) => enqueueWebhook({ ...runtime, publicUrl: config.publicUrl }, asset),
+        },
+        job,
+      ),
+    { concurrency: 1 },
+  );
+  jobs.work<{ accountId: string; body: string }>(
+    STREAM_WEBHOOK_JOB,
+    (job) => deliverWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
+    { concurrency: config.workerConcurrency },
+  );
   void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
 }

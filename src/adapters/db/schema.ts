@@ -102,6 +102,19 @@ export interface KvTable {
 }
 
 
+/** Cloudflare Stream signing keys (migration 0003). */
+export interface StreamSigningKeysTable {
+  id: string;
+  account_id: string;
+  /** Public JWK, JSON. */
+  public_jwk: string;
+  /** PKCS#8 PEM of the private key, sealed by the SecretBox (context stream-key:<id>). */
+  private_enc: string;
+  /** 1 = the key behind the `/token` endpoint; not listed, not deletable. */
+  internal: number;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -109,4 +122,5 @@ export interface DatabaseSchema {
   renditions: RenditionsTable;
   jobs: JobsTable;
   kv: KvTable;
+  stream_signing_keys: StreamSigningKeysTable;
 }

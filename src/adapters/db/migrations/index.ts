@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-jobs-progress.js';
+import * as m0003 from './0003-stream-signing-keys.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -9,4 +10,5 @@ import * as m0002 from './0002-jobs-progress.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-jobs-progress': m0002,
+  '0003-stream-signing-keys': m0003,
 };
