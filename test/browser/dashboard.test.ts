@@ -30,7 +30,9 @@ after(async () => {
 });
 
 function firstFixture(): string {
-  return readdirSync(join('..', 'shared', 'fixtures')).filter((f) => f.endsWith('.jpg')).sort()[0]!;
+  return readdirSync(join('..', 'shared', 'fixtures'))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()[0]!;
 }
 
 async function signedIn(viewport: typeof DESKTOP): Promise<{ page: Page; errors: string[] }> {
@@ -61,10 +63,14 @@ test('sign-in refuses a wrong token plainly, then accepts the right one', { skip
   await context.close();
 });
 
-test('upload an image, find it by search, open it, preview a transform, delete it', { skip: skipBrowser }, async () => {
+test('upload an image, find it by search, open it, preview a transform, delete it', {
+  skip: skipBrowser,
+}, async () => {
   const { page, errors } = await signedIn(DESKTOP);
   await page.setInputFiles('#uploader input[type=file]:not([webkitdirectory])', photo);
-  const card = await page.waitForSelector('.asset-card:has-text("harbour-sunset-7q.jpg")', { timeout: 30_000 });
+  const card = await page.waitForSelector('.asset-card:has-text("harbour-sunset-7q.jpg")', {
+    timeout: 30_000,
+  });
   await page.waitForSelector('.asset-card .thumb img');
   assert.ok(card);
   // A second file so the search has something to leave out.
@@ -99,7 +105,9 @@ test('upload an image, find it by search, open it, preview a transform, delete i
   await page.fill('input[name=height]', '80');
   await page.selectOption('select[name=fit]', 'cover');
   await page.selectOption('select[name=format]', 'png');
-  await page.waitForFunction(() => /120 × 80 · image\/png · [\d.]+ KB/.test(document.querySelector('#transform-size')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /120 × 80 · image\/png · [\d.]+ KB/.test(document.querySelector('#transform-size')?.textContent ?? ''),
+  );
   await screenshot(page, 'asset-desktop');
 
   await page.click('#delete');
@@ -107,7 +115,9 @@ test('upload an image, find it by search, open it, preview a transform, delete i
   await page.click('#confirm-ok');
   await page.waitForSelector('#uploader');
   const id = new URL(link).pathname.split('/')[2];
-  const gone = await fetch(`${kiln.url}/kiln/v1/assets/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  const gone = await fetch(`${kiln.url}/kiln/v1/assets/${id}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(gone.status, 404);
   assert.deepEqual(errors, []);
   await page.context().close();

@@ -27,7 +27,10 @@ after(async () => {
 
 const cliArgs = (args: string[]) => ['--import', 'tsx', main, ...args];
 function cli(args: string[]) {
-  return run(process.execPath, cliArgs(args), { env: { ...process.env, ...env }, maxBuffer: 10 * 1024 * 1024 });
+  return run(process.execPath, cliArgs(args), {
+    env: { ...process.env, ...env },
+    maxBuffer: 10 * 1024 * 1024,
+  });
 }
 
 test('kiln upload <dir> uploads every file; ls lists them; rm deletes', async () => {
@@ -42,7 +45,13 @@ test('kiln upload <dir> uploads every file; ls lists them; rm deletes', async ()
   writeFileSync(join(dir, '.hidden'), 'skipped');
 
   const { stdout } = await cli(['upload', dir, '--json']);
-  const assets = JSON.parse(stdout) as Array<{ id: string; name: string; size: number; sha256: string; url: string }>;
+  const assets = JSON.parse(stdout) as Array<{
+    id: string;
+    name: string;
+    size: number;
+    sha256: string;
+    url: string;
+  }>;
   assert.deepEqual(assets.map((a) => a.name).sort(), ['a.bin', 'b.txt', 'c.bin']);
   for (const a of assets) {
     const original = Object.entries(files).find(([n]) => n.endsWith(a.name))![1];
@@ -80,7 +89,8 @@ test('an upload killed mid-file resumes on the next run and ends with the exact 
   let held = 0;
   while (Date.now() < deadline) {
     held = 0;
-    for await (const b of kiln.server.runtime.blobs.list('uploads')) if (b.key.includes('/chunk/')) held += b.size;
+    for await (const b of kiln.server.runtime.blobs.list('uploads'))
+      if (b.key.includes('/chunk/')) held += b.size;
     if (held >= 2 * 1024 * 1024) break;
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -37,6 +37,8 @@ export async function renderAsset(main, id) {
 
 function preview(asset) {
   if (asset.kind === 'image') return h('img', { src: asset.url, alt: asset.name ?? '', class: 'original' });
+  // Stream videos play in the player below, from their adaptive stream.
+  if (asset.kind === 'video' && asset.source === 'cloudflare-stream') return h('div');
   if (asset.kind === 'video' && asset.url)
     return h('video', { src: asset.url, controls: true, preload: 'metadata', class: 'original' });
   return h('div', { class: 'thumb big' }, h('span', { class: 'icon' }, 'FILE'), h('p', {}, asset.contentType));
