@@ -1,14 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
 import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
 import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
-import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
 import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
+import { registerApiDocs } from './docs/api-docs.js';
+import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
+import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
 /**
@@ -48,15 +52,18 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
-      }),
+    reply.status(404).send({
+      error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
 
+  // First: it documents the routes registered after it.
+  await registerApiDocs(app, runtime);
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(getstreamPlugin, { runtime });
   await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
