@@ -39,6 +39,8 @@ const schema = z.object({
   imageTimeoutSeconds: int(1, 600).default(30),
   imageConcurrency: int(1, 256).default(2),
   imageQueueSize: int(0, 10_000).default(64),
+  /** Lease of a video processing job: a worker that dies mid-transcode is replaced after this. */
+  streamLeaseSeconds: int(2, 3600).default(120),
 });
 
 /** Where each setting comes from: flag name (commander camelCase) and environment variable. */
@@ -64,6 +66,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageTimeoutSeconds: { env: 'KILN_IMAGE_TIMEOUT_SECONDS' },
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
+  streamLeaseSeconds: { env: 'KILN_STREAM_LEASE_SECONDS' },
 };
 
 export type KilnConfig = Readonly<

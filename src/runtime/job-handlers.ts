@@ -4,6 +4,7 @@ import { type ProcessPayload, processStreamVideo } from '../core/stream/process-
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import type { KilnRuntime } from './kiln-runtime.js';
+import { registerStreamMediaJobs } from './stream-media-jobs.js';
 
 /**
  * Every job kind this process can run, with its concurrency. Features add their handlers here,
@@ -36,5 +37,6 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     (job) => deliverWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
     { concurrency: config.workerConcurrency },
   );
+  registerStreamMediaJobs(runtime);
   void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
 }
