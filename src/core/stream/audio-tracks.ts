@@ -174,7 +174,10 @@ export async function processAudioTrack(
     );
     const stored = await uploadDirectory(deps.blobs, out, folder, { signal: job.signal });
     const size = stored.reduce((n, b) => n + b.size, 0);
-    if (typeof track.extra.sourceKey === 'string') await deps.blobs.delete(track.extra.sourceKey);
+    // An uploaded source lives in the track's folder and is spent; another video's original is not ours.
+    if (typeof track.extra.sourceKey === 'string' && track.extra.sourceKey.startsWith(`${folder}/`)) {
+      await deps.blobs.delete(track.extra.sourceKey);
+    }
     const done = await patchTrack(deps, assetId, AUDIO_KIND, uid, { status: 'ready', dash, playlist: 'media_0.m3u8' }, size);
     if (!done) await deps.blobs.deletePrefix(folder); // deleted while we worked
   } catch (err) {
