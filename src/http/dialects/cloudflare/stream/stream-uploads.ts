@@ -120,8 +120,10 @@ export async function receiveFilePart(
   video: Asset,
 ): Promise<Asset> {
   if (!request.isMultipart()) throw bad('Expected a multipart/form-data body with a file part named "file"');
+  // One byte of slack: busboy would end the part quietly at its limit (truncated), while
+  // ingestStream fails mid-stream past MAX_BASIC_UPLOAD_BYTES before the row changes at all.
   for await (const part of request.parts({
-    limits: { fileSize: MAX_BASIC_UPLOAD_BYTES, files: 1, fields: 20 },
+    limits: { fileSize: MAX_BASIC_UPLOAD_BYTES + 1, files: 1, fields: 20 },
   })) {
     if (part.type !== 'file') continue;
     if (part.fieldname !== 'file') {
