@@ -1,8 +1,8 @@
+import { safeFetch } from '../core/fetch/safe-fetch.js';
 import { AUDIO_TRACK_JOB, processAudioTrack } from '../core/stream/audio-tracks.js';
 import { CLIP_STREAM_VIDEO_JOB, cutClip } from '../core/stream/clips.js';
-import { COPY_STREAM_VIDEO_JOB, COPY_MAX_BYTES, copyFromUrl } from '../core/stream/copy-from-url.js';
+import { COPY_MAX_BYTES, COPY_STREAM_VIDEO_JOB, copyFromUrl } from '../core/stream/copy-from-url.js';
 import { buildDownload, DOWNLOAD_JOB, type DownloadType } from '../core/stream/downloads.js';
-import { safeFetch } from '../core/fetch/safe-fetch.js';
 import { enqueueWebhook } from '../core/stream/stream-webhooks.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 

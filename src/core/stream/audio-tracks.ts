@@ -18,7 +18,14 @@ import { uploadDirectory } from '../video/upload-directory.js';
 import { relocateAudioAdaptationSet } from './manifest-writer.js';
 import { newStreamUid } from './stream-facts.js';
 import { badRequest } from './stream-options.js';
-import { AUDIO_KIND, audioTrackName, patchTrack, saveTrack, type TrackStatus, trackPrefix } from './stream-tracks.js';
+import {
+  AUDIO_KIND,
+  audioTrackName,
+  patchTrack,
+  saveTrack,
+  type TrackStatus,
+  trackPrefix,
+} from './stream-tracks.js';
 
 export const AUDIO_TRACK_JOB = 'cfstream.audio';
 /** Cloudflare's limit for an uploaded audio file. */
@@ -48,7 +55,10 @@ export function audioView(r: Rendition): AudioTrack {
   };
 }
 
-export async function listAudioTracks(deps: Pick<AudioDeps, 'renditions'>, asset: Asset): Promise<Rendition[]> {
+export async function listAudioTracks(
+  deps: Pick<AudioDeps, 'renditions'>,
+  asset: Asset,
+): Promise<Rendition[]> {
   return deps.renditions.list(asset.id, AUDIO_KIND);
 }
 
@@ -84,7 +94,12 @@ export async function addAudioTrack(
 }
 
 /** Streams an uploaded audio file into the track's folder (at most 200 MB). */
-export async function ingestAudioSource(deps: AudioDeps, asset: Asset, uid: string, body: Readable): Promise<AudioSource> {
+export async function ingestAudioSource(
+  deps: AudioDeps,
+  asset: Asset,
+  uid: string,
+  body: Readable,
+): Promise<AudioSource> {
   const sourceKey = `${trackPrefix(asset, audioTrackName(uid))}/source`;
   await ingestStream(deps.blobs, sourceKey, body, { maxBytes: MAX_AUDIO_BYTES });
   return { sourceKey };
@@ -178,7 +193,14 @@ export async function processAudioTrack(
     if (typeof track.extra.sourceKey === 'string' && track.extra.sourceKey.startsWith(`${folder}/`)) {
       await deps.blobs.delete(track.extra.sourceKey);
     }
-    const done = await patchTrack(deps, assetId, AUDIO_KIND, uid, { status: 'ready', dash, playlist: 'media_0.m3u8' }, size);
+    const done = await patchTrack(
+      deps,
+      assetId,
+      AUDIO_KIND,
+      uid,
+      { status: 'ready', dash, playlist: 'media_0.m3u8' },
+      size,
+    );
     if (!done) await deps.blobs.deletePrefix(folder); // deleted while we worked
   } catch (err) {
     if (job.signal.aborted) throw err;
@@ -192,12 +214,17 @@ export async function processAudioTrack(
 }
 
 function parseLabel(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw badRequest('label is required and must be a string');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw badRequest('label is required and must be a string');
   if (value.length > 200) throw badRequest('label must be at most 200 characters');
   return value.trim();
 }
 
-async function assertLabelFree(deps: Pick<AudioDeps, 'renditions'>, asset: Asset, label: string): Promise<void> {
+async function assertLabelFree(
+  deps: Pick<AudioDeps, 'renditions'>,
+  asset: Asset,
+  label: string,
+): Promise<void> {
   const taken = (await listAudioTracks(deps, asset)).some((t) => t.extra.label === label);
   if (taken) {
     throw new KilnError('conflict', `An audio track labelled ${JSON.stringify(label)} already exists`, {

@@ -65,7 +65,12 @@ export function captionBlobKey(asset: Pick<Asset, 'accountId' | 'id'>, language:
 }
 
 /** Stores (or replaces) the caption of one language: `generated: false`, `ready`. */
-export async function putCaption(deps: CaptionDeps, asset: Asset, language: string, file: string): Promise<Caption> {
+export async function putCaption(
+  deps: CaptionDeps,
+  asset: Asset,
+  language: string,
+  file: string,
+): Promise<Caption> {
   const vtt = toWebVtt(file);
   const key = captionBlobKey(asset, language);
   const bytes = Buffer.from(vtt, 'utf8');
@@ -114,5 +119,7 @@ export function generationUnavailable(language: string): KilnError {
 }
 
 function captionNotFound(language: string): KilnError {
-  return new KilnError('not_found', `No caption for language ${language}`, { details: { cloudflareCode: 10003 } });
+  return new KilnError('not_found', `No caption for language ${language}`, {
+    details: { cloudflareCode: 10003 },
+  });
 }

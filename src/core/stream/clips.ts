@@ -34,7 +34,11 @@ export function parseClipRange(body: Record<string, unknown>, source: Asset): Cl
   if (source.status !== 'ready') throw badRequest('The video to clip from is not ready to stream');
   const duration = source.durationSeconds ?? 0;
   if (start >= duration) throw badRequest(`startTimeSeconds is past the end of the video (${duration} s)`);
-  return { clippedFrom: source.id, startTimeSeconds: start, endTimeSeconds: Math.min(end, Math.ceil(duration)) };
+  return {
+    clippedFrom: source.id,
+    startTimeSeconds: start,
+    endTimeSeconds: Math.min(end, Math.ceil(duration)),
+  };
 }
 
 /** A new video in `queued` (`clippedFrom` set; scheduledDeletion never inherited), cut by a job. */
@@ -59,7 +63,10 @@ export async function createClip(
  * keyframe, re-encoded near-losslessly), stores it as the clip's original and queues the normal
  * processing, so a clip becomes a video like any upload.
  */
-export async function cutClip(deps: ClipDeps, job: JobContext<{ accountId: string; assetId: string }>): Promise<void> {
+export async function cutClip(
+  deps: ClipDeps,
+  job: JobContext<{ accountId: string; assetId: string }>,
+): Promise<void> {
   const clip = await deps.assets.find(job.payload.accountId, job.payload.assetId);
   if (!clip || clip.blobKey || clip.status !== 'queued') return;
   const range = clip.extra.clip as ClipRange;
@@ -88,7 +95,12 @@ export async function cutClip(deps: ClipDeps, job: JobContext<{ accountId: strin
     await ingestVideoBytes(deps, clip, createReadStream(output), { maxBytes: Number.MAX_SAFE_INTEGER });
   } catch (err) {
     if (job.signal.aborted || job.attempt < job.maxAttempts) throw err;
-    await failVideo(deps, clip, 'ERR_UNKNOWN', `The clip could not be cut: ${err instanceof Error ? err.message : err}`);
+    await failVideo(
+      deps,
+      clip,
+      'ERR_UNKNOWN',
+      `The clip could not be cut: ${err instanceof Error ? err.message : err}`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -4,9 +4,14 @@ import { checkFetchUrl, parseFetchUrl } from '../fetch/check-url.js';
 import { type FetchFailureReason, fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
-import { failVideo } from './stream-failure.js';
 import { streamFacts } from './stream-facts.js';
-import { createStreamVideo, ingestVideoBytes, type NewStreamVideo, type StreamDeps } from './stream-videos.js';
+import { failVideo } from './stream-failure.js';
+import {
+  createStreamVideo,
+  ingestVideoBytes,
+  type NewStreamVideo,
+  type StreamDeps,
+} from './stream-videos.js';
 
 export const COPY_STREAM_VIDEO_JOB = 'cfstream.copy';
 
@@ -60,7 +65,8 @@ export async function copyFromUrl(
   const asset = await deps.assets.find(job.payload.accountId, job.payload.assetId);
   if (!asset || asset.status !== 'downloading') return;
   const url = streamFacts(asset).copyUrl;
-  if (!url) return void (await failVideo(deps, asset, 'ERR_FETCH_ORIGIN_ERROR', 'The video has no URL to copy'));
+  if (!url)
+    return void (await failVideo(deps, asset, 'ERR_FETCH_ORIGIN_ERROR', 'The video has no URL to copy'));
   try {
     const res = await safeFetch(url, {
       allowPrivate: deps.config.allowPrivateFetch,
@@ -75,7 +81,12 @@ export async function copyFromUrl(
     const transient = reason === undefined || TRANSIENT.has(reason);
     if (job.signal.aborted || (transient && job.attempt < job.maxAttempts)) throw err;
     const detail = err instanceof Error ? err.message : String(err);
-    await failVideo(deps, asset, 'ERR_FETCH_ORIGIN_ERROR', `The video could not be fetched from ${url}: ${detail}`);
+    await failVideo(
+      deps,
+      asset,
+      'ERR_FETCH_ORIGIN_ERROR',
+      `The video could not be fetched from ${url}: ${detail}`,
+    );
   }
 }
 

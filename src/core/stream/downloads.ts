@@ -1,6 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
@@ -47,14 +46,20 @@ export function downloadView(deliveryBase: string, r: Rendition): DownloadView {
 }
 
 /** Starts (or returns) a download of a ready video; the job remuxes the packaged stream. */
-export async function createDownload(deps: DownloadDeps, asset: Asset, type: DownloadType): Promise<Rendition> {
+export async function createDownload(
+  deps: DownloadDeps,
+  asset: Asset,
+  type: DownloadType,
+): Promise<Rendition> {
   if (asset.status !== 'ready') {
     throw new KilnError('invalid_input', 'Downloads can be created once the video is ready to stream', {
       details: { cloudflareCode: 10005 },
     });
   }
   if (type === 'audio' && !streamFacts(asset).hasAudio) {
-    throw new KilnError('invalid_input', 'This video has no audio to download', { details: { cloudflareCode: 10005 } });
+    throw new KilnError('invalid_input', 'This video has no audio to download', {
+      details: { cloudflareCode: 10005 },
+    });
   }
   const existing = await deps.renditions.find(asset.id, DOWNLOAD_KIND, type);
   if (existing && existing.extra.status !== 'error') return existing;
@@ -71,7 +76,11 @@ export async function createDownload(deps: DownloadDeps, asset: Asset, type: Dow
   return (await deps.renditions.find(asset.id, DOWNLOAD_KIND, type)) as Rendition;
 }
 
-export async function deleteDownloads(deps: DownloadDeps, asset: Asset, types: readonly DownloadType[]): Promise<void> {
+export async function deleteDownloads(
+  deps: DownloadDeps,
+  asset: Asset,
+  types: readonly DownloadType[],
+): Promise<void> {
   for (const type of types) {
     await deps.renditions.delete(asset.id, DOWNLOAD_KIND, type);
     await deps.blobs.delete(downloadKey(asset, type)).catch(() => {});
@@ -107,14 +116,18 @@ export async function buildDownload(
       const out = createWriteStream(path);
       for (const file of repFiles(segments, rep)) {
         const body = await deps.blobs.get(`${streamPrefix(asset)}/${file}`);
-        for await (const chunk of body) if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+        for await (const chunk of body)
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         done++;
         await progress(deps, job, assetId, type, (done / total) * 0.9);
       }
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
       inputs.push(path);
     }
-    if (inputs.length === 0) throw new KilnError('processing_failed', 'The video has no packaged stream to download');
+    if (inputs.length === 0)
+      throw new KilnError('processing_failed', 'The video has no packaged stream to download');
     const output = join(work, DOWNLOAD_FILES[type]);
     const tools = await defaultFfmpegTools();
     await runTool(
@@ -128,9 +141,19 @@ export async function buildDownload(
       { name: 'ffmpeg', signal: job.signal, timeoutMs: 600_000 },
     );
     const key = downloadKey(asset, type);
-    await deps.blobs.put(key, createReadStream(output), { contentType: entry.contentType, signal: job.signal });
+    await deps.blobs.put(key, createReadStream(output), {
+      contentType: entry.contentType,
+      signal: job.signal,
+    });
     const size = (await stat(output)).size;
-    const saved = await patchTrack(deps, assetId, DOWNLOAD_KIND, type, { status: 'ready', percentComplete: 100 }, size);
+    const saved = await patchTrack(
+      deps,
+      assetId,
+      DOWNLOAD_KIND,
+      type,
+      { status: 'ready', percentComplete: 100 },
+      size,
+    );
     if (!saved) await deps.blobs.delete(key); // deleted while we worked
   } catch (err) {
     if (job.signal.aborted || job.attempt < job.maxAttempts) throw err;

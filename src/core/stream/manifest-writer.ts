@@ -143,7 +143,10 @@ export function relocateAudioAdaptationSet(trackMpd: string, folder: string, uid
   let set = match[0];
   const repId = /<Representation\b[^>]*\bid="([^"]*)"/.exec(set)?.[1] ?? '0';
   set = set.replace(/\$RepresentationID\$/g, repId);
-  set = set.replace(/(initialization|media)="([^"]*)"/g, (_m, attr: string, v: string) => `${attr}="${folder}/${v}"`);
+  set = set.replace(
+    /(initialization|media)="([^"]*)"/g,
+    (_m, attr: string, v: string) => `${attr}="${folder}/${v}"`,
+  );
   return set.replace(/(<Representation\b[^>]*\bid=")[^"]*(")/, `$1audio-${uid.slice(0, 8)}$2`);
 }
 

@@ -134,7 +134,12 @@ export async function markUploaded(
   await deps.jobs.enqueue(
     PROCESS_STREAM_VIDEO_JOB,
     { accountId: asset.accountId, assetId: asset.id },
-    { singletonKey: asset.id, maxAttempts: 3, backoffMs: 2000, leaseSeconds: deps.config?.streamLeaseSeconds ?? 120 },
+    {
+      singletonKey: asset.id,
+      maxAttempts: 3,
+      backoffMs: 2000,
+      leaseSeconds: deps.config?.streamLeaseSeconds ?? 120,
+    },
   );
   return updated;
 }

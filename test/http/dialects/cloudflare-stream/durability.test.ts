@@ -20,8 +20,31 @@ before(async () => {
   fx = await makeVideoFixtures();
   longVideo = join(fx.dir, 'six-seconds.mp4');
   await run('ffmpeg', [
-    ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=330'],
-    ...['-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', longVideo],
+    ...[
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=330',
+    ],
+    ...[
+      '-t',
+      '6',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      longVideo,
+    ],
   ]);
 });
 after(async () => {
@@ -115,7 +138,11 @@ test('a TUS upload resumes after a server restart and ends with the same bytes',
   const half = Math.floor(data.length / 2);
   const patch = await fetch(location, {
     method: 'PATCH',
-    headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+    headers: {
+      'tus-resumable': '1.0.0',
+      'upload-offset': '0',
+      'content-type': 'application/offset+octet-stream',
+    },
     body: data.subarray(0, half),
   });
   assert.equal(patch.status, 204);
@@ -141,7 +168,8 @@ test('a TUS upload resumes after a server restart and ends with the same bytes',
   assert.equal(v.status?.state, 'ready');
   const asset = await second.server.runtime.assets.get(creds.id, uid);
   const hash = createHash('sha256');
-  for await (const chunk of await second.server.runtime.blobs.get(asset.blobKey!)) hash.update(chunk as Buffer);
+  for await (const chunk of await second.server.runtime.blobs.get(asset.blobKey!))
+    hash.update(chunk as Buffer);
   assert.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'));
 });
 
@@ -166,7 +194,10 @@ test('direct creator uploads: one of two simultaneous POSTs wins; over 200 MB is
   const status = await new Promise<number>((resolve, reject) => {
     const req = httpRequest(b.url, {
       method: 'POST',
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+      headers: {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
     });
     let answered = false;
     req.on('response', (res) => {

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import type Cloudflare from 'cloudflare';
 import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
 import { makeVideoFixtures, type VideoFixtures } from '../../../support/video-fixtures.js';
@@ -69,8 +69,23 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000
 }
 
 before(async () => {
-  [kiln, fx] = await Promise.all([startKiln({ env: { KILN_ALLOW_PRIVATE_FETCH: 'true' } }), makeVideoFixtures()]);
-  await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=880', '-t', '5', '-c:a', 'aac', join(fx.dir, 'voice.m4a')]);
+  [kiln, fx] = await Promise.all([
+    startKiln({ env: { KILN_ALLOW_PRIVATE_FETCH: 'true' } }),
+    makeVideoFixtures(),
+  ]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=880',
+    '-t',
+    '5',
+    '-c:a',
+    'aac',
+    join(fx.dir, 'voice.m4a'),
+  ]);
   files = await serveFixtures(fx.dir);
   filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
   const creds = await kiln.createAccount();
@@ -78,7 +93,8 @@ before(async () => {
   apiToken = creds.apiToken;
   client = sdk(kiln, apiToken);
   [videoUid, silentUid] = await Promise.all([basicUpload(fx.withAudio), basicUpload(fx.noAudio)]);
-  for (const uid of [videoUid, silentUid]) assert.equal((await waitSettled(client, accountId, uid)).status?.state, 'ready');
+  for (const uid of [videoUid, silentUid])
+    assert.equal((await waitSettled(client, accountId, uid)).status?.state, 'ready');
 });
 after(async () => {
   files?.close();
@@ -93,14 +109,16 @@ test('captions: WebVTT and SRT per language, listed, served as VTT, offered in H
     file: 'WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there\n',
   });
   assert.deepEqual(en, { language: 'en', label: 'English', generated: false, status: 'ready' });
-  const srt = '1\r\n00:00:00,500 --> 00:00:02,000\r\nHallo Welt\r\n\r\n2\r\n00:00:02,000 --> 00:00:02,900\r\nTschüss\r\n';
+  const srt =
+    '1\r\n00:00:00,500 --> 00:00:02,000\r\nHallo Welt\r\n\r\n2\r\n00:00:02,000 --> 00:00:02,900\r\nTschüss\r\n';
   const de = await client.stream.captions.language.update('de', {
     ...p,
     file: new File([srt], 'de.srt', { type: 'application/x-subrip' }) as unknown as string,
   });
   assert.equal(de.label, 'Deutsch');
   const list = [];
-  for await (const c of client.stream.captions.get(videoUid, { account_id: accountId })) list.push(c.language);
+  for await (const c of client.stream.captions.get(videoUid, { account_id: accountId }))
+    list.push(c.language);
   assert.deepEqual(list, ['de', 'en']);
   assert.equal((await client.stream.captions.language.get('de', p)).language, 'de');
   const vtt = await client.stream.captions.language.vtt.get('de', p);
@@ -117,7 +135,10 @@ test('captions: WebVTT and SRT per language, listed, served as VTT, offered in H
 
   const base = `${kiln.url}/stream/${videoUid}/manifest`;
   const master = await (await fetch(`${base}/video.m3u8`)).text();
-  assert.match(master, /#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Deutsch",LANGUAGE="de".*URI="tracks\/caption-de\/index\.m3u8"/);
+  assert.match(
+    master,
+    /#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Deutsch",LANGUAGE="de".*URI="tracks\/caption-de\/index\.m3u8"/,
+  );
   assert.match(master, /#EXT-X-STREAM-INF:.*SUBTITLES="subs"/);
   const subs = await (await fetch(`${base}/tracks/caption-en/index.m3u8`)).text();
   assert.match(subs, /#EXTINF:3\.\d+,\ncaption\.vtt/);
@@ -126,9 +147,20 @@ test('captions: WebVTT and SRT per language, listed, served as VTT, offered in H
   assert.match(served.headers.get('content-type') ?? '', /text\/vtt/);
   assert.match(await served.text(), /Hello there/);
   const mpd = await (await fetch(`${base}/video.mpd`)).text();
-  assert.match(mpd, /<AdaptationSet [^>]*contentType="text" mimeType="text\/vtt" lang="en">[\s\S]*?<BaseURL>tracks\/caption-en\/caption\.vtt<\/BaseURL>/);
+  assert.match(
+    mpd,
+    /<AdaptationSet [^>]*contentType="text" mimeType="text\/vtt" lang="en">[\s\S]*?<BaseURL>tracks\/caption-en\/caption\.vtt<\/BaseURL>/,
+  );
   // ffmpeg parses the served caption as WebVTT.
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', `${base}/tracks/caption-de/caption.vtt`]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'csv=p=0',
+    `${base}/tracks/caption-de/caption.vtt`,
+  ]);
   assert.equal(stdout.trim(), 'webvtt');
 
   await client.stream.captions.language.delete('de', p);
@@ -159,7 +191,11 @@ test('audio tracks: upload, copy from a URL and from another video; offered in t
     url: `${kiln.url}/stream/${videoUid}/watch`,
   });
   await assert.rejects(
-    client.stream.audioTracks.copy(silentUid, { account_id: accountId, label: 'Remote', url: `${filesUrl}/voice.m4a` }),
+    client.stream.audioTracks.copy(silentUid, {
+      account_id: accountId,
+      label: 'Remote',
+      url: `${filesUrl}/voice.m4a`,
+    }),
     (e: Error & { status?: number }) => e.status === 409,
   );
   const tracks = await until(
@@ -175,7 +211,15 @@ test('audio tracks: upload, copy from a URL and from another video; offered in t
   assert.match(master, /#EXT-X-STREAM-INF:.*CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2".*AUDIO="kiln_audio"/);
   // Each track is padded or cut to the video's 3 s and decodes.
   const playlist = /URI="([^"]+)"/.exec(audioLines.find((l) => l.includes('Commentary'))!)![1]!;
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', `${base}/${playlist}`]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration:stream=codec_name',
+    '-of',
+    'json',
+    `${base}/${playlist}`,
+  ]);
   const json = JSON.parse(stdout) as { format: { duration: string }; streams: Array<{ codec_name: string }> };
   assert.equal(json.streams[0]?.codec_name, 'aac');
   assert.ok(Math.abs(Number(json.format.duration) - 3) < 0.2, json.format.duration);
@@ -230,7 +274,10 @@ test('downloads: MP4 and M4A as durable jobs, with the source duration', async (
   )) as { audio: { url: string } };
   const m4a = await fetchToFile(withAudio.audio.url, fx.dir, 'download.m4a');
   const a = await probe(m4a);
-  assert.deepEqual(a.streams.map((s) => s.codec_type), ['audio']);
+  assert.deepEqual(
+    a.streams.map((s) => s.codec_type),
+    ['audio'],
+  );
   assert.ok(Math.abs(Number(a.format.duration) - 3) < 0.15, a.format.duration);
 
   await client.stream.downloads.delete(videoUid, { account_id: accountId });
@@ -255,10 +302,17 @@ test('clips: a new video of the requested length, processed like any upload', as
   const v = await waitSettled(client, accountId, clip.uid!);
   assert.equal(v.status?.state, 'ready', JSON.stringify(v.status));
   assert.ok(Math.abs((v.duration ?? 0) - 2) < 0.1, String(v.duration));
-  const media = (await (await fetch(v.playback!.hls!)).text()).split('\n').find((l) => /^media_\d+\.m3u8$/.test(l))!;
+  const media = (await (await fetch(v.playback!.hls!)).text())
+    .split('\n')
+    .find((l) => /^media_\d+\.m3u8$/.test(l))!;
   assert.ok(Math.abs((await decodedSeconds(new URL(media, v.playback!.hls!).toString())) - 2) < 0.15);
   await assert.rejects(
-    client.stream.clip.create({ account_id: accountId, clippedFromVideoUID: videoUid, startTimeSeconds: 2, endTimeSeconds: 1 }),
+    client.stream.clip.create({
+      account_id: accountId,
+      clippedFromVideoUID: videoUid,
+      startTimeSeconds: 2,
+      endTimeSeconds: 1,
+    }),
     (e: Error & { status?: number }) => e.status === 400,
   );
 });

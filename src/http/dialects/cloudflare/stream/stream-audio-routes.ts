@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
+import { originalKey } from '../../../../core/assets/asset.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { checkFetchUrl, parseFetchUrl } from '../../../../core/fetch/check-url.js';
 import {
   addAudioTrack,
   audioView,
@@ -10,11 +13,8 @@ import {
   listAudioTracks,
   MAX_AUDIO_BYTES,
 } from '../../../../core/stream/audio-tracks.js';
-import { checkFetchUrl, parseFetchUrl } from '../../../../core/fetch/check-url.js';
-import { originalKey } from '../../../../core/assets/asset.js';
 import { isStreamUid, STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
 import { badRequest } from '../../../../core/stream/stream-options.js';
-import { KilnError } from '../../../../core/errors/kiln-error.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cfOk } from '../envelope.js';
 import { jsonBody, ownVideo } from './stream-video-routes.js';
@@ -43,7 +43,8 @@ export async function streamAudioRoutes(app: FastifyInstance, opts: { runtime: K
 
   app.post('/stream/:identifier/audio', async (request) => {
     const video = await ownVideo(runtime, request);
-    if (!request.isMultipart()) throw badRequest('Expected a multipart/form-data body with "file" and "label"');
+    if (!request.isMultipart())
+      throw badRequest('Expected a multipart/form-data body with "file" and "label"');
     let label: string | undefined;
     let added: unknown;
     for await (const part of request.parts({ limits: { fileSize: MAX_AUDIO_BYTES, files: 1 } })) {
@@ -57,7 +58,9 @@ export async function streamAudioRoutes(app: FastifyInstance, opts: { runtime: K
         continue;
       }
       const file = part.file as Readable & { truncated?: boolean };
-      added = await addAudioTrack(runtime, video, label, (uid) => ingestAudioSource(runtime, video, uid, file));
+      added = await addAudioTrack(runtime, video, label, (uid) =>
+        ingestAudioSource(runtime, video, uid, file),
+      );
     }
     if (!added) throw badRequest('The multipart body has no part named "file"');
     return cfOk(added);
@@ -88,7 +91,9 @@ async function audioSourceFromUrl(runtime: KilnRuntime, video: Asset, raw: strin
   try {
     await checkFetchUrl(parseFetchUrl(raw), { allowPrivate: runtime.config.allowPrivateFetch });
   } catch (err) {
-    throw badRequest(`The URL ${JSON.stringify(raw)} cannot be copied: ${err instanceof Error ? err.message : err}`);
+    throw badRequest(
+      `The URL ${JSON.stringify(raw)} cannot be copied: ${err instanceof Error ? err.message : err}`,
+    );
   }
   return { url: raw };
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
 import {
+  captionBlobKey,
   deleteCaption,
   generationUnavailable,
   getCaption,
@@ -8,9 +10,7 @@ import {
   parseLanguage,
   putCaption,
 } from '../../../../core/stream/captions.js';
-import { captionBlobKey } from '../../../../core/stream/captions.js';
 import { badRequest } from '../../../../core/stream/stream-options.js';
-import { KilnError } from '../../../../core/errors/kiln-error.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cfOk } from '../envelope.js';
 import { ownVideo } from './stream-video-routes.js';
@@ -59,8 +59,11 @@ export async function streamCaptionRoutes(app: FastifyInstance, opts: { runtime:
 
 /** The `file` part: a file part (File/Blob) or a plain text field (a string), at most 10 MB. */
 async function captionText(request: FastifyRequest): Promise<string> {
-  if (!request.isMultipart()) throw badRequest('Expected a multipart/form-data body with a part named "file"');
-  for await (const part of request.parts({ limits: { fileSize: MAX_CAPTION_BYTES, fieldSize: MAX_CAPTION_BYTES, files: 1 } })) {
+  if (!request.isMultipart())
+    throw badRequest('Expected a multipart/form-data body with a part named "file"');
+  for await (const part of request.parts({
+    limits: { fileSize: MAX_CAPTION_BYTES, fieldSize: MAX_CAPTION_BYTES, files: 1 },
+  })) {
     if (part.fieldname !== 'file') {
       if (part.type === 'file') part.file.resume();
       continue;

@@ -40,7 +40,8 @@ export async function streamCopyClipRoutes(app: FastifyInstance, opts: { runtime
   app.post('/stream/clip', async (request) => {
     const account = await cloudflareAccount(runtime, request);
     const body = jsonBody(request);
-    if (typeof body.clippedFromVideoUID !== 'string') throw badRequest('required field clippedFromVideoUID is missing');
+    if (typeof body.clippedFromVideoUID !== 'string')
+      throw badRequest('required field clippedFromVideoUID is missing');
     const source = await runtime.assets.find(account.id, body.clippedFromVideoUID);
     if (!source || source.source !== STREAM_SOURCE) {
       throw new KilnError('not_found', `Video ${body.clippedFromVideoUID} not found`, {

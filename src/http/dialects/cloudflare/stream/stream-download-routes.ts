@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Asset } from '../../../../core/assets/asset.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
 import {
   createDownload,
   DOWNLOAD_TYPES,
-  deleteDownloads,
   type DownloadType,
+  deleteDownloads,
   downloadView,
 } from '../../../../core/stream/downloads.js';
 import { DOWNLOAD_KIND } from '../../../../core/stream/stream-tracks.js';
 import { deliveryBase } from '../../../../core/stream/video-view.js';
-import { KilnError } from '../../../../core/errors/kiln-error.js';
-import type { Asset } from '../../../../core/assets/asset.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cfOk } from '../envelope.js';
 import { ownVideo } from './stream-video-routes.js';

@@ -14,7 +14,12 @@ import {
   subtitlePlaylist,
 } from '../../../../core/stream/manifest-writer.js';
 import { streamPrefix } from '../../../../core/stream/stream-facts.js';
-import { audioTrackName, captionTrackName, DOWNLOAD_KIND, trackPrefix } from '../../../../core/stream/stream-tracks.js';
+import {
+  audioTrackName,
+  captionTrackName,
+  DOWNLOAD_KIND,
+  trackPrefix,
+} from '../../../../core/stream/stream-tracks.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
@@ -77,7 +82,13 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       reply,
       request,
       runtime.blobs,
-      { key, size: info.size, lastModified: info.lastModified, etag: etagOf(info), contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'text/plain' },
+      {
+        key,
+        size: info.size,
+        lastModified: info.lastModified,
+        etag: etagOf(info),
+        contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'text/plain',
+      },
       { cacheControl: `${signed ? 'private' : 'public'}, max-age=60`, extraHeaders: cors },
     );
   });
@@ -94,7 +105,13 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
         reply,
         request,
         runtime.blobs,
-        { key: entry.blobKey, size: info.size, lastModified: info.lastModified, etag: etagOf(info), contentType: entry.contentType },
+        {
+          key: entry.blobKey,
+          size: info.size,
+          lastModified: info.lastModified,
+          etag: etagOf(info),
+          contentType: entry.contentType,
+        },
         {
           cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`,
           extraHeaders: { ...cors, 'content-disposition': `attachment; filename="${filename}"` },
