@@ -1,8 +1,8 @@
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
-import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
+import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 import { registerStreamMediaJobs } from './stream-media-jobs.js';
 
@@ -15,14 +15,10 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   jobs.work<PurgeAssetPayload>(PURGE_ASSET_JOB, (job) => purgeAsset(runtime, job.payload), {
     concurrency: config.workerConcurrency,
   });
-  jobs.work(
-    EXPIRE_ASSETS_JOB,
-    async () => {
-      await expireAssets(runtime);
-      await scheduleExpirySweep(runtime.jobs);
-    },
-    { concurrency: 1 },
-  );
+  jobs.work(EXPIRE_ASSETS_JOB, async () => {
+    await expireAssets(runtime);
+    await scheduleExpirySweep(runtime.jobs);
+  }, { concurrency: 1 });
   // Transcoding takes the CPU: one at a time per worker process.
   jobs.work<ProcessPayload>(
     PROCESS_STREAM_VIDEO_JOB,
@@ -42,7 +38,5 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     { concurrency: config.workerConcurrency },
   );
   registerStreamMediaJobs(runtime);
-  void scheduleExpirySweep(runtime.jobs).catch((err) =>
-    runtime.log.error({ err }, 'could not schedule expiry'),
-  );
+  void scheduleExpirySweep(runtime.jobs).catch((err) => runtime.log.error({ err }, 'could not schedule expiry'));
 }
