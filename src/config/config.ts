@@ -65,6 +65,8 @@ const schema = z.object({
   orphanSweepSeconds: int(1, 7 * 86_400).default(3600),
   /** Only orphans and incomplete uploads older than this are removed: longer than any resumable upload lives. */
   orphanMinAgeSeconds: int(1, 365 * 86_400).default(2 * 86_400),
+  /** Lease of a video processing job: a worker that dies mid-transcode is replaced after this. */
+  streamLeaseSeconds: int(2, 3600).default(120),
 });
 
 /** Where each setting comes from: flag name (commander camelCase) and environment variable. */
@@ -103,6 +105,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   expirySweepSeconds: { env: 'KILN_EXPIRY_SWEEP_SECONDS' },
   orphanSweepSeconds: { env: 'KILN_ORPHAN_SWEEP_SECONDS' },
   orphanMinAgeSeconds: { env: 'KILN_ORPHAN_MIN_AGE_SECONDS' },
+  streamLeaseSeconds: { env: 'KILN_STREAM_LEASE_SECONDS' },
 };
 
 export type KilnConfig = Readonly<

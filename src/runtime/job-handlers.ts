@@ -8,6 +8,7 @@ import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import type { KilnRuntime } from './kiln-runtime.js';
+import { registerStreamMediaJobs } from './stream-media-jobs.js';
 
 /**
  * Every job kind this process can run, with its concurrency. Features add their handlers here,
@@ -63,6 +64,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   // Uploadcare.
   work<{ accountId: string; assetId: string }>(UC_MULTIPART_ABANDON_JOB, (job) => abandonMultipart(runtime, job.payload), 1);
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
+  registerStreamMediaJobs(runtime);
 
   for (const arm of [armExpiry, armOrphans]) {
     void arm().catch((err) => runtime.log.error({ err }, 'could not schedule a periodic job'));

@@ -50,6 +50,10 @@ export function videoView(publicUrl: string, asset: Asset) {
     requireSignedURLs: f.requireSignedURLs,
     scheduledDeletion: f.scheduledDeletion,
     watermark: null,
+    ...(typeof asset.extra.clip === 'object' &&
+      asset.extra.clip !== null && {
+        clippedFrom: (asset.extra.clip as { clippedFrom: string }).clippedFrom,
+      }),
     publicDetails: { title: null, share_link: null, channel_link: null, logo: null, media_id: null },
   };
 }

@@ -2,6 +2,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { CloudflareProductOptions } from '../cloudflare-api.js';
 import { streamAccountRoutes } from './stream-account-routes.js';
+import { streamAudioRoutes } from './stream-audio-routes.js';
+import { streamCaptionRoutes } from './stream-caption-routes.js';
+import { streamCopyClipRoutes } from './stream-copy-clip-routes.js';
+import { streamDownloadRoutes } from './stream-download-routes.js';
 import { streamVideoRoutes } from './stream-video-routes.js';
 
 /**
@@ -15,4 +19,8 @@ export async function streamApi(app: FastifyInstance, opts: CloudflareProductOpt
   app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
   await app.register(streamVideoRoutes, { runtime: opts.runtime });
   await app.register(streamAccountRoutes, { runtime: opts.runtime });
+  await app.register(streamCopyClipRoutes, { runtime: opts.runtime });
+  await app.register(streamCaptionRoutes, { runtime: opts.runtime });
+  await app.register(streamAudioRoutes, { runtime: opts.runtime });
+  await app.register(streamDownloadRoutes, { runtime: opts.runtime });
 }
