@@ -17,7 +17,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createImageService } from '../src/core/images/image-service.js';
 import { parseCloudflareOptions } from '../src/core/images/parse-cloudflare-options.js';
 import { ENCODER_DEFAULTS } from '../src/core/images/pipeline/encode.js';
-import { TempDirBlobStore } from '../test/support/temp-dir-blob-store.js';
+import { openTestBlobStore } from '../test/support/test-blob-store.js';
 import { fixturePhotos } from '../test/support/test-images.js';
 
 type Format = 'jpeg' | 'webp' | 'avif';
@@ -61,7 +61,9 @@ function directSharp(): BenchTarget {
 
 async function kilnService(): Promise<BenchTarget> {
   const config = loadConfig({}, {});
-  const store = await TempDirBlobStore.create();
+  // The real store (FsBlobStore on a temp dir; S3 on s3rver with KILN_TEST_STORAGE=s3).
+  const blobs = await openTestBlobStore();
+  const { store } = blobs;
   for (const [i, p] of photos.entries()) await store.put(`sources/${i}`, p.data);
   const service = createImageService(config);
   const plans = Object.fromEntries(
@@ -78,7 +80,7 @@ async function kilnService(): Promise<BenchTarget> {
         plan: plans[format]!,
       });
     },
-    close: () => store.close(),
+    close: () => blobs.close(),
   };
 }
 

@@ -11,7 +11,7 @@ import { configFrom, withDataOptions } from './common-options.js';
 async function withAccounts<T>(config: KilnConfig, fn: (accounts: AccountService) => Promise<T>): Promise<T> {
   const database = await openDatabase({ url: config.databaseUrl });
   try {
-    await migrateToLatest(database.db);
+    await migrateToLatest(database);
     const box = new SecretBox(await resolveMasterKey(config, database));
     return await fn(new AccountService(database.db, box));
   } finally {

@@ -10,7 +10,7 @@ export function registerMigrateCommand(program: Command): void {
       const config = configFrom(flags);
       const database = await openDatabase({ url: config.databaseUrl });
       try {
-        const result = await migrateToLatest(database.db);
+        const result = await migrateToLatest(database);
         const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
       } finally {

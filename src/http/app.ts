@@ -1,11 +1,20 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
-import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
+import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
+import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
+import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
+import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
+import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
+import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
+import { registerApiDocs } from './docs/api-docs.js';
 import { imagesApi } from './dialects/cloudflare/images/images-api.js';
 import { imagesDelivery } from './dialects/cloudflare/images/images-delivery.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
+import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
 /**
@@ -16,14 +25,25 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   const app = Fastify({
     // pino 10's Logger type is wider than the FastifyBaseLogger that fastify's bundled types expect.
     loggerInstance: runtime.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
-    trustProxy: true,
-    // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
-    maxParamLength: 2048,
+    // Per-request lines only when debugging: the access log is the metrics, not the info log.
+    logController: new LogController({
+      disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
+    }),
+    trustProxy: trustProxySetting(runtime.config.trustProxy),
+    // Slow clients: headers must arrive within headersTimeout (slowloris); a connection silent for
+    // idleTimeout is closed (stalled or abandoned bodies); requestTimeout bounds a whole request.
+    // Node checks these every connectionsCheckingInterval, so it is kept well below them.
+    http: {
+      headersTimeout: runtime.config.headersTimeoutSeconds * 1000 || 60_000,
+      connectionsCheckingInterval: checkingInterval(runtime.config.headersTimeoutSeconds),
+    },
+    connectionTimeout: runtime.config.idleTimeoutSeconds * 1000,
+    requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false },
+    // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 2048 },
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -34,17 +54,41 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
-      }),
+    reply.status(404).send({
+      error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
 
+  // First: it documents the routes registered after it.
+  await registerApiDocs(app, runtime);
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
-  await app.register(cloudflareApi([imagesApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(getstreamPlugin, { runtime });
+  await app.register(cloudflareApi([streamApi, imagesApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(streamPublicRoutes, { runtime });
+  await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
+  await app.register(uploadcareCdn, { runtime });
   await app.register(imagesDelivery, { runtime });
   return app;
+}
+
+/** KILN_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of addresses/CIDRs/names. */
+export function trustProxySetting(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A quarter of the headers timeout, between 250 ms and Node's default of 30 s. */
+function checkingInterval(headersTimeoutSeconds: number): number {
+  if (headersTimeoutSeconds === 0) return 30_000;
+  return Math.min(30_000, Math.max(250, (headersTimeoutSeconds * 1000) / 4));
 }

@@ -6,7 +6,7 @@ import { openTestDatabase } from '../support/test-database.js';
 test('migrations apply once and are idempotent on a second run', async () => {
   const h = await openTestDatabase();
   try {
-    const again = await migrateToLatest(h.db);
+    const again = await migrateToLatest(h);
     assert.deepEqual(again.results, []);
     const now = new Date().toISOString();
     await h.db

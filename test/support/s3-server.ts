@@ -17,6 +17,8 @@ export interface S3TestServer {
   storageUrl: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** The local directory where s3rver keeps the objects' bytes. */
+  directory: string;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startS3Server(options: { prefix?: string } = {}): Promise<
     storageUrl: `s3://${bucket}${path}?${query}`,
     accessKeyId,
     secretAccessKey,
+    directory,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -18,7 +18,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle & { url: string
   if (pgUrl) {
     const schema = `t_${randomBytes(6).toString('hex')}`;
     const handle = await openDatabase({ url: pgUrl, schema, poolSize: 5 });
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle);
     return {
       ...handle,
       url: pgUrl,
@@ -34,7 +34,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle & { url: string
   const dir = mkdtempSync(join(tmpdir(), 'kiln-db-'));
   const url = `sqlite://${join(dir, 'kiln.db')}`;
   const handle = await openDatabase({ url });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle);
   return {
     ...handle,
     url,

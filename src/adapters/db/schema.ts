@@ -101,6 +101,47 @@ export interface KvTable {
   updated_at: string;
 }
 
+/** Uploadcare file groups (0004-uploadcare): immutable, id `<uuid>~N`. */
+export interface UcGroupsTable {
+  id: string;
+  account_id: string;
+  /** JSON array of {uuid, effects} in group order; effects = ops without the leading `-/`. */
+  files: string;
+  created_at: string;
+}
+
+/** Uploadcare `/from_url/` tasks (0004-uploadcare): the status token and its outcome. */
+export interface UcUrlTasksTable {
+  token: string;
+  account_id: string;
+  source_url: string;
+  /** waiting | progress | success | error */
+  status: string;
+  done: number;
+  total: number | null;
+  file_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** 1 when a later check_URL_duplicates may reuse this file (save_URL_duplicates). */
+  save_duplicate: number;
+  /** JSON: the upload parameters (store, filename, metadata, tags). */
+  params: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Cloudflare Stream signing keys (migration 0003). */
+export interface StreamSigningKeysTable {
+  id: string;
+  account_id: string;
+  /** Public JWK, JSON. */
+  public_jwk: string;
+  /** PKCS#8 PEM of the private key, sealed by the SecretBox (context stream-key:<id>). */
+  private_enc: string;
+  /** 1 = the key behind the `/token` endpoint; not listed, not deletable. */
+  internal: number;
+  created_at: string;
+}
 
 /** Cloudflare Images: account-scoped image id (custom ids may contain `/`) -> global asset id. */
 export interface CfImagesTable {
@@ -136,6 +177,9 @@ export interface DatabaseSchema {
   renditions: RenditionsTable;
   jobs: JobsTable;
   kv: KvTable;
+  stream_signing_keys: StreamSigningKeysTable;
+  uc_groups: UcGroupsTable;
+  uc_url_tasks: UcUrlTasksTable;
   cf_images: CfImagesTable;
   cf_image_variants: CfImageVariantsTable;
   cf_image_keys: CfImageKeysTable;

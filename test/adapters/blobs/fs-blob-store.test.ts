@@ -6,9 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { createBlobStore } from '../../../src/adapters/blobs/create-blob-store.js';
 import { FsBlobStore } from '../../../src/adapters/blobs/fs-blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
+import { fsLeftovers } from '../../support/blob-store-leftovers.js';
 import { blobStoreConformance } from './blob-store-conformance.js';
-
-const listDir = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 blobStoreConformance('FsBlobStore', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-fs-blobs-'));
@@ -16,10 +15,7 @@ blobStoreConformance('FsBlobStore', async () => {
   const store = await new FsBlobStore(root).init();
   return {
     store,
-    leftovers: async () => [
-      ...listDir(join(root, '.tmp')).map((f) => `.tmp/${f}`),
-      ...listDir(join(root, '.multipart')).map((f) => `.multipart/${f}`),
-    ],
+    leftovers: () => fsLeftovers(root),
     close: async () => {
       // Nothing a test wrote may have escaped the root.
       assert.deepEqual(readdirSync(dir), ['root']);

@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { createBlobStore } from '../../../src/adapters/blobs/create-blob-store.js';
 import { S3BlobStore } from '../../../src/adapters/blobs/s3-blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
+import { s3Leftovers } from '../../support/blob-store-leftovers.js';
 import { type S3TestServer, startS3Server } from '../../support/s3-server.js';
 import { blobStoreConformance, readAll } from './blob-store-conformance.js';
-
-/** Unfinished multipart uploads anywhere in the bucket, and spooled parts left on disk. */
-async function leftoverUploads(server: S3TestServer): Promise<string[]> {
-  const client = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
-  try {
-    const res = await client.send(new ListMultipartUploadsCommand({ Bucket: server.bucket }));
-    return (res.Uploads ?? []).map((u) => `upload ${u.Key} ${u.UploadId}`);
-  } finally {
-    client.destroy();
-  }
-}
 
 // Always on s3rver, whatever KILN_TEST_STORAGE says: this file tests the S3 store itself.
 blobStoreConformance('S3BlobStore on s3rver', async () => {
@@ -31,7 +15,7 @@ blobStoreConformance('S3BlobStore on s3rver', async () => {
   assert.ok(store instanceof S3BlobStore);
   return {
     store,
-    leftovers: () => leftoverUploads(server),
+    leftovers: () => s3Leftovers(server),
     close: async () => {
       await store.close();
       await server.stop();

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import type { BlobStore } from '../../../src/adapters/blobs/blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { ImageService, variantPrefix } from '../../../src/core/images/image-service.js';
 import { ImageWorkLimiter } from '../../../src/core/images/image-work-limiter.js';
 import { parseCloudflareOptions } from '../../../src/core/images/parse-cloudflare-options.js';
 import { parseUploadcareOps } from '../../../src/core/images/parse-uploadcare-ops.js';
-import { TempDirBlobStore } from '../../support/temp-dir-blob-store.js';
+import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 import { fixturePhotos, transparentPng } from '../../support/test-images.js';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -46,14 +47,16 @@ describe('ImageWorkLimiter', () => {
 });
 
 describe('ImageService', () => {
-  let store: TempDirBlobStore;
+  let blobs: TestBlobStore;
+  let store: BlobStore;
   const photo = fixturePhotos()[0]!.data;
   before(async () => {
-    store = await TempDirBlobStore.create();
+    blobs = await openTestBlobStore();
+    store = blobs.store;
     await store.put('sources/photo', photo);
     await store.put('sources/alpha', await transparentPng());
   });
-  after(() => store.close());
+  after(() => blobs.close());
 
   it('renders once for 5 concurrent identical requests, then serves the cached variant', async () => {
     const service = new ImageService({ concurrency: 2, queueSize: 8 });

@@ -5,22 +5,25 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BlobStore } from '../../../src/adapters/blobs/blob-store.js';
 import { isKilnError } from '../../../src/core/errors/kiln-error.js';
 import { type IngestResult, ingestStream } from '../../../src/core/ingest/ingest-stream.js';
-import { TmpDirBlobStore } from '../../support/tmp-dir-blob-store.js';
+import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 
 /**
  * ingestStream on a real HTTP request body (node:http on loopback): the limit must still let the
  * server answer 413, and a client that disconnects mid-upload must leave nothing behind.
  */
 describe('ingestStream over HTTP', () => {
-  let store: TmpDirBlobStore;
+  let blobs: TestBlobStore;
+  let store: BlobStore;
   let server: http.Server;
   let port: number;
   const outcomes: Array<IngestResult | Error> = [];
 
   before(async () => {
-    store = await TmpDirBlobStore.create();
+    blobs = await openTestBlobStore();
+    store = blobs.store;
     server = http.createServer(async (req, res) => {
       try {
         const result = await ingestStream(store, `up/${outcomes.length}`, req, { maxBytes: 1024 * 1024 });
@@ -40,7 +43,7 @@ describe('ingestStream over HTTP', () => {
   });
   after(async () => {
     server.close();
-    await store.close();
+    await blobs.close();
   });
 
   it('answers 413 while the client is still sending, and stores nothing', async () => {
@@ -63,7 +66,7 @@ describe('ingestStream over HTTP', () => {
     assert.ok(sent < 64 * 1024 * 1024, 'the answer came before the whole body was sent');
     req.destroy();
     await writing;
-    assert.deepEqual(await store.allFiles(), []);
+    assert.deepEqual(await blobs.remains(), []);
   });
 
   it('leaves nothing when the client disconnects mid-upload, and keeps serving', async () => {
@@ -77,7 +80,7 @@ describe('ingestStream over HTTP', () => {
     const outcome = outcomes[0]!;
     assert.ok(isKilnError(outcome), String(outcome));
     assert.equal(outcome.details.reason, 'body_interrupted');
-    assert.deepEqual(await store.allFiles(), []);
+    assert.deepEqual(await blobs.remains(), []);
 
     const ok = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: randomBytes(1000) });
     assert.equal(ok.status, 201);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import type { BlobStore } from '../../../src/adapters/blobs/blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { ingestStream } from '../../../src/core/ingest/ingest-stream.js';
 import { sampleMp4, samplePng } from '../../support/media-samples.js';
-import { TmpDirBlobStore } from '../../support/tmp-dir-blob-store.js';
+import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 
 const CHUNK = 64 * 1024;
 
@@ -27,18 +28,20 @@ function randomBody(chunks: number, failAt?: { chunk: number; error?: Error }) {
   return { stream: Readable.from(generate()), state };
 }
 
-async function keys(store: TmpDirBlobStore): Promise<string[]> {
+async function keys(store: BlobStore): Promise<string[]> {
   const out: string[] = [];
   for await (const info of store.list('')) out.push(info.key);
   return out;
 }
 
 describe('ingestStream', () => {
-  let store: TmpDirBlobStore;
+  let blobs: TestBlobStore;
+  let store: BlobStore;
   before(async () => {
-    store = await TmpDirBlobStore.create();
+    blobs = await openTestBlobStore();
+    store = blobs.store;
   });
-  after(async () => store.close());
+  after(async () => blobs.close());
 
   it('streams a multi-MB body into the store with its sha256, size and head', async () => {
     const { stream, state } = randomBody(96); // 6 MiB
@@ -94,7 +97,7 @@ describe('ingestStream', () => {
     assert.ok(state.produced < 40, `source read too far: ${state.produced} chunks`);
     assert.ok(stream.destroyed, 'a non-HTTP source is destroyed');
     assert.deepEqual(await keys(store), []);
-    assert.deepEqual(await store.allFiles(), [], 'no temp file left');
+    assert.deepEqual(await blobs.remains(), [], 'no temp file left');
   });
 
   it('leaves nothing when the source errors mid-way', async () => {
@@ -106,7 +109,7 @@ describe('ingestStream', () => {
       assert.equal((err.cause as Error).message, 'source broke');
       return true;
     });
-    assert.deepEqual(await store.allFiles(), []);
+    assert.deepEqual(await blobs.remains(), []);
   });
 
   it('leaves nothing when the source closes before its end', async () => {
@@ -118,7 +121,7 @@ describe('ingestStream', () => {
       assert.equal(err.details.reason, 'body_interrupted');
       return true;
     });
-    assert.deepEqual(await store.allFiles(), []);
+    assert.deepEqual(await blobs.remains(), []);
   });
 
   it('rejects with the abort reason and leaves nothing when the signal aborts', async () => {
@@ -133,7 +136,7 @@ describe('ingestStream', () => {
       },
     );
     assert.ok(source.destroyed);
-    assert.deepEqual(await store.allFiles(), []);
+    assert.deepEqual(await blobs.remains(), []);
   });
 
   it('releases the source when the store refuses the key outright', async () => {
@@ -142,6 +145,6 @@ describe('ingestStream', () => {
       code: 'invalid_input',
     });
     assert.ok(stream.destroyed);
-    assert.deepEqual(await store.allFiles(), []);
+    assert.deepEqual(await blobs.remains(), []);
   });
 });

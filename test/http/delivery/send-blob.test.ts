@@ -5,21 +5,52 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ByteRange } from '../../../src/adapters/blobs/blob-store.js';
+import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../../../src/adapters/blobs/blob-store.js';
 import { sendBlob } from '../../../src/http/delivery/send-blob.js';
 import { samplePng } from '../../support/media-samples.js';
-import { TmpDirBlobStore } from '../../support/tmp-dir-blob-store.js';
+import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 
-/** The fixture store, with an optional delay before get() to widen the "client left while opening" window. */
-class SlowOpenStore extends TmpDirBlobStore {
+/** A real store with an optional delay before get(), to widen the "client left while opening" window. */
+class SlowOpenStore implements BlobStore {
   openDelayMs = 0;
-  override async get(key: string, range?: ByteRange): Promise<Readable> {
+  constructor(private readonly inner: BlobStore) {}
+  get kind() {
+    return this.inner.kind;
+  }
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     if (this.openDelayMs) await sleep(this.openDelayMs);
-    return super.get(key, range);
+    return this.inner.get(key, range);
+  }
+  put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<BlobInfo> {
+    return this.inner.put(key, body, options);
+  }
+  stat(key: string): Promise<BlobInfo | null> {
+    return this.inner.stat(key);
+  }
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+  deletePrefix(prefix: string): Promise<void> {
+    return this.inner.deletePrefix(prefix);
+  }
+  list(prefix: string): AsyncIterable<BlobInfo> {
+    return this.inner.list(prefix);
+  }
+  copy(fromKey: string, toKey: string): Promise<void> {
+    return this.inner.copy(fromKey, toKey);
+  }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
   }
 }
 
-/** File descriptors this process holds open inside `root`: what a leaked blob stream would show. */
+/**
+ * File descriptors this process holds open inside `root`: what a leaked blob stream would show (on S3
+ * too: s3rver runs in this process, and its read of the object stays open while our stream does).
+ */
 async function openFilesUnder(root: string): Promise<string[]> {
   const fds = await readdir('/proc/self/fd');
   const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
@@ -35,6 +66,7 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 }
 
 describe('sendBlob through a real Fastify server', () => {
+  let blobs: TestBlobStore;
   let store: SlowOpenStore;
   let app: FastifyInstance;
   let base: string;
@@ -45,7 +77,8 @@ describe('sendBlob through a real Fastify server', () => {
   before(async () => {
     process.on('uncaughtException', onUnexpected);
     process.on('unhandledRejection', onUnexpected);
-    store = await SlowOpenStore.create();
+    blobs = await openTestBlobStore();
+    store = new SlowOpenStore(blobs.store);
     await store.put('media/big.bin', big);
     await store.put('media/pic.png', await samplePng());
     app = Fastify({ logger: false });
@@ -71,7 +104,7 @@ describe('sendBlob through a real Fastify server', () => {
   });
   after(async () => {
     await app.close();
-    await store.close();
+    await blobs.close();
     process.off('uncaughtException', onUnexpected);
     process.off('unhandledRejection', onUnexpected);
   });
@@ -141,9 +174,9 @@ describe('sendBlob through a real Fastify server', () => {
     const reader = res.body!.getReader();
     const { value } = await reader.read();
     assert.ok(value && value.length > 0);
-    assert.ok((await openFilesUnder(store.root)).length > 0, 'the blob is open while streaming');
+    assert.ok((await openFilesUnder(blobs.bytesDir)).length > 0, 'the blob is open while streaming');
     controller.abort();
-    await eventually(async () => (await openFilesUnder(store.root)).length === 0, 'blob stream closed');
+    await eventually(async () => (await openFilesUnder(blobs.bytesDir)).length === 0, 'blob stream closed');
     const again = await fetch(`${base}/blobs/media/big.bin`, { headers: { range: 'bytes=0-9' } });
     assert.ok(Buffer.from(await again.arrayBuffer()).equals(big.subarray(0, 10)));
     assert.deepEqual(unexpected, []);
@@ -159,7 +192,7 @@ describe('sendBlob through a real Fastify server', () => {
       const outcome = await pending;
       assert.equal((outcome as Error).name, 'AbortError', String(outcome));
       await sleep(400); // past the open
-      await eventually(async () => (await openFilesUnder(store.root)).length === 0, 'blob stream closed');
+      await eventually(async () => (await openFilesUnder(blobs.bytesDir)).length === 0, 'blob stream closed');
     } finally {
       store.openDelayMs = 0;
     }

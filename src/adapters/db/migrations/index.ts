@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-jobs-progress.js';
+import * as m0003 from './0003-stream-signing-keys.js';
+import * as m0004 from './0004-uploadcare.js';
 import * as m0005 from './0005-cloudflare-images.js';
 
 /**
@@ -10,5 +12,7 @@ import * as m0005 from './0005-cloudflare-images.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-jobs-progress': m0002,
+  '0003-stream-signing-keys': m0003,
+  '0004-uploadcare': m0004,
   '0005-cloudflare-images': m0005,
 };

@@ -6,7 +6,7 @@ import { originalKey } from '../../../../core/assets/asset.js';
 import { AssetRepository } from '../../../../core/assets/asset-repository.js';
 import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
 import { type IngestedImage, ingestImage } from '../../../../core/ingest/ingest-image.js';
-import { sanitizeName } from '../../../kiln-api/kiln-api-routes.js';
+import { sanitizeFileName } from '../../../../core/ingest/sanitize-file-name.js';
 import { checkIdentity } from './image-create.js';
 import { type CfImage, CfImageIds } from './image-ids.js';
 import { type CfImageExtra, directUploadUrl, IMAGES_SOURCE, imageExtra } from './image-view.js';
@@ -121,7 +121,7 @@ export async function completeDirectUpload(
       sha256: img.sha256,
       width: img.meta.width,
       height: img.meta.height,
-      originalName: sanitizeName(filename || 'image'),
+      originalName: sanitizeFileName(filename || 'image'),
       expiresAt: null,
       extra: { ...rest },
     });

@@ -6,7 +6,7 @@ import { AssetRepository } from '../../../../core/assets/asset-repository.js';
 import { errors } from '../../../../core/errors/kiln-error.js';
 import { safeFetch } from '../../../../core/fetch/safe-fetch.js';
 import { type IngestedImage, ingestImage } from '../../../../core/ingest/ingest-image.js';
-import { sanitizeName } from '../../../kiln-api/kiln-api-routes.js';
+import { sanitizeFileName } from '../../../../core/ingest/sanitize-file-name.js';
 import { type CfImage, CfImageIds } from './image-ids.js';
 import { type CfImageExtra, IMAGES_SOURCE } from './image-view.js';
 import { assertAllowance, type CfImagesContext, maxImageBytes } from './images-context.js';
@@ -103,7 +103,7 @@ async function commitImage(
       size: image.size,
       contentType: image.contentType,
       sha256: image.sha256,
-      originalName: sanitizeName(input.filename || 'image'),
+      originalName: sanitizeFileName(input.filename || 'image'),
       metadata: fields.metadata ?? {},
       width: image.meta.width,
       height: image.meta.height,

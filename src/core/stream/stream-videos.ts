@@ -1,0 +1,159 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import { type Asset, originalKey } from '../assets/asset.js';
+import type { AssetRepository } from '../assets/asset-repository.js';
+import { KilnError } from '../errors/kiln-error.js';
+import { ingestStream } from '../ingest/ingest-stream.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import {
+  DEFAULT_FACTS,
+  newStreamUid,
+  STREAM_SOURCE,
+  type StreamFacts,
+  type StreamState,
+  streamFacts,
+} from './stream-facts.js';
+import type { VideoSettings } from './stream-options.js';
+
+export const PROCESS_STREAM_VIDEO_JOB = 'cfstream.process';
+
+export interface StreamDeps {
+  assets: AssetRepository;
+  blobs: BlobStore;
+  jobs: JobQueue;
+  /** The runtime's config, when at hand: the processing job's lease (KILN_STREAM_LEASE_SECONDS). */
+  config?: { streamLeaseSeconds: number };
+}
+
+export interface NewStreamVideo extends VideoSettings {
+  accountId: string;
+  state: StreamState;
+  uploadKind: StreamFacts['uploadKind'];
+  uploadExpiry?: string | null;
+  uploadLength?: number | null;
+  copyUrl?: string | null;
+  name?: string | null;
+}
+
+/** A video row with no bytes yet (pendingupload, downloading): `duration -1`, `input -1`. */
+export async function createStreamVideo(
+  deps: Pick<StreamDeps, 'assets'>,
+  input: NewStreamVideo,
+): Promise<Asset> {
+  const facts: StreamFacts = {
+    ...DEFAULT_FACTS,
+    creator: input.creator ?? null,
+    thumbnailTimestampPct: input.thumbnailTimestampPct ?? 0,
+    requireSignedURLs: input.requireSignedURLs ?? false,
+    allowedOrigins: input.allowedOrigins ?? [],
+    maxDurationSeconds: input.maxDurationSeconds ?? null,
+    uploadExpiry: input.uploadExpiry ?? null,
+    scheduledDeletion: input.scheduledDeletion ?? null,
+    uploadKind: input.uploadKind,
+    uploadLength: input.uploadLength ?? null,
+    copyUrl: input.copyUrl ?? null,
+  };
+  const meta = { ...(input.meta ?? {}) };
+  if (input.name && meta.name === undefined) meta.name = input.name;
+  return deps.assets.create({
+    id: newStreamUid(),
+    accountId: input.accountId,
+    kind: 'video',
+    status: input.state,
+    contentType: 'video/mp4',
+    originalName: typeof meta.name === 'string' ? meta.name : null,
+    metadata: meta,
+    // An upload that never comes is released by the expiry sweep; otherwise scheduled deletion.
+    expiresAt: input.uploadExpiry ?? input.scheduledDeletion ?? null,
+    source: STREAM_SOURCE,
+    extra: facts as unknown as Record<string, unknown>,
+  });
+}
+
+export async function updateFacts(
+  assets: AssetRepository,
+  asset: Asset,
+  patch: Partial<StreamFacts>,
+  rest: Parameters<AssetRepository['update']>[2] = {},
+): Promise<Asset> {
+  return assets.update(asset.accountId, asset.id, {
+    ...rest,
+    extra: { ...asset.extra, ...patch },
+  });
+}
+
+/**
+ * Streams the original bytes of a video into the store (size-limited mid-stream), then marks it
+ * `queued` and enqueues its processing. The row is updated only once the bytes are durable.
+ */
+export async function ingestVideoBytes(
+  deps: StreamDeps,
+  asset: Asset,
+  body: Readable,
+  options: { maxBytes: number; name?: string | null; signal?: AbortSignal },
+): Promise<Asset> {
+  const key = originalKey(asset.accountId, asset.id);
+  const result = await ingestStream(deps.blobs, key, body, {
+    maxBytes: options.maxBytes,
+    signal: options.signal,
+    // The sniffed type only: it tells "not a video at all" from "a damaged video" later.
+  });
+  return markUploaded(deps, asset, {
+    key,
+    size: result.size,
+    sha256: result.sha256,
+    contentType: result.contentType,
+    name: options.name,
+  });
+}
+
+/** The bytes are in `key`: record them, clear the upload expiry, queue the processing job. */
+export async function markUploaded(
+  deps: StreamDeps,
+  asset: Asset,
+  blob: { key: string; size: number; sha256?: string | null; contentType?: string; name?: string | null },
+): Promise<Asset> {
+  const facts = streamFacts(asset);
+  const meta = { ...asset.metadata };
+  if (blob.name && meta.name === undefined) meta.name = blob.name;
+  const updated = await updateFacts(
+    deps.assets,
+    asset,
+    { uploaded: new Date().toISOString(), uploadUsed: true, uploadExpiry: null, pctComplete: 0 },
+    {
+      status: 'queued',
+      blobKey: blob.key,
+      size: blob.size,
+      sha256: blob.sha256 ?? null,
+      contentType: blob.contentType ?? 'application/octet-stream',
+      metadata: meta,
+      originalName: typeof meta.name === 'string' ? meta.name : asset.originalName,
+      expiresAt: facts.scheduledDeletion,
+    },
+  );
+  await deps.jobs.enqueue(
+    PROCESS_STREAM_VIDEO_JOB,
+    { accountId: asset.accountId, assetId: asset.id },
+    {
+      singletonKey: asset.id,
+      maxAttempts: 3,
+      backoffMs: 2000,
+      leaseSeconds: deps.config?.streamLeaseSeconds ?? 120,
+    },
+  );
+  return updated;
+}
+
+/** A video that can still take its upload: pendingupload, not used, not expired. */
+export function assertUploadOpen(asset: Asset, kind: StreamFacts['uploadKind']): StreamFacts {
+  const facts = streamFacts(asset);
+  if (facts.uploadKind !== kind || asset.status !== 'pendingupload' || facts.uploadUsed) {
+    throw new KilnError('gone', 'This upload URL has already been used', {
+      details: { cloudflareCode: 10005 },
+    });
+  }
+  if (facts.uploadExpiry && Date.parse(facts.uploadExpiry) <= Date.now()) {
+    throw new KilnError('gone', 'This upload URL has expired', { details: { cloudflareCode: 10005 } });
+  }
+  return facts;
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Asset } from '../../../../core/assets/asset.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { originAllowed } from '../../../../core/stream/allowed-origins.js';
+import { streamFacts, streamPrefix } from '../../../../core/stream/stream-facts.js';
+import { streamThumbnail } from '../../../../core/stream/stream-thumbnails.js';
+import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
+import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { sendBlob } from '../../../delivery/send-blob.js';
+import { installErrorHandler } from '../../../errors/error-handler.js';
+import { renderCloudflareError } from '../envelope.js';
+import { resolvePlayback } from './playback-access.js';
+import { playerPage } from './player-page.js';
+import { parseThumbnailQuery } from './thumbnail-query.js';
+
+/**
+ * Delivery of Stream videos at `/stream/<uid or signed token>/...` (Cloudflare's
+ * customer-<CODE>.cloudflarestream.com): HLS and DASH manifests and segments from the blob store,
+ * thumbnails, the watch page and the embeddable player. Manifests use relative URLs, so a token in
+ * the path carries over to every segment.
+ */
+export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
+  const { runtime } = opts;
+  installErrorHandler(app, renderCloudflareError);
+
+  app.get('/stream/:ident/manifest/:file', async (request, reply) => {
+    const { file } = request.params as { file: string };
+    if (!/^[A-Za-z0-9_.-]+\.(m3u8|mpd|m4s)$/.test(file)) throw notFound();
+    const { asset, signed } = await playable(runtime, request);
+    const key = `${streamPrefix(asset)}/manifest/${file}`;
+    const info = await runtime.blobs.stat(key);
+    if (!info) throw notFound();
+    const ext = file.slice(file.lastIndexOf('.'));
+    const immutable = ext === '.m4s';
+    return sendBlob(
+      reply,
+      request,
+      runtime.blobs,
+      {
+        key,
+        size: info.size,
+        lastModified: info.lastModified,
+        etag: `"${asset.id.slice(0, 8)}-${info.size}-${info.lastModified.getTime()}"`,
+        contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      },
+      {
+        cacheControl: `${signed ? 'private' : 'public'}, max-age=${immutable ? 31536000 : 60}${immutable ? ', immutable' : ''}`,
+        extraHeaders: corsHeaders(),
+      },
+    );
+  });
+
+  for (const format of ['jpg', 'gif'] as const) {
+    app.get(`/stream/:ident/thumbnails/thumbnail.${format}`, async (request, reply) => {
+      const { asset, signed } = await playable(runtime, request);
+      const req = parseThumbnailQuery(format, request.query as Record<string, string | undefined>);
+      const info = await streamThumbnail(runtime, asset, req);
+      return sendBlob(
+        reply,
+        request,
+        runtime.blobs,
+        {
+          ...info,
+          etag: `"${info.key.slice(info.key.lastIndexOf('/') + 1, -4)}"`,
+          contentType: format === 'gif' ? 'image/gif' : 'image/jpeg',
+        },
+        { cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`, extraHeaders: corsHeaders() },
+      );
+    });
+  }
+
+  for (const page of ['watch', 'iframe'] as const) {
+    app.get(`/stream/:ident/${page}`, async (request, reply) => {
+      const { ident } = request.params as { ident: string };
+      const { asset } = await playable(runtime, request, { allowPending: true });
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'private, max-age=60')
+        .header('content-security-policy', frameAncestors(streamFacts(asset).allowedOrigins))
+        .send(
+          playerPage(runtime.config.publicUrl, ident, asset, page, request.query as Record<string, string>),
+        );
+    });
+  }
+}
+
+export async function playable(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  opts: { allowPending?: boolean } = {},
+) {
+  const { ident } = request.params as { ident: string };
+  const access = await resolvePlayback(runtime, ident, request.ip);
+  const facts = streamFacts(access.asset);
+  if (!originAllowed(facts.allowedOrigins, header(request, 'origin'), header(request, 'referer'))) {
+    throw new KilnError('forbidden', 'This video may not be played from this origin (allowedOrigins)', {
+      details: { cloudflareCode: 10000 },
+    });
+  }
+  if (access.asset.status === 'error') {
+    throw new KilnError('processing_failed', `The video failed to process: ${facts.errorReasonText}`, {
+      status: 424,
+      details: { cloudflareCode: 10005 },
+    });
+  }
+  if (access.asset.status !== 'ready' && !opts.allowPending) {
+    throw new KilnError('not_found', 'The video is not ready to stream yet', {
+      details: { cloudflareCode: 10003 },
+    });
+  }
+  return access as { asset: Asset; signed: boolean };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function corsHeaders(): Record<string, string> {
+  return { 'access-control-allow-origin': '*' };
+}
+
+function frameAncestors(allowed: string[]): string {
+  if (allowed.length === 0) return 'frame-ancestors *';
+  return `frame-ancestors ${allowed.map((o) => `http://${o} https://${o}`).join(' ')}`;
+}
+
+function notFound(): KilnError {
+  return new KilnError('not_found', 'Not found', { details: { cloudflareCode: 10003 } });
+}

@@ -1,0 +1,170 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Account } from '../../../../core/accounts/account.js';
+import type { Asset } from '../../../../core/assets/asset.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
+import {
+  MAX_EXPIRY_MS,
+  parseCreator,
+  parseExpiry,
+  parseMaxDuration,
+  parseOrigins,
+  parsePct,
+  parseRfc3339,
+  parseScheduledDeletion,
+  type VideoSettings,
+} from '../../../../core/stream/stream-options.js';
+import { createStreamVideo, ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
+import { claimUpload } from '../../../../core/stream/upload-claim.js';
+import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { createdUids, discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus } from './stream-tus.js';
+import { parseUploadMetadata } from './tus-metadata.js';
+
+/** Basic POST uploads (API and direct creator URL) are limited to 200 MB. */
+export const MAX_BASIC_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+/** `POST /accounts/:a/stream` with Tus-Resumable: validate, create the row, let @tus/server answer. */
+export async function tusCreate(
+  runtime: KilnRuntime,
+  account: Account,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const h = request.headers;
+  if (h['tus-resumable'] !== '1.0.0') {
+    throw new KilnError('precondition_failed', 'Tus-Resumable must be 1.0.0', {
+      details: { cloudflareCode: 10005 },
+    });
+  }
+  const lengthHeader = String(h['upload-length'] ?? '');
+  if (!/^\d+$/.test(lengthHeader)) throw bad('Upload-Length is required and must be a non-negative integer');
+  const length = Number(lengthHeader);
+  if (length > MAX_TUS_UPLOAD_BYTES) {
+    throw new KilnError(
+      'payload_too_large',
+      `Upload-Length exceeds the limit of ${MAX_TUS_UPLOAD_BYTES} bytes`,
+    );
+  }
+  const meta = parseUploadMetadata(
+    typeof h['upload-metadata'] === 'string' ? h['upload-metadata'] : undefined,
+  );
+  const settings = settingsFromMetadata(meta);
+  const q = request.query as Record<string, string | undefined>;
+  const directUser = q.direct_user === 'true';
+  const expiry = meta.get('expiry');
+  const uploadExpiry =
+    directUser || expiry
+      ? parseExpiry(expiry ?? undefined)
+      : new Date(Date.now() + MAX_EXPIRY_MS).toISOString();
+  const creatorHeader = h['upload-creator'];
+  const video = await createStreamVideo(runtime, {
+    ...settings,
+    accountId: account.id,
+    state: 'pendingupload',
+    uploadKind: 'tus',
+    uploadLength: length,
+    uploadExpiry,
+    creator: typeof creatorHeader === 'string' ? parseCreator(creatorHeader) : settings.creator,
+  });
+  createdUids.set(request.raw, video.id);
+  reply.hijack();
+  reply.raw.setHeader('stream-media-id', video.id);
+  reply.raw.setHeader(
+    'Access-Control-Expose-Headers',
+    'Location, stream-media-id, Upload-Offset, Upload-Expires',
+  );
+  await streamTus(runtime).handle(request.raw, reply.raw);
+  if (reply.raw.statusCode >= 300) await discardCreated(runtime, account.id, video.id);
+}
+
+/** The Stream keys of Upload-Metadata; any other key lands in meta (Uppy's filetype, filename...). */
+function settingsFromMetadata(meta: Map<string, string | null>): VideoSettings {
+  const s: VideoSettings & { meta: Record<string, unknown> } = { meta: {} };
+  for (const [key, value] of meta) {
+    switch (key) {
+      case 'name':
+        s.meta.name = value ?? '';
+        break;
+      case 'requiresignedurls':
+        s.requireSignedURLs = value === null || value === '' || value.toLowerCase() === 'true';
+        break;
+      case 'allowedorigins':
+        s.allowedOrigins = parseOrigins((value ?? '').split(','));
+        break;
+      case 'thumbnailtimestamppct':
+        s.thumbnailTimestampPct = parsePct(value);
+        break;
+      case 'maxdurationseconds':
+        s.maxDurationSeconds = parseMaxDuration(value);
+        break;
+      case 'scheduleddeletion':
+        s.scheduledDeletion = parseScheduledDeletion(value);
+        break;
+      case 'expiry':
+        parseRfc3339(value, 'expiry');
+        break;
+      case 'watermark':
+        throw new KilnError('not_found', `Watermark profile ${value} not found`, {
+          details: { cloudflareCode: 10003 },
+        });
+      default:
+        s.meta[key] = value;
+    }
+  }
+  return s;
+}
+
+/** The `file` part of a multipart body, streamed into the video (at most 200 MB). */
+export async function receiveFilePart(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  video: Asset,
+): Promise<Asset> {
+  if (!request.isMultipart()) throw bad('Expected a multipart/form-data body with a file part named "file"');
+  // One byte of slack: busboy would end the part quietly at its limit (truncated), while
+  // ingestStream fails mid-stream past MAX_BASIC_UPLOAD_BYTES before the row changes at all.
+  for await (const part of request.parts({
+    limits: { fileSize: MAX_BASIC_UPLOAD_BYTES + 1, files: 1, fields: 20 },
+  })) {
+    if (part.type !== 'file') continue;
+    if (part.fieldname !== 'file') {
+      part.file.resume();
+      continue;
+    }
+    const uploaded = await ingestVideoBytes(runtime, video, part.file, {
+      maxBytes: MAX_BASIC_UPLOAD_BYTES,
+      name: part.filename || null,
+    });
+    if (part.file.truncated)
+      throw new KilnError('payload_too_large', 'The file exceeds the 200 MB limit of basic uploads');
+    runtime.metrics.ingestedBytes.inc(uploaded.size);
+    return uploaded;
+  }
+  throw bad('The multipart body has no part named "file"');
+}
+
+/**
+ * A direct creator upload URL accepts one basic POST: it is claimed first (atomically, so of two
+ * simultaneous POSTs exactly one goes on), released if the upload fails.
+ */
+export async function claimDirectUpload(
+  runtime: KilnRuntime,
+  video: Asset,
+  request: FastifyRequest,
+): Promise<Asset> {
+  const claimed = await claimUpload(runtime.db, runtime.assets, video);
+  try {
+    return await receiveFilePart(runtime, request, {
+      ...claimed,
+      extra: { ...claimed.extra, uploadUsed: false },
+    });
+  } catch (err) {
+    const fresh = await runtime.assets.find(video.accountId, video.id);
+    if (fresh && fresh.status === 'pendingupload')
+      await updateFacts(runtime.assets, fresh, { uploadUsed: false });
+    throw err;
+  }
+}
+
+function bad(message: string): KilnError {
+  return new KilnError('invalid_input', message, { details: { cloudflareCode: 10005 } });
+}
