@@ -49,7 +49,8 @@ export function videoView(publicUrl: string, asset: Asset) {
     allowedOrigins: f.allowedOrigins,
     requireSignedURLs: f.requireSignedURLs,
     scheduledDeletion: f.scheduledDeletion,
-    watermark: null,
+    watermark: f.watermark,
+    ...(f.liveInput && { liveInput: f.liveInput }),
     publicDetails: { title: null, share_link: null, channel_link: null, logo: null, media_id: null },
   };
 }

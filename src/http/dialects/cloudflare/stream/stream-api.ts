@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CloudflareProductOptions } from '../cloudflare-api.js';
 import { streamAccountRoutes } from './stream-account-routes.js';
 import { streamVideoRoutes } from './stream-video-routes.js';
+import { streamWatermarkRoutes } from './stream-watermark-routes.js';
 
 /**
  * Cloudflare Stream, the API product under `/client/v4/accounts/:account_id`: videos and uploads,
@@ -15,4 +16,5 @@ export async function streamApi(app: FastifyInstance, opts: CloudflareProductOpt
   app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
   await app.register(streamVideoRoutes, { runtime: opts.runtime });
   await app.register(streamAccountRoutes, { runtime: opts.runtime });
+  await app.register(streamWatermarkRoutes, { runtime: opts.runtime });
 }
