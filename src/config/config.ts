@@ -39,6 +39,13 @@ const schema = z.object({
   imageTimeoutSeconds: int(1, 600).default(30),
   imageConcurrency: int(1, 256).default(2),
   imageQueueSize: int(0, 10_000).default(64),
+  /**
+   * First live ingest port (Cloudflare Stream live inputs): input slot n listens for RTMP on TCP
+   * and SRT on UDP at rtmpPort + n. 0 disables live ingest in this process.
+   */
+  rtmpPort: int(0, 65535).default(1935),
+  /** How many live inputs can exist at once (the size of the ingest port range). */
+  livePorts: int(1, 10_000).default(100),
 });
 
 /** Where each setting comes from: flag name (commander camelCase) and environment variable. */
@@ -64,6 +71,8 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageTimeoutSeconds: { env: 'KILN_IMAGE_TIMEOUT_SECONDS' },
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
+  rtmpPort: { env: 'KILN_RTMP_PORT' },
+  livePorts: { env: 'KILN_LIVE_PORTS' },
 };
 
 export type KilnConfig = Readonly<

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { CloudflareProductOptions } from '../cloudflare-api.js';
 import { streamAccountRoutes } from './stream-account-routes.js';
+import { streamLiveRoutes } from './stream-live-routes.js';
 import { streamVideoRoutes } from './stream-video-routes.js';
 import { streamWatermarkRoutes } from './stream-watermark-routes.js';
 
@@ -17,4 +18,5 @@ export async function streamApi(app: FastifyInstance, opts: CloudflareProductOpt
   await app.register(streamVideoRoutes, { runtime: opts.runtime });
   await app.register(streamAccountRoutes, { runtime: opts.runtime });
   await app.register(streamWatermarkRoutes, { runtime: opts.runtime });
+  await app.register(streamLiveRoutes, { runtime: opts.runtime });
 }

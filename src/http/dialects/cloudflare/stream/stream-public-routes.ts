@@ -8,6 +8,7 @@ import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { cfOk, renderCloudflareError } from '../envelope.js';
 import { streamDeliveryRoutes } from './stream-delivery-routes.js';
+import { streamLiveDelivery } from './stream-live-delivery.js';
 import { streamTus } from './stream-tus.js';
 import { claimDirectUpload } from './stream-uploads.js';
 
@@ -46,4 +47,5 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
   });
 
   await app.register(streamDeliveryRoutes, { runtime });
+  await app.register(streamLiveDelivery, { runtime });
 }
