@@ -82,6 +82,9 @@ export function listenerArgs(spec: ListenerSpec): string[] {
     args.push('-listen', '1', '-f', 'flv', '-i', `rtmp://${spec.host}:${spec.port}/live/${spec.streamKey}`);
   } else {
     const q = new URLSearchParams({ mode: 'listener', passphrase: spec.srtPassphrase, pbkeylen: '16' });
+    // A small probe: mpegts would otherwise read up to 5 MB (the whole broadcast at low bitrates)
+    // before its first output.
+    args.push('-probesize', '200000', '-analyzeduration', '1500000');
     args.push('-f', 'mpegts', '-i', `srt://${spec.host}:${spec.port}?${q}`);
   }
   const hls = join(spec.dir, HLS_DIR);
