@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { KilnConfig } from '../config/config.js';
-import { type KilnRuntime, createRuntime } from '../runtime/kiln-runtime.js';
-import { registerJobHandlers } from '../runtime/job-handlers.js';
 import { type LiveIngest, startLiveIngest } from '../core/stream/live-ingest.js';
+import { registerJobHandlers } from '../runtime/job-handlers.js';
+import { createRuntime, type KilnRuntime } from '../runtime/kiln-runtime.js';
 import { buildApp } from './app.js';
 
 export interface RunningServer {

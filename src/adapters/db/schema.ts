@@ -1,5 +1,3 @@
-
-
 /**
  * Table types shared by both dialects. Portable conventions: timestamps are ISO-8601 UTC strings
  * (sortable as text), booleans are 0/1 integers, JSON is text, sizes are int8 read back as numbers.
@@ -100,7 +98,6 @@ export interface KvTable {
   value: string;
   updated_at: string;
 }
-
 
 /** Cloudflare Stream signing keys (migration 0003). */
 export interface StreamSigningKeysTable {

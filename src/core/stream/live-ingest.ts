@@ -52,7 +52,9 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
   const log = runtime.log.child({ component: 'live-ingest' });
 
   const run = (state: InputState, step: () => Promise<void>) => {
-    state.chain = state.chain.then(step).catch((err) => log.error({ err, input: state.input.id }, 'live step failed'));
+    state.chain = state.chain
+      .then(step)
+      .catch((err) => log.error({ err, input: state.input.id }, 'live step failed'));
   };
 
   async function tick(): Promise<void> {
@@ -76,7 +78,12 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
       }
       state.input = input;
       if (state.broadcast) continue;
-      const signature = JSON.stringify([input.streamKey, input.srtPassphrase, input.settings, await targets(input)]);
+      const signature = JSON.stringify([
+        input.streamKey,
+        input.srtPassphrase,
+        input.settings,
+        await targets(input),
+      ]);
       for (const protocol of PROTOCOLS) {
         const waiting = state.listeners.get(protocol);
         if (waiting && waiting.signature !== signature) waiting.listener.stop();
@@ -136,8 +143,11 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
     state.listeners.delete(protocol);
     for (const other of state.listeners.values()) other.listener.stop();
     const input = state.input;
-    const sync = new LiveHlsSync(runtime.blobs, join(entry.dir, HLS_DIR), liveHlsPrefix(input.accountId, input.id), (err) =>
-      log.warn({ err, input: input.id }, 'live HLS upload failed'),
+    const sync = new LiveHlsSync(
+      runtime.blobs,
+      join(entry.dir, HLS_DIR),
+      liveHlsPrefix(input.accountId, input.id),
+      (err) => log.warn({ err, input: input.id }, 'live HLS upload failed'),
     );
     sync.start();
     state.broadcast = { entry, sync };
@@ -152,7 +162,13 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
     });
   }
 
-  function exited(state: InputState, protocol: IngestProtocol, entry: Waiting, wasLive: boolean, stderr: string) {
+  function exited(
+    state: InputState,
+    protocol: IngestProtocol,
+    entry: Waiting,
+    wasLive: boolean,
+    stderr: string,
+  ) {
     if (state.listeners.get(protocol) === entry) state.listeners.delete(protocol);
     if (!wasLive) {
       // Stopped on purpose, refused a publisher, or could not bind: try again a little later.

@@ -1,4 +1,4 @@
-import { parseCreator, parseOrigins, badRequest } from './stream-options.js';
+import { badRequest, parseCreator, parseOrigins } from './stream-options.js';
 
 /** The settings of a live input as stored (JSON in stream_live_inputs.settings). */
 export interface LiveInputSettings {
@@ -46,7 +46,8 @@ export function parseLiveInputSettings(
     out.meta = body.meta as Record<string, unknown>;
   }
   if (body.enabled !== undefined) out.enabled = bool(body.enabled, 'enabled');
-  if (body.preferLowLatency !== undefined) out.preferLowLatency = bool(body.preferLowLatency, 'preferLowLatency');
+  if (body.preferLowLatency !== undefined)
+    out.preferLowLatency = bool(body.preferLowLatency, 'preferLowLatency');
   if (body.defaultCreator !== undefined) out.defaultCreator = parseCreator(body.defaultCreator);
   if (body.deleteRecordingAfterDays !== undefined) {
     const d = body.deleteRecordingAfterDays;
@@ -59,7 +60,8 @@ export function parseLiveInputSettings(
       throw badRequest('recording must be an object');
     const r = body.recording as Record<string, unknown>;
     if (r.mode !== undefined) {
-      if (r.mode !== 'off' && r.mode !== 'automatic') throw badRequest('recording.mode must be off or automatic');
+      if (r.mode !== 'off' && r.mode !== 'automatic')
+        throw badRequest('recording.mode must be off or automatic');
       out.recording.mode = r.mode;
     }
     if (r.requireSignedURLs !== undefined)

@@ -37,7 +37,11 @@ export interface LiveOutput {
 export class LiveInputs {
   constructor(private readonly deps: { db: Db; box: SecretBox; config: { livePorts: number } }) {}
 
-  async create(accountId: string, body: Record<string, unknown>, idempotencyKey?: string): Promise<LiveInput> {
+  async create(
+    accountId: string,
+    body: Record<string, unknown>,
+    idempotencyKey?: string,
+  ): Promise<LiveInput> {
     const settings = parseLiveInputSettings(body);
     if (idempotencyKey) {
       const existing = await this.deps.db
@@ -170,7 +174,12 @@ export class LiveInputs {
     return rows.map((r) => this.openOutput(r));
   }
 
-  async updateOutput(accountId: string, inputId: string, outputId: string, enabled: unknown): Promise<LiveOutput> {
+  async updateOutput(
+    accountId: string,
+    inputId: string,
+    outputId: string,
+    enabled: unknown,
+  ): Promise<LiveOutput> {
     if (typeof enabled !== 'boolean') throw badRequest('enabled is required and must be a boolean');
     const output = await this.requireOutput(accountId, inputId, outputId);
     await this.deps.db
@@ -190,7 +199,9 @@ export class LiveInputs {
     await this.require(accountId, inputId);
     const output = (await this.outputs(inputId)).find((o) => o.id === outputId);
     if (!output) {
-      throw new KilnError('not_found', `Output ${outputId} not found`, { details: { cloudflareCode: 10003 } });
+      throw new KilnError('not_found', `Output ${outputId} not found`, {
+        details: { cloudflareCode: 10003 },
+      });
     }
     return output;
   }

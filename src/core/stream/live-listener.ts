@@ -77,7 +77,16 @@ export class LiveListener {
 }
 
 export function listenerArgs(spec: ListenerSpec): string[] {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-progress', 'pipe:1', '-stats_period', '0.5'];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'warning',
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    '0.5',
+  ];
   if (spec.protocol === 'rtmp') {
     args.push('-listen', '1', '-f', 'flv', '-i', `rtmp://${spec.host}:${spec.port}/live/${spec.streamKey}`);
   } else {

@@ -61,7 +61,9 @@ export class LiveRecording {
         const at = new Date(Date.now() + days * DAY_MS).toISOString();
         video = await updateFacts(runtime.assets, video, { scheduledDeletion: at }, { expiresAt: at });
       }
-      return await ingestVideoBytes(runtime, video, createReadStream(file), { maxBytes: MAX_RECORDING_BYTES });
+      return await ingestVideoBytes(runtime, video, createReadStream(file), {
+        maxBytes: MAX_RECORDING_BYTES,
+      });
     } finally {
       for (const part of this.parts) await rm(dirname(part), { recursive: true, force: true });
     }
@@ -73,7 +75,26 @@ export class LiveRecording {
     const out = join(work, 'joined.ts');
     await runTool(
       this.ffmpeg,
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-f', 'mpegts', out],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'concat',
+        '-safe',
+        '0',
+        '-i',
+        list,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-f',
+        'mpegts',
+        out,
+      ],
       { name: 'ffmpeg', timeoutMs: 600_000 },
     );
     return out;

@@ -72,29 +72,42 @@ test('live inputs and outputs: create, list, get, update, delete, with validatio
   const list = await client.stream.liveInputs.list(a);
   assert.equal(list.total, 1);
   assert.equal(list.range, 1);
-  assert.deepEqual(list.liveInputs?.map((i) => i.uid), [input.uid]);
-  assert.equal((list.liveInputs?.[0] as Record<string, unknown>).rtmps, undefined);
+  assert.deepEqual(
+    list.liveInputs?.map((i) => i.uid),
+    [input.uid],
+  );
+  assert.equal((list.liveInputs![0] as Record<string, unknown>).rtmps, undefined);
 
-  const updated = await client.stream.liveInputs.update(input.uid!, { ...a, enabled: false, meta: { name: 'b' } });
+  const updated = await client.stream.liveInputs.update(input.uid!, {
+    ...a,
+    enabled: false,
+    meta: { name: 'b' },
+  });
   assert.equal(updated.enabled, false);
   assert.deepEqual(updated.meta, { name: 'b' });
   assert.equal(updated.recording?.mode, 'automatic'); // untouched fields stay
   assert.equal((await client.stream.liveInputs.get(input.uid!, a)).enabled, false);
-  await assert.rejects(client.stream.liveInputs.create({ ...a, deleteRecordingAfterDays: 5 }), { status: 400 });
-  await assert.rejects(
-    client.stream.liveInputs.create({ ...a, recording: { mode: 'sometimes' as 'off' } }),
-    { status: 400 },
-  );
+  await assert.rejects(client.stream.liveInputs.create({ ...a, deleteRecordingAfterDays: 5 }), {
+    status: 400,
+  });
+  await assert.rejects(client.stream.liveInputs.create({ ...a, recording: { mode: 'sometimes' as 'off' } }), {
+    status: 400,
+  });
 
   const o = client.stream.liveInputs.outputs;
   const out = await o.create(input.uid!, { ...a, url: 'rtmp://127.0.0.1:1/app', streamKey: 'abc' });
-  assert.deepEqual({ ...out, uid: undefined }, { uid: undefined, url: 'rtmp://127.0.0.1:1/app', streamKey: 'abc', enabled: true });
+  assert.deepEqual(
+    { ...out, uid: undefined },
+    { uid: undefined, url: 'rtmp://127.0.0.1:1/app', streamKey: 'abc', enabled: true },
+  );
   const off = await o.update(out.uid!, { ...a, live_input_identifier: input.uid!, enabled: false });
   assert.equal(off.enabled, false);
   const outs = [];
   for await (const x of o.list(input.uid!, a)) outs.push(x);
   assert.deepEqual(outs, [off]);
-  await assert.rejects(o.create(input.uid!, { ...a, url: 'http://example.com/x', streamKey: 'k' }), { status: 400 });
+  await assert.rejects(o.create(input.uid!, { ...a, url: 'http://example.com/x', streamKey: 'k' }), {
+    status: 400,
+  });
   await o.delete(out.uid!, { ...a, live_input_identifier: input.uid! });
   await assert.rejects(o.delete(out.uid!, { ...a, live_input_identifier: input.uid! }), { status: 404 });
 
@@ -102,7 +115,11 @@ test('live inputs and outputs: create, list, get, update, delete, with validatio
   await assert.rejects(client.stream.liveInputs.get(input.uid!, a), { status: 404 });
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -114,12 +131,16 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>,
 
 /** During a push: the live playlist answers and one of its segments downloads. */
 async function checkLiveHls(hls: string): Promise<void> {
-  const playlist = await waitFor('the live playlist', async () => {
-    const res = await fetch(hls);
-    if (res.status !== 200) return null;
-    const text = await res.text();
-    return text.includes('.ts') ? { text, type: res.headers.get('content-type') } : null;
-  }, 20_000);
+  const playlist = await waitFor(
+    'the live playlist',
+    async () => {
+      const res = await fetch(hls);
+      if (res.status !== 200) return null;
+      const text = await res.text();
+      return text.includes('.ts') ? { text, type: res.headers.get('content-type') } : null;
+    },
+    20_000,
+  );
   assert.match(playlist.type ?? '', /mpegurl/);
   assert.doesNotMatch(playlist.text, /EXT-X-ENDLIST/);
   const segment = playlist.text.split('\n').find((l) => l.endsWith('.ts'))!;
@@ -132,7 +153,10 @@ async function checkLiveHls(hls: string): Promise<void> {
 async function recordingOf(inputId: string) {
   const v = await waitFor('the recording', async () => {
     for await (const video of client.stream.list({ account_id: accountId })) {
-      if ((video as Record<string, unknown>).liveInput === inputId && video.status?.state !== 'live-inprogress')
+      if (
+        (video as Record<string, unknown>).liveInput === inputId &&
+        video.status?.state !== 'live-inprogress'
+      )
         return video;
     }
     return null;
@@ -174,11 +198,22 @@ test('RTMP: live HLS while pushing, restream to an output, then a ready recordin
   // The restream destination received the broadcast.
   const { code, stderr } = await Promise.race([
     dest.done,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('destination still running')), 15_000)),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('destination still running')), 15_000),
+    ),
   ]);
   assert.equal(code, 0, stderr);
   const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', destFile,
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    destFile,
   ]);
   const frames = Number.parseInt(stdout.trim(), 10);
   assert.ok(frames > 60, `restream carried ${frames} frames`);

@@ -33,7 +33,18 @@ export async function pushLive(target: string, format: 'flv' | 'mpegts', seconds
     const started = Date.now();
     const child = spawn(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', ...SOURCE, '-t', String(seconds), ...ENCODE, '-f', format, target],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        ...SOURCE,
+        '-t',
+        String(seconds),
+        ...ENCODE,
+        '-f',
+        format,
+        target,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const { code, stderr } = await exit(child);

@@ -45,5 +45,7 @@ export async function streamLiveDelivery(app: FastifyInstance, opts: { runtime: 
 }
 
 function notLive(): KilnError {
-  return new KilnError('not_found', 'This live input is not broadcasting', { details: { cloudflareCode: 10003 } });
+  return new KilnError('not_found', 'This live input is not broadcasting', {
+    details: { cloudflareCode: 10003 },
+  });
 }

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   liveHlsPrefix,
-  liveInputSummary, liveInputView, liveOutputView } from '../../../../core/stream/live-input-view.js';
+  liveInputSummary,
+  liveInputView,
+  liveOutputView,
+} from '../../../../core/stream/live-input-view.js';
 import { LiveInputs } from '../../../../core/stream/live-inputs.js';
 import { badRequest } from '../../../../core/stream/stream-options.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
@@ -24,7 +27,9 @@ export async function streamLiveRoutes(app: FastifyInstance, opts: { runtime: Ki
     const key = request.headers['idempotency-key'];
     if (typeof key === 'string' && (key === '' || Buffer.byteLength(key) > 255))
       throw badRequest('Idempotency-Key must be 1 to 255 bytes');
-    return cfOk(view(await inputs.create(account.id, jsonBody(request), typeof key === 'string' ? key : undefined)));
+    return cfOk(
+      view(await inputs.create(account.id, jsonBody(request), typeof key === 'string' ? key : undefined)),
+    );
   });
 
   app.get('/stream/live_inputs', async (request) => {
@@ -64,7 +69,12 @@ export async function streamLiveRoutes(app: FastifyInstance, opts: { runtime: Ki
   app.put('/stream/live_inputs/:liveId/outputs/:outputId', async (request) => {
     const account = await cloudflareAccount(runtime, request);
     const { outputId } = request.params as { outputId: string };
-    const output = await inputs.updateOutput(account.id, liveId(request), outputId, jsonBody(request).enabled);
+    const output = await inputs.updateOutput(
+      account.id,
+      liveId(request),
+      outputId,
+      jsonBody(request).enabled,
+    );
     return cfOk(liveOutputView(output));
   });
 
