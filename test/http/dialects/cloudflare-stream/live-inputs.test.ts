@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -152,12 +152,10 @@ async function checkLiveHls(hls: string): Promise<void> {
 
 async function recordingOf(inputId: string) {
   const v = await waitFor('the recording', async () => {
-    for await (const video of client.stream.list({ account_id: accountId })) {
-      if (
-        (video as Record<string, unknown>).liveInput === inputId &&
-        video.status?.state !== 'live-inprogress'
-      )
-        return video;
+    const list = client.stream.list({ account_id: accountId, live_input_id: inputId, type: 'live' });
+    for await (const video of list) {
+      assert.equal((video as Record<string, unknown>).liveInput, inputId);
+      if (video.status?.state !== 'live-inprogress') return video;
     }
     return null;
   });
@@ -240,5 +238,66 @@ test('SRT: live HLS while pushing with the passphrase, then a ready recording', 
   const video = await recordingOf(input.uid!);
   assert.equal(video.status?.state, 'ready', JSON.stringify(video.status));
   assert.ok(Math.abs((video.duration ?? 0) - 5) < 1, `recorded ${video.duration} s`);
+  await client.stream.liveInputs.delete(input.uid!, a);
+});
+
+test('RTMP with a wrong stream key is refused: nothing goes live, nothing is recorded', async () => {
+  const a = { account_id: accountId };
+  const input = await client.stream.liveInputs.create({ ...a, recording: { mode: 'automatic' } });
+  // A reused port slot may still have the old input's listener for a moment; then push until one
+  // reaches the new listener (a refused connection means it is not up yet).
+  await new Promise((r) => setTimeout(r, 2500));
+  for (let attempt = 0; ; attempt++) {
+    assert.ok(attempt < 40, 'the listener never came up');
+    const push = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=15',
+        '-t',
+        '4',
+      ].concat([
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '15',
+        '-f',
+        'flv',
+        `${input.rtmps!.url}wrong-key`,
+      ]),
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    push.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const started = Date.now();
+    const exited = new Promise((r) => push.once('close', r));
+    let live = false;
+    while (push.exitCode === null && push.signalCode === null) {
+      live ||= (await fetch(input.playback!.hls!)).status === 200;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await exited;
+    if (/refused/i.test(stderr)) {
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    assert.equal(live, false, 'a wrong key went live');
+    assert.ok(Date.now() - started < 3000, 'the publisher was cut off');
+    break;
+  }
+  assert.equal((await client.stream.liveInputs.get(input.uid!, a)).status, null);
+  const recorded = [];
+  for await (const v of client.stream.list({ ...a, live_input_id: input.uid! })) recorded.push(v.uid);
+  assert.deepEqual(recorded, []);
   await client.stream.liveInputs.delete(input.uid!, a);
 });
