@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { registerAccountCommands } from './accounts-command.js';
+import { registerAssetCommands } from './assets-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerUploadCommand } from './upload-command.js';
 
 /** `kiln`: the command line of the server and its operators. */
 const program = new Command('kiln')
@@ -12,5 +14,7 @@ const program = new Command('kiln')
 registerServeCommand(program);
 registerAccountCommands(program);
 registerMigrateCommand(program);
+registerUploadCommand(program);
+registerAssetCommands(program);
 
 await program.parseAsync(process.argv);

@@ -46,6 +46,34 @@ const schema = z.object({
   rtmpPort: int(0, 65535).default(1935),
   /** How many live inputs can exist at once (the size of the ingest port range). */
   livePorts: int(1, 10_000).default(100),
+  /** Uploadcare `/base/`: largest file in a direct upload (the service's 100 MB). */
+  uploadcareDirectMaxBytes: int(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
+  /** Uploadcare multipart uploads not completed within this many seconds are aborted and removed. */
+  uploadcareMultipartTtlSeconds: int(1, 30 * 86400).default(86400),
+  /** Uploadcare `/from_url/`: time limit of one download. */
+  uploadcareFetchTimeoutSeconds: int(1, 3600).default(120),
+  /** Uploadcare upload API: requests per second per account (token bucket, burst twice that). */
+  uploadcareRequestsPerSecond: int(1, 100_000).default(50),
+  /** Time a client gets to send all request headers (slowloris); 0 = Node's default (60 s). */
+  headersTimeoutSeconds: int(0, 3600).default(30),
+  /** A connection with no bytes in either direction for this long is closed (stalled bodies, abandoned uploads). */
+  idleTimeoutSeconds: int(0, 86_400).default(120),
+  /** Time a whole request (headers and body) may take; 0 = unlimited, as large uploads on slow links need. */
+  requestTimeoutSeconds: int(0, 86_400).default(0),
+  /** Trust X-Forwarded-* from: `true`, `false`, a hop count, or addresses/CIDRs/`loopback`,`linklocal`,`uniquelocal`. */
+  trustProxy: z.string().min(1).default('loopback,linklocal,uniquelocal'),
+  /** Native API requests per minute per client IP (token bucket, per process); 0 = off. */
+  rateLimitIpPerMinute: int(0, 10_000_000).default(1200),
+  /** Native API requests per minute per account (token bucket, per process); 0 = off. */
+  rateLimitAccountPerMinute: int(0, 10_000_000).default(6000),
+  /** Seconds between two expiry sweeps (one sweep per period across all workers). */
+  expirySweepSeconds: int(1, 86_400).default(60),
+  /** Seconds between two orphan sweeps (blobs without an asset row, stale incomplete uploads). */
+  orphanSweepSeconds: int(1, 7 * 86_400).default(3600),
+  /** Only orphans and incomplete uploads older than this are removed: longer than any resumable upload lives. */
+  orphanMinAgeSeconds: int(1, 365 * 86_400).default(2 * 86_400),
+  /** Lease of a video processing job: a worker that dies mid-transcode is replaced after this. */
+  streamLeaseSeconds: int(2, 3600).default(120),
 });
 
 /** Where each setting comes from: flag name (commander camelCase) and environment variable. */
@@ -73,6 +101,20 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
   rtmpPort: { env: 'KILN_RTMP_PORT' },
   livePorts: { env: 'KILN_LIVE_PORTS' },
+  uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },
+  uploadcareMultipartTtlSeconds: { env: 'KILN_UPLOADCARE_MULTIPART_TTL_SECONDS' },
+  uploadcareFetchTimeoutSeconds: { env: 'KILN_UPLOADCARE_FETCH_TIMEOUT_SECONDS' },
+  uploadcareRequestsPerSecond: { env: 'KILN_UPLOADCARE_REQUESTS_PER_SECOND' },
+  headersTimeoutSeconds: { env: 'KILN_HEADERS_TIMEOUT_SECONDS' },
+  idleTimeoutSeconds: { env: 'KILN_IDLE_TIMEOUT_SECONDS' },
+  requestTimeoutSeconds: { env: 'KILN_REQUEST_TIMEOUT_SECONDS' },
+  trustProxy: { env: 'KILN_TRUST_PROXY' },
+  rateLimitIpPerMinute: { env: 'KILN_RATE_LIMIT_IP_PER_MINUTE' },
+  rateLimitAccountPerMinute: { env: 'KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE' },
+  expirySweepSeconds: { env: 'KILN_EXPIRY_SWEEP_SECONDS' },
+  orphanSweepSeconds: { env: 'KILN_ORPHAN_SWEEP_SECONDS' },
+  orphanMinAgeSeconds: { env: 'KILN_ORPHAN_MIN_AGE_SECONDS' },
+  streamLeaseSeconds: { env: 'KILN_STREAM_LEASE_SECONDS' },
 };
 
 export type KilnConfig = Readonly<

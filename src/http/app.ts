@@ -1,11 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
 import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
 import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
+import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
+import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
+import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
+import { registerApiDocs } from './docs/api-docs.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
+import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 
 /**
@@ -20,7 +27,16 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     logController: new LogController({
       disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
     }),
-    trustProxy: true,
+    trustProxy: trustProxySetting(runtime.config.trustProxy),
+    // Slow clients: headers must arrive within headersTimeout (slowloris); a connection silent for
+    // idleTimeout is closed (stalled or abandoned bodies); requestTimeout bounds a whole request.
+    // Node checks these every connectionsCheckingInterval, so it is kept well below them.
+    http: {
+      headersTimeout: runtime.config.headersTimeoutSeconds * 1000 || 60_000,
+      connectionsCheckingInterval: checkingInterval(runtime.config.headersTimeoutSeconds),
+    },
+    connectionTimeout: runtime.config.idleTimeoutSeconds * 1000,
+    requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -36,13 +52,40 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderKilnError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` } }),
+    reply.status(404).send({
+      error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
 
+  // First: it documents the routes registered after it.
+  await registerApiDocs(app, runtime);
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
+  await app.register(getstreamPlugin, { runtime });
   await app.register(cloudflareApi([streamApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
   await app.register(streamPublicRoutes, { runtime });
+  await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
+  await app.register(uploadcareCdn, { runtime });
   return app;
+}
+
+/** KILN_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of addresses/CIDRs/names. */
+export function trustProxySetting(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A quarter of the headers timeout, between 250 ms and Node's default of 30 s. */
+function checkingInterval(headersTimeoutSeconds: number): number {
+  if (headersTimeoutSeconds === 0) return 30_000;
+  return Math.min(30_000, Math.max(250, (headersTimeoutSeconds * 1000) / 4));
 }

@@ -10,6 +10,7 @@ import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
+import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveMasterKey } from './master-key.js';
@@ -35,6 +36,8 @@ export interface KilnRuntime {
   /** The one image pipeline with its variant cache, concurrency limit and queue. */
   images: ImageService;
   metrics: Metrics;
+  /** Per-IP and per-account request limits of this process (token buckets). */
+  rateLimits: RateLimits;
   close(): Promise<void>;
 }
 
@@ -72,6 +75,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       renditions: new RenditionRepository(db),
       images: createImageService(config),
       metrics: new Metrics({ db, jobs }),
+      rateLimits: createRateLimits(config),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
       },

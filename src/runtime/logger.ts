@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { serializeRequest } from './log-serializers.js';
 
 export type { Logger };
 
@@ -6,6 +7,7 @@ export type { Logger };
 export function createLogger(level: string): Logger {
   return pino({
     level,
+    serializers: { req: serializeRequest },
     redact: {
       paths: [
         'req.headers.authorization',

@@ -100,3 +100,17 @@ export function isMultipartCapable(store: BlobStore): store is BlobStore & Multi
 export function isPresignCapable(store: BlobStore): store is BlobStore & PresignCapable {
   return typeof (store as Partial<PresignCapable>).presignPartUpload === 'function';
 }
+
+/**
+ * Removes what interrupted writes leave behind (S3 multipart uploads left open by a process that
+ * died mid-upload, temp files and part directories on disk) once they are older than `olderThan`.
+ * Returns how many were removed. The orphan sweep job calls it with a safety age that in-flight
+ * uploads never reach.
+ */
+export interface StaleUploadsCapable {
+  removeStaleUploads(olderThan: Date): Promise<number>;
+}
+
+export function canRemoveStaleUploads(store: BlobStore): store is BlobStore & StaleUploadsCapable {
+  return typeof (store as Partial<StaleUploadsCapable>).removeStaleUploads === 'function';
+}

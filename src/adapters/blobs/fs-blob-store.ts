@@ -3,9 +3,17 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { KilnError } from '../../core/errors/kiln-error.js';
 import { assertValidKey, normalizePrefix } from './blob-key.js';
-import type { BlobInfo, BlobStore, ByteRange, MultipartCapable, PutOptions } from './blob-store.js';
+import type {
+  BlobInfo,
+  BlobStore,
+  ByteRange,
+  MultipartCapable,
+  PutOptions,
+  StaleUploadsCapable,
+} from './blob-store.js';
 import { commitTempFile, writeTempFile } from './fs-durable-write.js';
 import { FsMultipartUploads } from './fs-multipart-uploads.js';
+import { removeStaleEntries } from './stale-files.js';
 
 /** Directories of the store's own, never valid as the first segment of a key. */
 const RESERVED = new Set(['.tmp', '.multipart']);
@@ -15,7 +23,7 @@ const RESERVED = new Set(['.tmp', '.multipart']);
  * rename, fsync of the directory); multipart parts live in `<root>/.multipart/<uploadId>/`.
  * A file system cannot hold both `a` and `a/b`: such a put fails with `conflict`.
  */
-export class FsBlobStore implements BlobStore, MultipartCapable {
+export class FsBlobStore implements BlobStore, MultipartCapable, StaleUploadsCapable {
   readonly kind = 'fs' as const;
   readonly root: string;
   private readonly tmpDir: string;
@@ -147,6 +155,12 @@ export class FsBlobStore implements BlobStore, MultipartCapable {
 
   abortMultipart(key: string, uploadId: string): Promise<void> {
     return this.uploads.abort(key, uploadId);
+  }
+
+  /** Temp files of writes that never finished (the process died) and multipart uploads left idle. */
+  async removeStaleUploads(olderThan: Date): Promise<number> {
+    const temp = await removeStaleEntries(this.tmpDir, olderThan);
+    return temp + (await removeStaleEntries(join(this.root, '.multipart'), olderThan));
   }
 
   /** Validated key -> absolute path, proven to stay under the root. */

@@ -2,12 +2,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -21,9 +23,11 @@ import type {
   MultipartCapable,
   PresignCapable,
   PutOptions,
+  StaleUploadsCapable,
 } from './blob-store.js';
 import { guard, isS3NotFound, mapS3Error } from './s3-errors.js';
 import { S3MultipartUploads } from './s3-multipart-uploads.js';
+import { removeStaleEntries } from './stale-files.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -48,7 +52,7 @@ export interface S3BlobStoreOptions {
  * sent only when an operation requires them: S3-compatible stores (MinIO, R2, s3rver) do not all
  * understand the SDK's newer default of streaming CRC32 trailers.
  */
-export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable {
+export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable, StaleUploadsCapable {
   readonly kind = 's3' as const;
   readonly client: S3Client;
   readonly bucket: string;
@@ -227,6 +231,47 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable 
 
   abortMultipart(key: string, uploadId: string): Promise<void> {
     return this.uploads.abortMultipart(key, uploadId);
+  }
+
+  /**
+   * Aborts multipart uploads under this store's prefix initiated before `olderThan` (lib-storage
+   * leaves one open when the process dies mid-put; S3 bills its parts until aborted), and removes
+   * stale spool files of this machine.
+   */
+  async removeStaleUploads(olderThan: Date): Promise<number> {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await guard(
+        this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix ? `${this.prefix}/` : undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        ),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= olderThan) continue;
+        await guard(
+          this.client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
+          ),
+        ).catch((err) => {
+          if (!(err instanceof KilnError && err.code === 'not_found')) throw err;
+        });
+        removed++;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return removed + (await removeStaleEntries(this.spoolDir, olderThan));
   }
 
   presignPartUpload(

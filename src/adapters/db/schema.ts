@@ -99,6 +99,35 @@ export interface KvTable {
   updated_at: string;
 }
 
+/** Uploadcare file groups (0004-uploadcare): immutable, id `<uuid>~N`. */
+export interface UcGroupsTable {
+  id: string;
+  account_id: string;
+  /** JSON array of {uuid, effects} in group order; effects = ops without the leading `-/`. */
+  files: string;
+  created_at: string;
+}
+
+/** Uploadcare `/from_url/` tasks (0004-uploadcare): the status token and its outcome. */
+export interface UcUrlTasksTable {
+  token: string;
+  account_id: string;
+  source_url: string;
+  /** waiting | progress | success | error */
+  status: string;
+  done: number;
+  total: number | null;
+  file_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** 1 when a later check_URL_duplicates may reuse this file (save_URL_duplicates). */
+  save_duplicate: number;
+  /** JSON: the upload parameters (store, filename, metadata, tags). */
+  params: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** Cloudflare Stream signing keys (migration 0003). */
 export interface StreamSigningKeysTable {
   id: string;
@@ -167,4 +196,6 @@ export interface DatabaseSchema {
   stream_watermarks: StreamWatermarksTable;
   stream_live_inputs: StreamLiveInputsTable;
   stream_live_outputs: StreamLiveOutputsTable;
+  uc_groups: UcGroupsTable;
+  uc_url_tasks: UcUrlTasksTable;
 }

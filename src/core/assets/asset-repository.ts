@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../../adapters/db/database.js';
-import type { AssetsTable } from '../../adapters/db/schema.js';
+import type { AssetsTable, DatabaseSchema } from '../../adapters/db/schema.js';
 import { errors } from '../errors/kiln-error.js';
 import type { Asset, AssetKind, AssetPatch, NewAsset } from './asset.js';
 
@@ -75,6 +75,13 @@ export class AssetRepository {
     return row ? toAsset(row) : null;
   }
 
+  /** Which of these ids have a row, in any state (soft-deleted rows still own their blobs until purged). */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('assets').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** By id alone, for delivery paths whose URL is itself the credential (signed links). */
   async findAnyAccount(id: string): Promise<Asset | null> {
     const row = await this.db
@@ -97,15 +104,7 @@ export class AssetRepository {
     if (q.status) query = query.where('status', '=', q.status);
     if (q.createdAfter) query = query.where('created_at', '>', q.createdAfter);
     if (q.createdBefore) query = query.where('created_at', '<', q.createdBefore);
-    if (q.search) {
-      const needle = `%${q.search.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
-      query = query.where((eb) =>
-        eb.or([
-          eb(sql`lower(coalesce(original_name, ''))`, 'like', sql`${needle} escape '\\'`),
-          eb(sql`lower(id)`, 'like', sql`${needle} escape '\\'`),
-        ]),
-      );
-    }
+    if (q.search) query = query.where(searchClause(q.search));
     const dir = q.ascending ? 'asc' : 'desc';
     if (q.cursor) {
       const { createdAt, id } = q.cursor;
@@ -126,7 +125,7 @@ export class AssetRepository {
     return rows.map(toAsset);
   }
 
-  async count(q: Pick<ListAssetsQuery, 'accountId' | 'kind' | 'source' | 'status'>): Promise<number> {
+  async count(q: Pick<ListAssetsQuery, 'accountId' | 'kind' | 'source' | 'status' | 'search'>): Promise<number> {
     let query = this.db
       .selectFrom('assets')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -135,6 +134,7 @@ export class AssetRepository {
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.source) query = query.where('source', '=', q.source);
     if (q.status) query = query.where('status', '=', q.status);
+    if (q.search) query = query.where(searchClause(q.search));
     const row = await query.executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -211,6 +211,16 @@ export class AssetRepository {
       .executeTakeFirstOrThrow();
     return Number(a.n) + Number(r.n);
   }
+}
+
+/** Name or id contains the text (case-insensitive; LIKE wildcards in it are literal). */
+function searchClause(search: string) {
+  const needle = `%${search.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+  return (eb: ExpressionBuilder<DatabaseSchema, 'assets'>) =>
+    eb.or([
+      eb(sql`lower(coalesce(original_name, ''))`, 'like', sql`${needle} escape '\\'`),
+      eb(sql`lower(id)`, 'like', sql`${needle} escape '\\'`),
+    ]);
 }
 
 export function toAsset(row: AssetsTable): Asset {

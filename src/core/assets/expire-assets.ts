@@ -1,9 +1,9 @@
 import type { JobQueue } from '../jobs/job-queue.js';
+import { schedulePeriodic } from '../jobs/periodic-job.js';
 import type { AssetRepository } from './asset-repository.js';
 import { PURGE_ASSET_JOB } from './delete-asset.js';
 
 export const EXPIRE_ASSETS_JOB = 'assets.expire';
-const SWEEP_EVERY_MS = 60_000;
 
 /** Temporary uploads whose time is up become invisible and are purged like deletions. */
 export async function expireAssets(deps: { assets: AssetRepository; jobs: JobQueue }): Promise<number> {
@@ -12,9 +12,13 @@ export async function expireAssets(deps: { assets: AssetRepository; jobs: JobQue
     const batch = await deps.assets.expired(new Date().toISOString(), 100);
     for (const asset of batch) {
       if (await deps.assets.softDelete(asset.accountId, asset.id)) {
-        await deps.jobs.enqueue(PURGE_ASSET_JOB, { accountId: asset.accountId, assetId: asset.id }, {
-          singletonKey: asset.id,
-        });
+        await deps.jobs.enqueue(
+          PURGE_ASSET_JOB,
+          { accountId: asset.accountId, assetId: asset.id },
+          {
+            singletonKey: asset.id,
+          },
+        );
         total++;
       }
     }
@@ -22,15 +26,7 @@ export async function expireAssets(deps: { assets: AssetRepository; jobs: JobQue
   }
 }
 
-/**
- * Arms the next sweep. The singleton key names the minute it runs in, so however many workers
- * arm it, one sweep per minute is queued across all of them.
- */
-export async function scheduleExpirySweep(jobs: JobQueue): Promise<void> {
-  const minute = Math.floor((Date.now() + SWEEP_EVERY_MS) / SWEEP_EVERY_MS);
-  await jobs.enqueue(EXPIRE_ASSETS_JOB, {}, {
-    delayMs: minute * SWEEP_EVERY_MS - Date.now(),
-    singletonKey: `sweep:${minute}`,
-    maxAttempts: 3,
-  });
+/** Arms the next sweep: one per period across all workers (see schedulePeriodic). */
+export function scheduleExpirySweep(jobs: JobQueue, everySeconds = 60): Promise<void> {
+  return schedulePeriodic(jobs, EXPIRE_ASSETS_JOB, everySeconds);
 }

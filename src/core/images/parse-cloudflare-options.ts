@@ -135,7 +135,14 @@ const OPTIONS: Record<string, Setter> = {
     d.trimBox.height = num(n, v, 1, 12_000, true);
   },
   background: (d, v, n) => {
-    const c = parseColor(decodeURIComponent(v));
+    // A malformed escape (a lone `%`) is a bad value like any other, not an internal error.
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(v);
+    } catch {
+      throw fail(n, v, 'a CSS colour (#rrggbb, rgb(...), a name); write % as %25');
+    }
+    const c = parseColor(decoded);
     if (!c) throw fail(n, v, 'a CSS colour (#rrggbb, rgb(...), a name)');
     d.plan.background = c;
   },

@@ -33,6 +33,18 @@ export const CLOUDFLARE_IMAGES_LINK_SCHEME: SignedLinkScheme = {
   message: 'path-and-query',
 };
 
+/**
+ * Stream (getstream.io) CDN links, shaped like CloudFront canned-policy URLs (`Expires`, `Signature`,
+ * `Key-Pair-Id`; reference/getstream-cdn.md §7.2). The whole query is signed, so no parameter
+ * (Key-Pair-Id, dl) can be altered either.
+ */
+export const GETSTREAM_LINK_SCHEME: SignedLinkScheme = {
+  expiresParam: 'Expires',
+  signatureParam: 'Signature',
+  encoding: 'base64url',
+  message: 'path-and-query',
+};
+
 export type SigningKey = Buffer | string;
 
 /**

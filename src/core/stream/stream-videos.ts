@@ -21,6 +21,8 @@ export interface StreamDeps {
   assets: AssetRepository;
   blobs: BlobStore;
   jobs: JobQueue;
+  /** The runtime's config, when at hand: the processing job's lease (KILN_STREAM_LEASE_SECONDS). */
+  config?: { streamLeaseSeconds: number };
 }
 
 export interface NewStreamVideo extends VideoSettings {
@@ -138,7 +140,12 @@ export async function markUploaded(
   await deps.jobs.enqueue(
     PROCESS_STREAM_VIDEO_JOB,
     { accountId: asset.accountId, assetId: asset.id },
-    { singletonKey: asset.id, maxAttempts: 3, backoffMs: 2000, leaseSeconds: 120 },
+    {
+      singletonKey: asset.id,
+      maxAttempts: 3,
+      backoffMs: 2000,
+      leaseSeconds: deps.config?.streamLeaseSeconds ?? 120,
+    },
   );
   return updated;
 }

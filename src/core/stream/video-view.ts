@@ -51,6 +51,10 @@ export function videoView(publicUrl: string, asset: Asset) {
     scheduledDeletion: f.scheduledDeletion,
     watermark: f.watermark,
     ...(f.liveInput && { liveInput: f.liveInput }),
+    ...(typeof asset.extra.clip === 'object' &&
+      asset.extra.clip !== null && {
+        clippedFrom: (asset.extra.clip as { clippedFrom: string }).clippedFrom,
+      }),
     publicDetails: { title: null, share_link: null, channel_link: null, logo: null, media_id: null },
   };
 }

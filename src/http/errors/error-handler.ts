@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { mapDatabaseError } from '../../adapters/db/db-errors.js';
 import { KilnError, toKilnError } from '../../core/errors/kiln-error.js';
 
 /** Renders a KilnError in one dialect's envelope. */
@@ -9,9 +10,10 @@ export type ErrorRenderer = (
 
 /**
  * Turns Fastify's own errors (bad JSON, body too large, unsupported media type) into KilnErrors,
- * so every dialect renders them in its envelope too.
+ * so every dialect renders them in its envelope too; a database outage becomes `unavailable` (503).
  */
-export function fromFastifyError(err: unknown): KilnError {
+export function fromFastifyError(raw: unknown): KilnError {
+  const err = mapDatabaseError(raw);
   if (err instanceof KilnError) return err;
   const fe = err as FastifyError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode < 500) {

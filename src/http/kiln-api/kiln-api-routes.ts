@@ -1,11 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errors } from '../../core/errors/kiln-error.js';
 import { deleteAsset } from '../../core/assets/delete-asset.js';
+import { errors } from '../../core/errors/kiln-error.js';
+import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
 import { uploadAsset } from '../../core/ingest/upload-asset.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { assetView } from './asset-view.js';
 import { requireBearerAccount } from './bearer-auth.js';
+import {
+  accountSchema,
+  assetIdParams,
+  assetListSchema,
+  assetSchema,
+  errorBody,
+  errorResponses,
+  listQuerySchema,
+} from './kiln-api-schemas.js';
+
+const bearer = [{ bearer: [] }];
 
 const listQuery = z.object({
   kind: z.enum(['file', 'image', 'video']).optional(),
@@ -21,68 +33,122 @@ const listQuery = z.object({
 export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
   // Upload bodies are streamed, never parsed or buffered.
+  app.addHook('onRequest', async (request) => runtime.rateLimits.ip.consume(request.ip, 'client address'));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.post('/assets', async (request, reply) => {
-    const account = await requireBearerAccount(runtime, request);
-    const q = request.query as Record<string, string | undefined>;
-    const header = request.headers['x-kiln-filename'];
-    const name = q.name ?? (typeof header === 'string' ? decodeURIComponent(header) : undefined);
-    const declared = request.headers['content-type'];
-    const length = Number(request.headers['content-length'] ?? Number.NaN);
-    if (length > runtime.config.maxUploadBytes) throw errors.tooLarge(runtime.config.maxUploadBytes);
-    const asset = await uploadAsset(runtime, {
-      accountId: account.id,
-      body: request.raw,
-      maxBytes: runtime.config.maxUploadBytes,
-      source: 'kiln',
-      declaredType: declared && declared !== 'application/octet-stream' ? declared : undefined,
-      originalName: name ? sanitizeName(name) : null,
-    });
-    runtime.metrics.ingestedBytes.inc(asset.size);
-    return reply.status(201).send(assetView(runtime, asset));
-  });
+  app.post(
+    '/assets',
+    {
+      schema: {
+        summary: 'Upload a file (the raw request body, streamed)',
+        description:
+          'Send the bytes as the body; the content type is sniffed from them. For large files use the resumable tus endpoint `/kiln/v1/uploads`.',
+        tags: ['assets'],
+        security: bearer,
+        querystring: { type: 'object', properties: { name: { type: 'string', description: 'File name' } } },
+        headers: {
+          type: 'object',
+          properties: { 'x-kiln-filename': { type: 'string', description: 'URI-encoded file name' } },
+        },
+        response: { 201: assetSchema, 413: { description: 'Too large', ...errorBody }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const account = await requireBearerAccount(runtime, request);
+      const q = request.query as Record<string, string | undefined>;
+      const header = request.headers['x-kiln-filename'];
+      const name = q.name ?? (typeof header === 'string' ? decodeHeader(header) : undefined);
+      const declared = request.headers['content-type'];
+      const length = Number(request.headers['content-length'] ?? Number.NaN);
+      if (length > runtime.config.maxUploadBytes) throw errors.tooLarge(runtime.config.maxUploadBytes);
+      const asset = await uploadAsset(runtime, {
+        accountId: account.id,
+        body: request.raw,
+        maxBytes: runtime.config.maxUploadBytes,
+        source: 'kiln',
+        declaredType: declared && declared !== 'application/octet-stream' ? declared : undefined,
+        originalName: name ? sanitizeFileName(name) : null,
+      });
+      runtime.metrics.ingestedBytes.inc(asset.size);
+      return reply.status(201).send(assetView(runtime, asset));
+    },
+  );
 
-  app.get('/assets', async (request) => {
-    const account = await requireBearerAccount(runtime, request);
-    const q = listQuery.safeParse(request.query);
-    if (!q.success) throw errors.invalid(q.error.issues[0]!.message);
-    const [assets, total] = await Promise.all([
-      runtime.assets.list({ accountId: account.id, ...q.data }),
-      runtime.assets.count({ accountId: account.id, kind: q.data.kind }),
-    ]);
-    return { assets: assets.map((a) => assetView(runtime, a)), total, limit: q.data.limit, offset: q.data.offset };
-  });
+  const listSchema = {
+    summary: 'List assets, newest first',
+    tags: ['assets'],
+    security: bearer,
+    querystring: listQuerySchema,
+  };
+  app.get(
+    '/assets',
+    { schema: { ...listSchema, response: { 200: assetListSchema, ...errorResponses } } },
+    async (request) => {
+      const account = await requireBearerAccount(runtime, request);
+      const q = listQuery.safeParse(request.query);
+      if (!q.success) throw errors.invalid(q.error.issues[0]!.message);
+      const [assets, total] = await Promise.all([
+        runtime.assets.list({ accountId: account.id, ...q.data }),
+        runtime.assets.count({ accountId: account.id, kind: q.data.kind, search: q.data.search }),
+      ]);
+      return {
+        assets: assets.map((a) => assetView(runtime, a)),
+        total,
+        limit: q.data.limit,
+        offset: q.data.offset,
+      };
+    },
+  );
 
-  app.get('/assets/:id', async (request) => {
-    const account = await requireBearerAccount(runtime, request);
-    const { id } = request.params as { id: string };
-    return assetView(runtime, await runtime.assets.get(account.id, id));
-  });
+  const oneSchema = { tags: ['assets'], security: bearer, params: assetIdParams };
+  app.get(
+    '/assets/:id',
+    { schema: { ...oneSchema, summary: 'One asset', response: { 200: assetSchema, ...errorResponses } } },
+    async (request) => {
+      const account = await requireBearerAccount(runtime, request);
+      const { id } = request.params as { id: string };
+      return assetView(runtime, await runtime.assets.get(account.id, id));
+    },
+  );
 
-  app.delete('/assets/:id', async (request, reply) => {
+  const deleteSchema = {
+    ...oneSchema,
+    summary: 'Delete an asset (its bytes are purged)',
+    response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses },
+  };
+  app.delete('/assets/:id', { schema: deleteSchema }, async (request, reply) => {
     const account = await requireBearerAccount(runtime, request);
     const { id } = request.params as { id: string };
     await deleteAsset(runtime, account.id, id);
     return reply.status(204).send();
   });
 
-  app.get('/account', async (request) => {
-    const account = await requireBearerAccount(runtime, request);
-    return {
-      id: account.id,
-      name: account.name,
-      storedBytes: await runtime.assets.storedBytes(account.id),
-      assets: await runtime.assets.count({ accountId: account.id }),
-    };
-  });
+  const accountDoc = {
+    summary: 'The account of the token, with its storage use',
+    tags: ['account'],
+    security: bearer,
+  };
+  app.get(
+    '/account',
+    { schema: { ...accountDoc, response: { 200: accountSchema, 401: errorResponses[401] } } },
+    async (request) => {
+      const account = await requireBearerAccount(runtime, request);
+      return {
+        id: account.id,
+        name: account.name,
+        storedBytes: await runtime.assets.storedBytes(account.id),
+        assets: await runtime.assets.count({ accountId: account.id }),
+      };
+    },
+  );
 }
 
-/** A display name: no path, no control characters, bounded length. */
-export function sanitizeName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
-  return clean || 'file';
+/** X-Kiln-Filename is percent-encoded UTF-8; a malformed escape is the client's error, not ours. */
+function decodeHeader(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw errors.invalid('X-Kiln-Filename must be percent-encoded UTF-8', { field: 'X-Kiln-Filename' });
+  }
 }

@@ -17,9 +17,12 @@ export async function opsRoutes(app: FastifyInstance, opts: { runtime: KilnRunti
         checks[name] = 'ok';
       } catch (err) {
         ok = false;
-        checks[name] = `error: ${(err as Error).message}`;
+        // Backend addresses and driver messages stay in the log: /healthz is often public.
+        checks[name] = 'unavailable';
+        runtime.log.warn({ err, check: name }, 'health check failed');
       }
     }
+    if (!ok) reply.header('Retry-After', '2');
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });
 

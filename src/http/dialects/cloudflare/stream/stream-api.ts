@@ -2,6 +2,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { CloudflareProductOptions } from '../cloudflare-api.js';
 import { streamAccountRoutes } from './stream-account-routes.js';
+import { streamAudioRoutes } from './stream-audio-routes.js';
+import { streamCaptionRoutes } from './stream-caption-routes.js';
+import { streamCopyClipRoutes } from './stream-copy-clip-routes.js';
+import { streamDownloadRoutes } from './stream-download-routes.js';
 import { streamLiveRoutes } from './stream-live-routes.js';
 import { streamVideoRoutes } from './stream-video-routes.js';
 import { streamWatermarkRoutes } from './stream-watermark-routes.js';
@@ -19,4 +23,8 @@ export async function streamApi(app: FastifyInstance, opts: CloudflareProductOpt
   await app.register(streamAccountRoutes, { runtime: opts.runtime });
   await app.register(streamWatermarkRoutes, { runtime: opts.runtime });
   await app.register(streamLiveRoutes, { runtime: opts.runtime });
+  await app.register(streamCopyClipRoutes, { runtime: opts.runtime });
+  await app.register(streamCaptionRoutes, { runtime: opts.runtime });
+  await app.register(streamAudioRoutes, { runtime: opts.runtime });
+  await app.register(streamDownloadRoutes, { runtime: opts.runtime });
 }

@@ -84,7 +84,7 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
   }
 }
 
-async function playable(
+export async function playable(
   runtime: KilnRuntime,
   request: FastifyRequest,
   opts: { allowPending?: boolean } = {},

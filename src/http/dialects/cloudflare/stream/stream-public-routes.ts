@@ -9,6 +9,7 @@ import { installErrorHandler } from '../../../errors/error-handler.js';
 import { cfOk, renderCloudflareError } from '../envelope.js';
 import { streamDeliveryRoutes } from './stream-delivery-routes.js';
 import { streamLiveDelivery } from './stream-live-delivery.js';
+import { streamTrackDeliveryRoutes } from './stream-track-delivery-routes.js';
 import { streamTus } from './stream-tus.js';
 import { claimDirectUpload } from './stream-uploads.js';
 
@@ -48,4 +49,5 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
 
   await app.register(streamDeliveryRoutes, { runtime });
   await app.register(streamLiveDelivery, { runtime });
+  await app.register(streamTrackDeliveryRoutes, { runtime });
 }

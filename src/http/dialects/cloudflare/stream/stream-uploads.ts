@@ -15,6 +15,7 @@ import {
   type VideoSettings,
 } from '../../../../core/stream/stream-options.js';
 import { createStreamVideo, ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
+import { claimUpload } from '../../../../core/stream/upload-claim.js';
 import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { createdUids, discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus } from './stream-tus.js';
@@ -122,8 +123,10 @@ export async function receiveFilePart(
   video: Asset,
 ): Promise<Asset> {
   if (!request.isMultipart()) throw bad('Expected a multipart/form-data body with a file part named "file"');
+  // One byte of slack: busboy would end the part quietly at its limit (truncated), while
+  // ingestStream fails mid-stream past MAX_BASIC_UPLOAD_BYTES before the row changes at all.
   for await (const part of request.parts({
-    limits: { fileSize: MAX_BASIC_UPLOAD_BYTES, files: 1, fields: 20 },
+    limits: { fileSize: MAX_BASIC_UPLOAD_BYTES + 1, files: 1, fields: 20 },
   })) {
     if (part.type !== 'file') {
       // A basic upload may name a watermark profile in a form field sent before the file.
@@ -153,13 +156,16 @@ export async function receiveFilePart(
   throw bad('The multipart body has no part named "file"');
 }
 
-/** A direct creator upload URL accepts one basic POST: it is claimed first, released if the upload fails. */
+/**
+ * A direct creator upload URL accepts one basic POST: it is claimed first (atomically, so of two
+ * simultaneous POSTs exactly one goes on), released if the upload fails.
+ */
 export async function claimDirectUpload(
   runtime: KilnRuntime,
   video: Asset,
   request: FastifyRequest,
 ): Promise<Asset> {
-  const claimed = await updateFacts(runtime.assets, video, { uploadUsed: true });
+  const claimed = await claimUpload(runtime.db, runtime.assets, video);
   try {
     return await receiveFilePart(runtime, request, {
       ...claimed,

@@ -1,0 +1,158 @@
+/**
+ * bench/load: a mixed workload against a scale-out cluster (two API processes and one worker,
+ * spawned by the test harness on PostgreSQL and an S3 protocol server). Prints, per operation,
+ * throughput, p50/p99 latency and errors, and the RSS of every process over time.
+ *
+ *   npm run build && KILN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+ *     BENCH_SECONDS=60 node --import tsx bench/load.ts
+ *
+ * BENCH_SECONDS (default 60; 600 for the soak), BENCH_CONCURRENCY (default 8 clients),
+ * BENCH_SAMPLE_SECONDS (RSS sampling, default 10). The mix: 20% uploads (16-256 KiB), 65%
+ * deliveries (whole file, or a Range), 10% list, 5% delete (purge jobs for the worker).
+ * Image transforms (cache hit and miss) join the mix once the dialects' delivery routes land.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startKilnCluster } from '../test/support/kiln-cluster.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const SAMPLE_SECONDS = Number(process.env.BENCH_SAMPLE_SECONDS ?? 10);
+
+type Op = 'upload' | 'deliver' | 'range' | 'list' | 'delete';
+const stats = new Map<Op, { latencies: number[]; errors: number; bytes: number }>();
+const record = (op: Op, ms: number, ok: boolean, bytes = 0) => {
+  const s = stats.get(op) ?? { latencies: [], errors: 0, bytes: 0 };
+  stats.set(op, s);
+  if (ok) s.latencies.push(ms);
+  else s.errors++;
+  s.bytes += bytes;
+};
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+
+async function main() {
+  const cluster = await startKilnCluster({
+    apis: 2,
+    workers: 1,
+    env: { KILN_RATE_LIMIT_IP_PER_MINUTE: '0', KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE: '0' },
+  });
+  const account = await cluster.createAccount('bench');
+  const auth = { authorization: `Bearer ${account.apiToken}` };
+  const nodes = cluster.apis.map((a) => a.url!);
+  const assets: Array<{ id: string; path: string; size: number }> = [];
+  const node = (i: number) => nodes[i % nodes.length]!;
+  let counter = 0;
+
+  const upload = async (base: string) => {
+    const body = randomBytes(16 * 1024 + Math.floor(Math.random() * 240 * 1024));
+    const t = performance.now();
+    const res = await fetch(`${base}/kiln/v1/assets?name=f${counter++}.bin`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(body),
+    });
+    const ok = res.status === 201;
+    const json = (await res.json()) as { id: string; url: string };
+    record('upload', performance.now() - t, ok, body.length);
+    if (ok) {
+      const u = new URL(json.url);
+      assets.push({ id: json.id, path: `${u.pathname}${u.search}`, size: body.length });
+    }
+  };
+
+  for (let i = 0; i < 20; i++) await upload(node(i));
+  stats.clear();
+
+  const rss: string[] = [];
+  const sample = () => {
+    const t = Math.round((performance.now() - started) / 1000);
+    rss.push(
+      `${String(t).padStart(5)}s  ${cluster.processes.map((p) => `${p.name} ${String(rssMb(p.pid)).padStart(4)} MB`).join('   ')}`,
+    );
+  };
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  sample();
+  const sampler = setInterval(sample, SAMPLE_SECONDS * 1000);
+
+  const client = async (c: number) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const base = node(c + i);
+      const r = Math.random();
+      try {
+        if (r < 0.2) await upload(base);
+        else if (r < 0.85) {
+          const a = assets[Math.floor(Math.random() * assets.length)]!;
+          const range = r > 0.75;
+          const t = performance.now();
+          const res = await fetch(`${base}${a.path}`, { headers: range ? { range: 'bytes=0-4095' } : {} });
+          const bytes = (await res.arrayBuffer()).byteLength;
+          const ok = range ? res.status === 206 && bytes === 4096 : res.status === 200 && bytes === a.size;
+          // An asset deleted by another client meanwhile answers 404: not an error of the server.
+          record(range ? 'range' : 'deliver', performance.now() - t, ok || res.status === 404, bytes);
+        } else if (r < 0.95) {
+          const t = performance.now();
+          const res = await fetch(`${base}/kiln/v1/assets?limit=50`, { headers: auth });
+          await res.arrayBuffer();
+          record('list', performance.now() - t, res.status === 200);
+        } else if (assets.length > 10) {
+          const a = assets.splice(Math.floor(Math.random() * assets.length), 1)[0]!;
+          const t = performance.now();
+          const res = await fetch(`${base}/kiln/v1/assets/${a.id}`, { method: 'DELETE', headers: auth });
+          record('delete', performance.now() - t, res.status === 204);
+        }
+      } catch {
+        record('deliver', 0, false);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, c) => client(c)));
+  clearInterval(sampler);
+  sample();
+  const elapsed = (performance.now() - started) / 1000;
+
+  const purgeBacklog = await cluster.sql(
+    `SELECT state, count(*)::int AS n FROM jobs WHERE kind = 'asset.purge' GROUP BY state`,
+  );
+  console.log(
+    `\nkiln load: ${elapsed.toFixed(0)} s, ${CONCURRENCY} clients, 2 API nodes + 1 worker (PostgreSQL + s3rver)\n`,
+  );
+  console.log('op        requests    req/s    p50 ms    p99 ms   errors   MB moved');
+  let total = 0;
+  let errors = 0;
+  for (const op of ['upload', 'deliver', 'range', 'list', 'delete'] as Op[]) {
+    const s = stats.get(op);
+    if (!s) continue;
+    const sorted = [...s.latencies].sort((a, b) => a - b);
+    total += sorted.length + s.errors;
+    errors += s.errors;
+    console.log(
+      `${op.padEnd(8)} ${String(sorted.length + s.errors).padStart(9)} ${(sorted.length / elapsed).toFixed(1).padStart(8)} ${pct(sorted, 50).toFixed(1).padStart(9)} ${pct(sorted, 99).toFixed(1).padStart(9)} ${String(s.errors).padStart(8)} ${(s.bytes / 1e6).toFixed(1).padStart(10)}`,
+    );
+  }
+  console.log(
+    `total    ${String(total).padStart(9)} ${(total / elapsed).toFixed(1).padStart(8)}   errors: ${errors}`,
+  );
+  console.log(`purge jobs: ${purgeBacklog.map((r) => `${r.state} ${r.n}`).join(', ') || 'none'}`);
+  console.log('\nRSS over time:');
+  for (const line of rss) console.log(line);
+  await cluster.close();
+  process.exit(errors > 0 ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+// A video's playback. Videos that went through the Cloudflare Stream dialect have an adaptive
+// stream: their state, thumbnail and HLS manifest come from the Stream API, and the player plays it.
+import { api, kiln } from '../api.js';
+import { errorBox, h } from '../ui.js';
+
+const STREAM_SOURCE = 'cloudflare-stream';
+
+export async function videoPanel(asset) {
+  const card = h('section', { class: 'card', id: 'video-panel' }, h('h2', {}, 'Player'));
+  if (asset.source !== STREAM_SOURCE) {
+    card.append(h('p', { class: 'muted' }, 'Uploaded as a plain file: the original plays above. Videos uploaded here are sent to the video pipeline.'));
+    return card;
+  }
+  const { id: accountId } = await kiln.account();
+  const state = h('p', { class: 'muted', id: 'video-state' });
+  const box = h('div', { class: 'player-box' });
+  card.append(state, box);
+  const poll = async () => {
+    try {
+      const { result: video } = await api(`/client/v4/accounts/${accountId}/stream/${asset.id}`);
+      const s = video.status ?? {};
+      state.textContent = `State: ${s.state}${s.pctComplete && s.state !== 'ready' ? ` (${Math.round(Number(s.pctComplete))}%)` : ''}${s.errorReasonText ? `: ${s.errorReasonText}` : ''}`;
+      if (s.state === 'ready') {
+        const { mountPlayer } = await import('../player.js');
+        mountPlayer(box, { manifestUrl: video.playback.hls, posterUrl: video.thumbnail });
+      } else if (s.state !== 'error' && card.isConnected !== false) {
+        setTimeout(poll, 2000);
+      }
+    } catch (err) {
+      state.replaceChildren(errorBox(err));
+    }
+  };
+  await poll();
+  return card;
+}

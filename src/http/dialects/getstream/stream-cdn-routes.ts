@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../../core/errors/kiln-error.js';
+import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../core/signing/signed-link.js';
+import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { sendBlob } from '../../delivery/send-blob.js';
+import { displayName, parseCdnUrl } from './cdn-links.js';
+import { VARIANT_KIND } from './stream-objects.js';
+
+const CACHE_CONTROL = 'public, max-age=86400';
+
+/**
+ * The CDN side: a plain GET of a link from an upload or a process call. The signature is checked
+ * before anything is looked up (403 for altered, unsigned or expired links, so nothing can be
+ * enumerated), then 404 for a deleted object. Files download as attachments, images show inline.
+ */
+export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
+  const { runtime } = opts;
+  const deliver = async (request: FastifyRequest, reply: FastifyReply) => {
+    verifySignedPath(request.url, runtime.linkKey, undefined, GETSTREAM_LINK_SCHEME);
+    const ref = parseCdnUrl(`http://cdn.invalid${request.url}`);
+    if (!ref) throw errors.notFound('File');
+    const asset = await runtime.assets.findAnyAccount(ref.assetId);
+    if (!asset?.blobKey || asset.accountId !== ref.accountId || asset.source !== 'getstream') {
+      throw errors.notFound('File');
+    }
+    const disposition = {
+      type: ref.area === 'attachments' ? ('attachment' as const) : ('inline' as const),
+      filename: displayName(asset),
+    };
+    if (ref.variant) {
+      const variant = await runtime.renditions.find(asset.id, VARIANT_KIND, ref.variant);
+      if (!variant) throw errors.notFound('File');
+      return sendBlob(
+        reply,
+        request,
+        runtime.blobs,
+        {
+          key: variant.blobKey,
+          size: variant.size,
+          lastModified: new Date(variant.createdAt),
+          etag: `"${ref.variant}"`,
+          contentType: variant.contentType,
+        },
+        { cacheControl: CACHE_CONTROL, disposition },
+      );
+    }
+    return sendBlob(
+      reply,
+      request,
+      runtime.blobs,
+      {
+        key: asset.blobKey,
+        size: asset.size,
+        lastModified: new Date(asset.updatedAt),
+        etag: `"${asset.sha256 ?? asset.id}"`,
+        contentType: asset.contentType,
+      },
+      { cacheControl: CACHE_CONTROL, disposition },
+    );
+  };
+  app.get('/:account/:area/:asset/:name', deliver);
+  app.get('/:account/:area/:asset/v/:variant/:name', deliver);
+}

@@ -1,0 +1,50 @@
+import { safeFetch } from '../core/fetch/safe-fetch.js';
+import { AUDIO_TRACK_JOB, processAudioTrack } from '../core/stream/audio-tracks.js';
+import { CLIP_STREAM_VIDEO_JOB, cutClip } from '../core/stream/clips.js';
+import { COPY_MAX_BYTES, COPY_STREAM_VIDEO_JOB, copyFromUrl } from '../core/stream/copy-from-url.js';
+import { buildDownload, DOWNLOAD_JOB, type DownloadType } from '../core/stream/downloads.js';
+import { enqueueWebhook } from '../core/stream/stream-webhooks.js';
+import type { KilnRuntime } from './kiln-runtime.js';
+
+type VideoJob = { accountId: string; assetId: string };
+
+/**
+ * The Stream jobs beyond processing: copy from a URL, clips, extra audio tracks, downloads.
+ * Copies and clips end in the normal processing job; their failures fire the webhook like it.
+ */
+export function registerStreamMediaJobs(runtime: KilnRuntime): void {
+  const { jobs, config } = runtime;
+  const deps = {
+    ...runtime,
+    onFinished: (asset: Parameters<typeof enqueueWebhook>[1]) =>
+      enqueueWebhook({ ...runtime, publicUrl: config.publicUrl }, asset),
+  };
+  jobs.work<VideoJob>(COPY_STREAM_VIDEO_JOB, (job) => copyFromUrl(deps, job), {
+    concurrency: config.workerConcurrency,
+  });
+  // Cutting and audio packaging take the CPU like transcodes: one at a time per worker.
+  jobs.work<VideoJob>(CLIP_STREAM_VIDEO_JOB, (job) => cutClip(deps, job), { concurrency: 1 });
+  jobs.work<VideoJob & { uid: string }>(
+    AUDIO_TRACK_JOB,
+    (job) =>
+      processAudioTrack(
+        {
+          ...runtime,
+          fetchUrl: async (url, signal) =>
+            (
+              await safeFetch(url, {
+                allowPrivate: config.allowPrivateFetch,
+                maxBytes: COPY_MAX_BYTES,
+                timeoutMs: 30 * 60_000,
+                signal,
+              })
+            ).body,
+        },
+        job,
+      ),
+    { concurrency: 1 },
+  );
+  jobs.work<VideoJob & { type: DownloadType }>(DOWNLOAD_JOB, (job) => buildDownload(runtime, job), {
+    concurrency: config.workerConcurrency,
+  });
+}
