@@ -39,6 +39,13 @@ const schema = z.object({
   imageTimeoutSeconds: int(1, 600).default(30),
   imageConcurrency: int(1, 256).default(2),
   imageQueueSize: int(0, 10_000).default(64),
+  /**
+   * First live ingest port (Cloudflare Stream live inputs): input slot n listens for RTMP on TCP
+   * and SRT on UDP at rtmpPort + n. 0 disables live ingest in this process.
+   */
+  rtmpPort: int(0, 65535).default(1935),
+  /** How many live inputs can exist at once (the size of the ingest port range). */
+  livePorts: int(1, 10_000).default(100),
   /** Uploadcare `/base/`: largest file in a direct upload (the service's 100 MB). */
   uploadcareDirectMaxBytes: int(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
   /** Uploadcare multipart uploads not completed within this many seconds are aborted and removed. */
@@ -92,6 +99,8 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageTimeoutSeconds: { env: 'KILN_IMAGE_TIMEOUT_SECONDS' },
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
+  rtmpPort: { env: 'KILN_RTMP_PORT' },
+  livePorts: { env: 'KILN_LIVE_PORTS' },
   uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },
   uploadcareMultipartTtlSeconds: { env: 'KILN_UPLOADCARE_MULTIPART_TTL_SECONDS' },
   uploadcareFetchTimeoutSeconds: { env: 'KILN_UPLOADCARE_FETCH_TIMEOUT_SECONDS' },

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { KilnConfig } from '../config/config.js';
-import { type KilnRuntime, createRuntime } from '../runtime/kiln-runtime.js';
+import { type LiveIngest, startLiveIngest } from '../core/stream/live-ingest.js';
 import { registerJobHandlers } from '../runtime/job-handlers.js';
+import { createRuntime, type KilnRuntime } from '../runtime/kiln-runtime.js';
 import { buildApp } from './app.js';
 
 export interface RunningServer {
@@ -20,10 +21,13 @@ export async function startServer(config: KilnConfig): Promise<RunningServer> {
   const runtime = await createRuntime(config);
   let app: FastifyInstance | null = null;
   let port: number | null = null;
+  let live: LiveIngest | null = null;
   try {
     if (config.role !== 'api') {
       registerJobHandlers(runtime);
       await runtime.jobs.start();
+      // Cloudflare Stream live ingest (RTMP/SRT listeners) runs in worker processes.
+      if (config.rtmpPort > 0) live = startLiveIngest(runtime);
     }
     if (config.role !== 'worker') {
       app = await buildApp(runtime);
@@ -32,6 +36,7 @@ export async function startServer(config: KilnConfig): Promise<RunningServer> {
       port = typeof address === 'object' && address ? address.port : config.port;
     }
   } catch (err) {
+    await live?.stop().catch(() => {});
     await app?.close().catch(() => {});
     await runtime.close();
     throw err;
@@ -43,6 +48,7 @@ export async function startServer(config: KilnConfig): Promise<RunningServer> {
     port,
     close: () => {
       closing ??= (async () => {
+        await live?.stop();
         if (app) await app.close();
         await runtime.close();
       })();

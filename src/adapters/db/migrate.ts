@@ -7,7 +7,9 @@ import { migrations } from './migrations/index.js';
  * On PostgreSQL the migration tables live in the connection's current schema: Kysely's existence
  * check looks across all schemas, so without naming it a table in a neighbour schema would fool it.
  */
-export async function migrateToLatest(handle: Pick<DatabaseHandle, 'db' | 'dialect'>): Promise<MigrationResultSet> {
+export async function migrateToLatest(
+  handle: Pick<DatabaseHandle, 'db' | 'dialect'>,
+): Promise<MigrationResultSet> {
   const { db } = handle;
   let migrationTableSchema: string | undefined;
   if (handle.dialect === 'postgres') {

@@ -1,5 +1,3 @@
-
-
 /**
  * Table types shared by both dialects. Portable conventions: timestamps are ISO-8601 UTC strings
  * (sortable as text), booleans are 0/1 integers, JSON is text, sizes are int8 read back as numbers.
@@ -170,6 +168,50 @@ export interface CfImageKeysTable {
   created_at: string;
 }
 
+/** Cloudflare Stream watermark profiles (migration 0006). */
+export interface StreamWatermarksTable {
+  id: string;
+  account_id: string;
+  name: string;
+  blob_key: string;
+  size: number;
+  width: number;
+  height: number;
+  downloaded_from: string | null;
+  opacity: number;
+  padding: number;
+  scale: number;
+  position: string;
+  created_at: string;
+}
+
+/** Cloudflare Stream live inputs (migration 0007). */
+export interface StreamLiveInputsTable {
+  id: string;
+  account_id: string;
+  /** Ingest port offset: RTMP on TCP and SRT on UDP at KILN_RTMP_PORT + slot. */
+  port_slot: number;
+  /** JSON: meta, enabled, recording, deleteRecordingAfterDays, preferLowLatency, defaultCreator. */
+  settings: string;
+  stream_key_enc: string;
+  srt_passphrase_enc: string;
+  status: string | null;
+  idempotency_key: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+/** Restream outputs of live inputs (migration 0007). */
+export interface StreamLiveOutputsTable {
+  id: string;
+  live_input_id: string;
+  account_id: string;
+  url: string;
+  stream_key_enc: string;
+  enabled: number;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -178,6 +220,9 @@ export interface DatabaseSchema {
   jobs: JobsTable;
   kv: KvTable;
   stream_signing_keys: StreamSigningKeysTable;
+  stream_watermarks: StreamWatermarksTable;
+  stream_live_inputs: StreamLiveInputsTable;
+  stream_live_outputs: StreamLiveOutputsTable;
   uc_groups: UcGroupsTable;
   uc_url_tasks: UcUrlTasksTable;
   cf_images: CfImagesTable;

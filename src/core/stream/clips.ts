@@ -46,7 +46,11 @@ export async function createClip(
   deps: ClipDeps,
   accountId: string,
   range: ClipRange,
-  settings: VideoSettings & { name?: string | null; creator?: string | null },
+  settings: VideoSettings & {
+    name?: string | null;
+    creator?: string | null;
+    watermark?: Record<string, unknown> | null;
+  },
 ): Promise<Asset> {
   const video = await createStreamVideo(deps, { ...settings, accountId, state: 'queued', uploadKind: 'api' });
   const clip = await deps.assets.update(accountId, video.id, { extra: { ...video.extra, clip: range } });

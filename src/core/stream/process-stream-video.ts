@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { Db } from '../../adapters/db/database.js';
 import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
@@ -15,11 +16,14 @@ import { PACKAGING_CONTENT_TYPES, uploadDirectory } from '../video/upload-direct
 import { type StreamErrorCode, streamFacts, streamPrefix } from './stream-facts.js';
 import { warmDefaultThumbnail } from './stream-thumbnails.js';
 import { updateFacts } from './stream-videos.js';
+import { loadWatermarkOverlay } from './watermarks.js';
 
 export interface ProcessDeps {
   assets: AssetRepository;
   blobs: BlobStore;
   renditions: RenditionRepository;
+  /** Needed to apply watermark profiles (videos that name one). */
+  db?: Db;
   /** Called once a video reaches ready or error (webhooks). */
   onFinished?: (asset: Asset) => Promise<void>;
 }
@@ -51,10 +55,17 @@ export async function processStreamVideo(deps: ProcessDeps, job: JobContext<Proc
     const rejection = checkConstraints(probe, streamFacts(asset).maxDurationSeconds);
     if (rejection) return await fail(deps, asset, rejection[0], rejection[1]);
 
+    const watermarkUid = streamFacts(asset).watermarkUid;
+    const overlay =
+      watermarkUid && deps.db
+        ? await loadWatermarkOverlay({ db: deps.db, blobs: deps.blobs }, accountId, watermarkUid, work)
+        : null;
+
     let lastWrite = 0;
     let current = asset;
     const result = await transcode(input, {
       probe,
+      overlay: overlay ?? undefined,
       signal: job.signal,
       tempRoot: work,
       onProgress: (fraction) => {

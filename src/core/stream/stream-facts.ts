@@ -5,7 +5,14 @@ import { type Asset, assetPrefix } from '../assets/asset.js';
 export const STREAM_SOURCE = 'cloudflare-stream';
 
 /** Cloudflare Stream's status.state values; the asset's `status` holds them directly. */
-export type StreamState = 'pendingupload' | 'downloading' | 'queued' | 'inprogress' | 'ready' | 'error';
+export type StreamState =
+  | 'pendingupload'
+  | 'downloading'
+  | 'queued'
+  | 'inprogress'
+  | 'ready'
+  | 'error'
+  | 'live-inprogress';
 
 export type StreamErrorCode =
   | 'ERR_NON_VIDEO'
@@ -41,6 +48,10 @@ export interface StreamFacts {
   errorReasonCode: StreamErrorCode | null;
   errorReasonText: string | null;
   watermarkUid: string | null;
+  /** The watermark profile as it was when the video named it (profiles are immutable). */
+  watermark: Record<string, unknown> | null;
+  /** The live input a recording came from. */
+  liveInput: string | null;
   /** The ladder that was packaged, lowest first; empty until ready. */
   rungs: StoredRung[];
   hasAudio: boolean;
@@ -68,6 +79,8 @@ export const DEFAULT_FACTS: StreamFacts = {
   errorReasonCode: null,
   errorReasonText: null,
   watermarkUid: null,
+  watermark: null,
+  liveInput: null,
   rungs: [],
   hasAudio: false,
   uploadUsed: false,

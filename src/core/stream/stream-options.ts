@@ -50,9 +50,8 @@ export function parseVideoSettings(body: Record<string, unknown>, now = Date.now
   if (body.watermark !== undefined && body.watermark !== null) {
     const uid = (body.watermark as { uid?: unknown }).uid;
     if (typeof uid !== 'string') throw badRequest('watermark must be an object with a uid');
-    throw new KilnError('not_found', `Watermark profile ${uid} not found`, {
-      details: { cloudflareCode: 10003 },
-    });
+    // Whether the account has this profile is checked by the caller (resolveWatermark).
+    out.watermarkUid = uid;
   }
   return out;
 }

@@ -33,6 +33,9 @@ export interface NewStreamVideo extends VideoSettings {
   uploadLength?: number | null;
   copyUrl?: string | null;
   name?: string | null;
+  /** The resolved watermark profile (resolveWatermark) to snapshot on the video. */
+  watermark?: Record<string, unknown> | null;
+  liveInput?: string | null;
 }
 
 /** A video row with no bytes yet (pendingupload, downloading): `duration -1`, `input -1`. */
@@ -52,6 +55,9 @@ export async function createStreamVideo(
     uploadKind: input.uploadKind,
     uploadLength: input.uploadLength ?? null,
     copyUrl: input.copyUrl ?? null,
+    watermarkUid: input.watermarkUid ?? null,
+    watermark: input.watermark ?? null,
+    liveInput: input.liveInput ?? null,
   };
   const meta = { ...(input.meta ?? {}) };
   if (input.name && meta.name === undefined) meta.name = input.name;

@@ -49,7 +49,8 @@ export function videoView(publicUrl: string, asset: Asset) {
     allowedOrigins: f.allowedOrigins,
     requireSignedURLs: f.requireSignedURLs,
     scheduledDeletion: f.scheduledDeletion,
-    watermark: null,
+    watermark: f.watermark,
+    ...(f.liveInput && { liveInput: f.liveInput }),
     ...(typeof asset.extra.clip === 'object' &&
       asset.extra.clip !== null && {
         clippedFrom: (asset.extra.clip as { clippedFrom: string }).clippedFrom,

@@ -5,6 +5,7 @@ import { defaultFfmpegTools, type FfmpegTools } from '../../adapters/ffmpeg/loca
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import { KilnError } from '../errors/kiln-error.js';
 import { buildLadder, type Rung } from './ladder.js';
+import { overlayGraph, type VideoOverlay } from './overlay-filter.js';
 import { type MediaProbe, notMedia, probeMedia } from './probe.js';
 
 /**
@@ -45,6 +46,8 @@ export interface TranscodeOptions {
   tempRoot?: string;
   /** x264 preset; default veryfast. */
   preset?: string;
+  /** An image laid over the decoded frames before the split, so every rendition carries it. */
+  overlay?: VideoOverlay;
 }
 
 export interface TranscodeResult {
@@ -70,7 +73,7 @@ export async function transcode(input: string, options: TranscodeOptions = {}): 
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
     await mkdir(join(dir, 'manifest'));
-    const args = ladderArgs(input, source, rungs, options.preset ?? 'veryfast');
+    const args = ladderArgs(input, source, rungs, options.preset ?? 'veryfast', options.overlay);
     let reachedSeconds = 0;
     await runTool(tools.ffmpeg, [...args, join(dir, DASH_MANIFEST)], {
       name: 'ffmpeg',
@@ -129,17 +132,23 @@ export function ladderArgs(
   source: MediaProbe,
   rungs: readonly Rung[],
   preset: string,
+  overlay?: VideoOverlay,
 ): string[] {
   const fps = source.fps > 0 && source.fps <= 120 ? source.fps : 30;
   const gop = Math.max(1, Math.round(fps * SEGMENT_SECONDS));
   const labels = rungs.map((_, i) => `s${i}`);
+  const decoded = `0:${source.videoStreamIndex}`;
+  const overlaid = overlay ? overlayGraph(overlay, decoded, 1, 'ov', source.width, source.height) : null;
   const graph = [
-    `[0:${source.videoStreamIndex}]split=${rungs.length}${labels.map((l) => `[${l}]`).join('')}`,
+    ...(overlaid ? [overlaid] : []),
+    `[${overlaid ? 'ov' : decoded}]split=${rungs.length}${labels.map((l) => `[${l}]`).join('')}`,
     ...rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},format=yuv420p[v${i}]`),
   ].join(';');
 
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1', '-y'];
-  args.push('-i', input, '-filter_complex', graph);
+  args.push('-i', input);
+  if (overlay) args.push('-i', overlay.path);
+  args.push('-filter_complex', graph);
   rungs.forEach((r, i) => {
     args.push('-map', `[v${i}]`, `-b:v:${i}`, `${r.videoBitrate}`, `-maxrate:v:${i}`, `${r.maxBitrate}`);
     args.push(`-bufsize:v:${i}`, `${r.bufferSize}`);

@@ -46,7 +46,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('deleted_at', 'text')
     .execute();
-  await db.schema.createIndex('assets_account_created').on('assets').columns(['account_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('assets_account_created')
+    .on('assets')
+    .columns(['account_id', 'created_at'])
+    .execute();
   await db.schema.createIndex('assets_expiry').on('assets').columns(['expires_at']).execute();
 
   await db.schema
@@ -62,7 +66,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('renditions_asset_name').on('renditions').columns(['asset_id', 'kind', 'name']).unique().execute();
+  await db.schema
+    .createIndex('renditions_asset_name')
+    .on('renditions')
+    .columns(['asset_id', 'kind', 'name'])
+    .unique()
+    .execute();
   await db.schema.createIndex('renditions_account').on('renditions').columns(['account_id']).execute();
 
   await db.schema
@@ -84,7 +93,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('jobs_due').on('jobs').columns(['state', 'run_at']).execute();
-  await sql`CREATE UNIQUE INDEX jobs_singleton ON jobs (kind, singleton_key) WHERE singleton_key IS NOT NULL AND state IN ('queued', 'active')`.execute(db);
+  await sql`CREATE UNIQUE INDEX jobs_singleton ON jobs (kind, singleton_key) WHERE singleton_key IS NOT NULL AND state IN ('queued', 'active')`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('kv')
@@ -95,5 +106,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['kv', 'jobs', 'renditions', 'assets', 'api_tokens', 'accounts']) await db.schema.dropTable(t).execute();
+  for (const t of ['kv', 'jobs', 'renditions', 'assets', 'api_tokens', 'accounts'])
+    await db.schema.dropTable(t).execute();
 }

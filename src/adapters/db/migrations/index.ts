@@ -4,6 +4,8 @@ import * as m0002 from './0002-jobs-progress.js';
 import * as m0003 from './0003-stream-signing-keys.js';
 import * as m0004 from './0004-uploadcare.js';
 import * as m0005 from './0005-cloudflare-images.js';
+import * as m0006 from './0006-stream-watermarks.js';
+import * as m0007 from './0007-stream-live-inputs.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -15,4 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0003-stream-signing-keys': m0003,
   '0004-uploadcare': m0004,
   '0005-cloudflare-images': m0005,
+  '0006-stream-watermarks': m0006,
+  '0007-stream-live-inputs': m0007,
 };

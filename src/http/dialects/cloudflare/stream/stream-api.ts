@@ -6,7 +6,9 @@ import { streamAudioRoutes } from './stream-audio-routes.js';
 import { streamCaptionRoutes } from './stream-caption-routes.js';
 import { streamCopyClipRoutes } from './stream-copy-clip-routes.js';
 import { streamDownloadRoutes } from './stream-download-routes.js';
+import { streamLiveRoutes } from './stream-live-routes.js';
 import { streamVideoRoutes } from './stream-video-routes.js';
+import { streamWatermarkRoutes } from './stream-watermark-routes.js';
 
 /**
  * Cloudflare Stream, the API product under `/client/v4/accounts/:account_id`: videos and uploads,
@@ -19,6 +21,8 @@ export async function streamApi(app: FastifyInstance, opts: CloudflareProductOpt
   app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
   await app.register(streamVideoRoutes, { runtime: opts.runtime });
   await app.register(streamAccountRoutes, { runtime: opts.runtime });
+  await app.register(streamWatermarkRoutes, { runtime: opts.runtime });
+  await app.register(streamLiveRoutes, { runtime: opts.runtime });
   await app.register(streamCopyClipRoutes, { runtime: opts.runtime });
   await app.register(streamCaptionRoutes, { runtime: opts.runtime });
   await app.register(streamAudioRoutes, { runtime: opts.runtime });

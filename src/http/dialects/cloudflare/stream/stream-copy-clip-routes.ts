@@ -5,6 +5,7 @@ import { startCopy } from '../../../../core/stream/copy-from-url.js';
 import { STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
 import { badRequest, parseCreator, parseVideoSettings } from '../../../../core/stream/stream-options.js';
 import { videoView } from '../../../../core/stream/video-view.js';
+import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
@@ -28,6 +29,10 @@ export async function streamCopyClipRoutes(app: FastifyInstance, opts: { runtime
       { ...runtime, onFinished: undefined },
       {
         ...settings,
+        watermark: (await resolveWatermark(runtime, account.id, settings.watermarkUid)) as Record<
+          string,
+          unknown
+        > | null,
         accountId: account.id,
         url,
         name: typeof body.name === 'string' ? body.name : null,
@@ -52,6 +57,10 @@ export async function streamCopyClipRoutes(app: FastifyInstance, opts: { runtime
     const { scheduledDeletion: _notInherited, ...settings } = parseVideoSettings(body);
     const clip = await createClip(runtime, account.id, range, {
       ...settings,
+      watermark: (await resolveWatermark(runtime, account.id, settings.watermarkUid)) as Record<
+        string,
+        unknown
+      > | null,
       scheduledDeletion: body.scheduledDeletion === undefined ? null : _notInherited,
       name: typeof body.name === 'string' ? body.name : null,
     });

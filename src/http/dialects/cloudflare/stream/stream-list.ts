@@ -33,6 +33,7 @@ export async function listVideos(runtime: KilnRuntime, accountId: string, q: Rec
   const ids = str('id')?.split(',');
   const names = (str('name') ?? str('video_name'))?.split(',');
   const creator = str('creator');
+  const liveInputId = str('live_input_id');
   const base = {
     accountId,
     kind: 'video' as const,
@@ -47,14 +48,17 @@ export async function listVideos(runtime: KilnRuntime, accountId: string, q: Rec
     (!ids || ids.includes(a.id)) &&
     (!names || names.includes(String(a.metadata.name ?? ''))) &&
     (!creator || streamFacts(a).creator === creator) &&
-    type !== 'live';
+    (!liveInputId || streamFacts(a).liveInput === liveInputId) &&
+    (!type || (type === 'live') === Boolean(streamFacts(a).liveInput));
   const videos: Asset[] = [];
   for (let offset = 0; videos.length < limit; offset += PAGE) {
     const page = await runtime.assets.list({ ...base, limit: PAGE, offset });
     videos.push(...page.filter(matches).slice(0, limit - videos.length));
     if (page.length < PAGE) break;
   }
-  const filtered = Boolean(ids || names || creator || status || after || before || base.search);
+  const filtered = Boolean(
+    ids || names || creator || liveInputId || type || status || after || before || base.search,
+  );
   const total = filtered
     ? videos.length
     : await runtime.assets.count({ accountId, kind: 'video', source: STREAM_SOURCE });

@@ -8,6 +8,7 @@ import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { cfOk, renderCloudflareError } from '../envelope.js';
 import { streamDeliveryRoutes } from './stream-delivery-routes.js';
+import { streamLiveDelivery } from './stream-live-delivery.js';
 import { streamTrackDeliveryRoutes } from './stream-track-delivery-routes.js';
 import { streamTus } from './stream-tus.js';
 import { claimDirectUpload } from './stream-uploads.js';
@@ -47,5 +48,6 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
   });
 
   await app.register(streamDeliveryRoutes, { runtime });
+  await app.register(streamLiveDelivery, { runtime });
   await app.register(streamTrackDeliveryRoutes, { runtime });
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../../../../core/accounts/account.js';
 import type { Asset } from '../../../../core/assets/asset.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { streamFacts } from '../../../../core/stream/stream-facts.js';
 import {
   MAX_EXPIRY_MS,
   parseCreator,
@@ -15,6 +16,7 @@ import {
 } from '../../../../core/stream/stream-options.js';
 import { createStreamVideo, ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
 import { claimUpload } from '../../../../core/stream/upload-claim.js';
+import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { createdUids, discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus } from './stream-tus.js';
 import { parseUploadMetadata } from './tus-metadata.js';
@@ -56,8 +58,10 @@ export async function tusCreate(
       ? parseExpiry(expiry ?? undefined)
       : new Date(Date.now() + MAX_EXPIRY_MS).toISOString();
   const creatorHeader = h['upload-creator'];
+  const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
   const video = await createStreamVideo(runtime, {
     ...settings,
+    watermark: watermark as Record<string, unknown> | null,
     accountId: account.id,
     state: 'pendingupload',
     uploadKind: 'tus',
@@ -103,9 +107,8 @@ function settingsFromMetadata(meta: Map<string, string | null>): VideoSettings {
         parseRfc3339(value, 'expiry');
         break;
       case 'watermark':
-        throw new KilnError('not_found', `Watermark profile ${value} not found`, {
-          details: { cloudflareCode: 10003 },
-        });
+        s.watermarkUid = value;
+        break;
       default:
         s.meta[key] = value;
     }
@@ -125,7 +128,18 @@ export async function receiveFilePart(
   for await (const part of request.parts({
     limits: { fileSize: MAX_BASIC_UPLOAD_BYTES + 1, files: 1, fields: 20 },
   })) {
-    if (part.type !== 'file') continue;
+    if (part.type !== 'file') {
+      // A basic upload may name a watermark profile in a form field sent before the file.
+      const named = part.fieldname === 'watermark' && typeof part.value === 'string' && part.value !== '';
+      if (named && streamFacts(video).uploadKind === 'api') {
+        const watermark = await resolveWatermark(runtime, video.accountId, part.value as string);
+        video = await updateFacts(runtime.assets, video, {
+          watermarkUid: part.value as string,
+          watermark: watermark as Record<string, unknown> | null,
+        });
+      }
+      continue;
+    }
     if (part.fieldname !== 'file') {
       part.file.resume();
       continue;

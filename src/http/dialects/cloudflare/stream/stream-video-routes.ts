@@ -12,6 +12,7 @@ import {
 } from '../../../../core/stream/stream-options.js';
 import { createStreamVideo, updateFacts } from '../../../../core/stream/stream-videos.js';
 import { deliveryBase, uploadUrl, videoView } from '../../../../core/stream/video-view.js';
+import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
@@ -60,8 +61,10 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
     }
     const settings = parseVideoSettings(body);
     const header = request.headers['upload-creator'];
+    const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
     const video = await createStreamVideo(runtime, {
       ...settings,
+      watermark: watermark as Record<string, unknown> | null,
       accountId: account.id,
       state: 'pendingupload',
       uploadKind: 'direct',
@@ -72,7 +75,7 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
       uid: video.id,
       uploadURL: uploadUrl(runtime.config.publicUrl, video.id),
       scheduledDeletion: streamFacts(video).scheduledDeletion,
-      watermark: null,
+      watermark,
     });
   });
 
