@@ -73,7 +73,14 @@ export async function startKiln(options: StartKilnOptions = {}): Promise<TestKil
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({ port, host: '127.0.0.1', role: options.role, publicUrl: url }, env);
-  const server = await startServer(config);
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    // Nothing a failed start opened (s3rver, schema, temp dir) may keep the test process alive.
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    throw err;
+  }
   return {
     url,
     server,

@@ -21,7 +21,20 @@ export async function migrateToLatest(
     migrationTableSchema,
     provider: { getMigrations: async () => migrations },
   });
-  const result = await migrator.migrateToLatest();
-  if (result.error) throw result.error;
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const result = await migrator.migrateToLatest();
+    if (!result.error) return result;
+    // Kysely's existence check lists the tables of every schema; a neighbour schema dropped during
+    // that query makes PostgreSQL report it missing (3F000). That is not our failure: look again.
+    if (attempt < 5 && isNeighbourSchemaRace(result.error, migrationTableSchema)) {
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+      continue;
+    }
+    throw result.error;
+  }
+}
+
+function isNeighbourSchemaRace(err: unknown, ours: string | undefined): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '3F000' && ours !== undefined && !String(e.message).includes(`"${ours}"`);
 }
