@@ -240,7 +240,6 @@ test('Uploadcare from_url fetches each source exactly once across two workers', 
         publicKey: account.uploadcare.publicKey,
         baseURL: `${(i % 2 ? a : b).url}/uploadcare`,
         baseCDN: b.url!,
-        pollingTimeoutMilliseconds: 30_000,
       }),
     ),
   );
