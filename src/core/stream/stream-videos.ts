@@ -82,9 +82,12 @@ export async function updateFacts(
   patch: Partial<StreamFacts>,
   rest: Parameters<AssetRepository['update']>[2] = {},
 ): Promise<Asset> {
+  // Merge into the row as it is now, not the caller's snapshot: a transcode's progress writes
+  // would otherwise put back facts an API node changed meanwhile (requireSignedURLs, meta...).
+  const current = (await assets.find(asset.accountId, asset.id)) ?? asset;
   return assets.update(asset.accountId, asset.id, {
     ...rest,
-    extra: { ...asset.extra, ...patch },
+    extra: { ...current.extra, ...patch },
   });
 }
 

@@ -8,6 +8,10 @@ export type ErrorRenderer = (
   request: FastifyRequest,
 ) => { status?: number; body: unknown; headers?: Record<string, string> };
 
+/** busboy's messages for a body that is not valid multipart/form-data. */
+const MULTIPART_BODY_ERROR =
+  /^(Unexpected end of (form|multipart data)|Part terminated early|Malformed part header|Malformed urlencoded form|Multipart: Boundary not found)/;
+
 /**
  * Turns Fastify's own errors (bad JSON, body too large, unsupported media type) into KilnErrors,
  * so every dialect renders them in its envelope too; a database outage becomes `unavailable` (503).
@@ -28,6 +32,10 @@ export function fromFastifyError(raw: unknown): KilnError {
               ? 'rate_limited'
               : 'invalid_input';
     return new KilnError(code, fe.message, { status: fe.statusCode });
+  }
+  // busboy (under @fastify/multipart) throws plain Errors for a malformed or cut multipart body.
+  if (err instanceof Error && MULTIPART_BODY_ERROR.test(err.message)) {
+    return new KilnError('invalid_input', `Malformed multipart body: ${err.message}`);
   }
   return toKilnError(err);
 }
