@@ -95,7 +95,11 @@ export class ImageService {
     const result = await this.flights.run(key, async () => {
       leader = true;
       const out = await this.limiter.run(async () => {
-        const source = input ? { input, meta: meta! } : await this.load(req, sourceId);
+        // A cached header means the limits were already checked for this source version: read only.
+        const source = {
+          input: input ?? (await readSource(req.store, req.sourceKey, this.maxSourceBytes)),
+          meta: meta!,
+        };
         this.renders++;
         return runPipeline(source.input, source.meta, req.plan, format, this.limits);
       });
