@@ -15,7 +15,12 @@ export async function videoPanel(asset) {
   const state = h('p', { class: 'muted', id: 'video-state' });
   const box = h('div', { class: 'player-box' });
   card.append(state, box);
+  // Poll until ready or error, and stop once the panel has been shown and then left (navigation).
+  // The first poll runs before the caller attaches the card, so "not connected" alone must not stop it.
+  let shown = false;
   const poll = async () => {
+    if (card.isConnected) shown = true;
+    else if (shown) return;
     try {
       const { result: video } = await api(`/client/v4/accounts/${accountId}/stream/${asset.id}`);
       const s = video.status ?? {};
@@ -23,7 +28,7 @@ export async function videoPanel(asset) {
       if (s.state === 'ready') {
         const { mountPlayer } = await import('../player.js');
         mountPlayer(box, { manifestUrl: video.playback.hls, posterUrl: video.thumbnail });
-      } else if (s.state !== 'error' && card.isConnected !== false) {
+      } else if (s.state !== 'error') {
         setTimeout(poll, 2000);
       }
     } catch (err) {
