@@ -142,7 +142,7 @@ test('webhooks: set one (secret shown once), signing keys: create and delete', {
   await page.waitForSelector('#webhook-current .empty');
   await page.fill('#webhook-form input[name=notificationUrl]', 'https://hooks.example.com/stream');
   await page.click('#webhook-form button[type=submit]');
-  const secret = await page.inputValue(await page.waitForSelector('#webhook-secret input'));
+  const secret = await (await page.waitForSelector('#webhook-secret input')).inputValue();
   assert.match(secret, /^[0-9a-f]{32}$/);
   await page.waitForSelector('#webhook-current:has-text("https://hooks.example.com/stream")');
   await screenshot(page, 'webhooks-desktop');
@@ -155,7 +155,7 @@ test('webhooks: set one (secret shown once), signing keys: create and delete', {
   await page.waitForSelector('#key-list');
   await page.fill('#key-form input[name=name]', 'mobile-app');
   await page.click('#key-form button[type=submit]');
-  const value = await page.inputValue(await page.waitForSelector('.key[data-name=mobile-app] input'));
+  const value = await (await page.waitForSelector('.key[data-name=mobile-app] input')).inputValue();
   assert.ok(value.length >= 16, value);
   await screenshot(page, 'signing-keys-desktop');
   await confirmDelete(page, '.key[data-name=mobile-app] button.danger');
@@ -173,7 +173,11 @@ test('the account pages at phone width: no horizontal overflow', { skip: skipBro
     headers,
     body: JSON.stringify({ meta: { name: 'Phone check' } }),
   });
-  await fetch(`${kiln.url}/client/v4/accounts/${id}/images/v1/keys/phone-key`, { method: 'PUT', headers });
+  const put = await fetch(`${kiln.url}/client/v4/accounts/${id}/images/v1/keys/phone-key`, {
+    method: 'PUT',
+    headers: { authorization: headers.authorization },
+  });
+  assert.equal(put.status, 200);
   for (const [hash, name, ready] of [
     ['#/variants', 'variants', '.variant'],
     ['#/keys', 'signing-keys', '.key'],

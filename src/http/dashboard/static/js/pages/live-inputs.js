@@ -35,12 +35,12 @@ export async function renderLiveInputs(main) {
   async function load() {
     try {
       // The list has summaries; the ingest URLs and keys come with each input's own record.
-      const summaries = await cf('/stream/live_inputs');
+      const { liveInputs: summaries } = await cf('/stream/live_inputs');
       const inputs = await Promise.all(summaries.map((s) => cf(`/stream/live_inputs/${encodeURIComponent(s.uid)}`)));
       list.replaceChildren(
-        inputs.length === 0
-          ? h('p', { class: 'empty muted' }, 'No live inputs yet.')
-          : inputs.map((input) => liveCard(input, status, load)),
+        ...(inputs.length === 0
+          ? [h('p', { class: 'empty muted' }, 'No live inputs yet.')]
+          : inputs.map((input) => liveCard(input, status, load))),
       );
     } catch (err) {
       list.replaceChildren(errorBox(err));

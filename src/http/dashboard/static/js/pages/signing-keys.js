@@ -34,8 +34,8 @@ export async function renderSigningKeys(main) {
   }
   function show(keys) {
     list.replaceChildren(
-      keys.length === 0
-        ? h('p', { class: 'empty muted' }, 'No signing keys yet.')
+      ...(keys.length === 0
+        ? [h('p', { class: 'empty muted' }, 'No signing keys yet.')]
         : keys.map((key) => {
             const remove = h('button', { type: 'button', class: 'danger small' }, 'Delete');
             remove.addEventListener('click', async () => {
@@ -43,7 +43,7 @@ export async function renderSigningKeys(main) {
               await run(() => cf(`/images/v1/keys/${encodeURIComponent(key.name)}`, { method: 'DELETE' }));
             });
             return h('div', { class: 'card key', dataset: { name: key.name } }, copyRow(key.name, key.value), remove);
-          }),
+          })),
     );
   }
   await run(() => cf('/images/v1/keys'));
