@@ -97,6 +97,7 @@ test('create a variant, upload a photo, see the variant rendered at its size; fl
   assert.equal(Math.max(size.w, size.h), 200, `thumb200 rendered ${size.w}x${size.h}`);
   const url = await page.inputValue(`${figure} .copy-row input`);
   assert.match(url, new RegExp(`^${kiln.url}/cdn/images/[^/]+/[^/]+/thumb200$`));
+  assert.doesNotMatch((await page.textContent('#variants')) ?? '', /null|undefined/);
   await screenshot(page, 'asset-variants-desktop');
 
   await page.click('#nav a[href="#/variants"]');

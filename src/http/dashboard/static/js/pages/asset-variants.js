@@ -16,10 +16,9 @@ export async function assetVariants(asset) {
   }
   try {
     const image = await cf(`/images/v1/${encodeURIComponent(asset.id)}`);
+    if (image.requireSignedURLs)
+      card.append(h('p', { class: 'muted' }, 'This image requires signed URLs: only variants that never require them load.'));
     card.append(
-      image.requireSignedURLs
-        ? h('p', { class: 'muted' }, 'This image requires signed URLs: only variants that never require them load.')
-        : null,
       h('div', { class: 'variant-grid' }, image.variants.map(variantFigure)),
       h('p', {}, h('a', { href: '#/variants' }, 'Manage variants')),
     );
