@@ -72,10 +72,15 @@ test('create a variant, upload a photo, see the variant rendered at its size; fl
   // A bad id is refused by the API, and the page says why.
   await page.fill('#variant-form input[name=id]', 'thumb200');
   await page.click('#variant-form button[type=submit]');
-  assert.match((await (await page.waitForSelector('main .error')).textContent()) ?? '', /already exists.*409/);
+  assert.match(
+    (await (await page.waitForSelector('main .error')).textContent()) ?? '',
+    /already exists.*409/,
+  );
 
   await page.check('input[name=flexible]');
-  await page.waitForFunction(() => !(document.querySelector('input[name=flexible]') as HTMLInputElement).disabled);
+  await page.waitForFunction(
+    () => !(document.querySelector('input[name=flexible]') as HTMLInputElement).disabled,
+  );
   const config = await fetch(`${kiln.url}/client/v4/accounts/${await accountId()}/images/v1/config`, {
     headers: { authorization: `Bearer ${token}` },
   }).then((r) => r.json() as Promise<{ result: { flexible_variants: boolean } }>);
@@ -89,7 +94,10 @@ test('create a variant, upload a photo, see the variant rendered at its size; fl
   await page.click('.asset-card');
   const figure = '.variant-preview[data-variant=thumb200]';
   await page.waitForSelector(`${figure} img`);
-  await page.waitForFunction((sel) => (document.querySelector(`${sel} img`) as HTMLImageElement).complete, figure);
+  await page.waitForFunction(
+    (sel) => (document.querySelector(`${sel} img`) as HTMLImageElement).complete,
+    figure,
+  );
   const size = await page.$eval(`${figure} img`, (img) => ({
     w: (img as HTMLImageElement).naturalWidth,
     h: (img as HTMLImageElement).naturalHeight,
@@ -113,7 +121,9 @@ async function accountId(): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-test('live inputs: create one, see its RTMP URL, stream key and SRT URL, delete it', { skip: skipBrowser }, async () => {
+test('live inputs: create one, see its RTMP URL, stream key and SRT URL, delete it', {
+  skip: skipBrowser,
+}, async () => {
   const { page, errors } = await signedIn(DESKTOP);
   await page.click('#nav a[href="#/live"]');
   await page.waitForSelector('#live-list .empty');
@@ -125,7 +135,10 @@ test('live inputs: create one, see its RTMP URL, stream key and SRT URL, delete 
   assert.match(await field('RTMP URL'), /^rtmp:\/\/127\.0\.0\.1:\d+\/live\/$/);
   const key = await field('Stream key');
   assert.ok(key.length >= 16, key);
-  assert.match(await field('SRT URL'), new RegExp(`^srt://127\\.0\\.0\\.1:\\d+\\?streamid=${uid}&passphrase=`));
+  assert.match(
+    await field('SRT URL'),
+    new RegExp(`^srt://127\\.0\\.0\\.1:\\d+\\?streamid=${uid}&passphrase=`),
+  );
   const api = await fetch(`${kiln.url}/client/v4/accounts/${await accountId()}/stream/live_inputs/${uid}`, {
     headers: { authorization: `Bearer ${token}` },
   }).then((r) => r.json() as Promise<{ result: { rtmps: { streamKey: string } } }>);
@@ -137,7 +150,9 @@ test('live inputs: create one, see its RTMP URL, stream key and SRT URL, delete 
   await page.context().close();
 });
 
-test('webhooks: set one (secret shown once), signing keys: create and delete', { skip: skipBrowser }, async () => {
+test('webhooks: set one (secret shown once), signing keys: create and delete', {
+  skip: skipBrowser,
+}, async () => {
   const { page, errors } = await signedIn(DESKTOP);
   await page.click('#nav a[href="#/webhooks"]');
   await page.waitForSelector('#webhook-current .empty');

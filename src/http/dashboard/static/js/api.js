@@ -113,7 +113,9 @@ export async function cfUploadImage(file, onProgress) {
       } catch {}
       if (xhr.status >= 200 && xhr.status < 300 && body?.success) return resolve(body.result);
       const err = body?.errors?.[0];
-      reject(new ApiError(xhr.status, String(err?.code ?? `http_${xhr.status}`), err?.message ?? xhr.statusText));
+      reject(
+        new ApiError(xhr.status, String(err?.code ?? `http_${xhr.status}`), err?.message ?? xhr.statusText),
+      );
     };
     xhr.send(form);
   });

@@ -49,16 +49,26 @@ export function mountUploader(target, { onUploaded }) {
 
 /** Uploads the photos among `ids` to Cloudflare Images, with Uppy's progress and success events. */
 async function uploadImages(uppy, ids) {
-  const files = uppy.getFilesByIds(ids).filter((f) => !f.progress?.uploadComplete && !f.error && isCfImage(f));
+  const files = uppy
+    .getFilesByIds(ids)
+    .filter((f) => !f.progress?.uploadComplete && !f.error && isCfImage(f));
   if (files.length === 0) return;
   uppy.emit('upload-start', files);
   await Promise.allSettled(
     files.map(async (file) => {
       try {
         const image = await cfUploadImage(file.data, (bytesUploaded, bytesTotal) =>
-          uppy.emit('upload-progress', uppy.getFile(file.id), { uploadStarted: Date.now(), bytesUploaded, bytesTotal }),
+          uppy.emit('upload-progress', uppy.getFile(file.id), {
+            uploadStarted: Date.now(),
+            bytesUploaded,
+            bytesTotal,
+          }),
         );
-        uppy.emit('upload-success', uppy.getFile(file.id), { status: 200, body: image, uploadURL: image.variants?.[0] });
+        uppy.emit('upload-success', uppy.getFile(file.id), {
+          status: 200,
+          body: image,
+          uploadURL: image.variants?.[0],
+        });
       } catch (err) {
         uppy.emit('upload-error', uppy.getFile(file.id), err);
       }

@@ -10,14 +10,24 @@ export async function assetVariants(asset) {
   const card = h('section', { class: 'card', id: 'variants' }, h('h2', {}, 'Variants'));
   if (asset.source !== 'cloudflare-images') {
     card.append(
-      h('p', { class: 'muted' }, 'Variants apply to Cloudflare Images; this image was uploaded through Kiln’s own API.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Variants apply to Cloudflare Images; this image was uploaded through Kiln’s own API.',
+      ),
     );
     return card;
   }
   try {
     const image = await cf(`/images/v1/${encodeURIComponent(asset.id)}`);
     if (image.requireSignedURLs)
-      card.append(h('p', { class: 'muted' }, 'This image requires signed URLs: only variants that never require them load.'));
+      card.append(
+        h(
+          'p',
+          { class: 'muted' },
+          'This image requires signed URLs: only variants that never require them load.',
+        ),
+      );
     card.append(
       h('div', { class: 'variant-grid' }, image.variants.map(variantFigure)),
       h('p', {}, h('a', { href: '#/variants' }, 'Manage variants')),

@@ -42,7 +42,12 @@ function preview(asset) {
   if (asset.kind === 'video' && asset.source === 'cloudflare-stream') return h('div');
   if (asset.kind === 'video' && asset.url)
     return h('video', { src: asset.url, controls: true, preload: 'metadata', class: 'original' });
-  return h('div', { class: 'thumb big' }, h('span', { class: 'icon' }, 'FILE'), h('p', {}, asset.contentType));
+  return h(
+    'div',
+    { class: 'thumb big' },
+    h('span', { class: 'icon' }, 'FILE'),
+    h('p', {}, asset.contentType),
+  );
 }
 
 function details(asset) {

@@ -9,7 +9,12 @@ export async function renderLiveInputs(main) {
     'form',
     { class: 'card row wrap', id: 'live-form' },
     h('label', { class: 'grow' }, 'Name', h('input', { name: 'name', placeholder: 'Studio camera' })),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'record', checked: true }), 'Record broadcasts'),
+    h(
+      'label',
+      { class: 'check' },
+      h('input', { type: 'checkbox', name: 'record', checked: true }),
+      'Record broadcasts',
+    ),
     h('button', { type: 'submit' }, 'Create live input'),
   );
   form.addEventListener('submit', async (e) => {
@@ -36,7 +41,9 @@ export async function renderLiveInputs(main) {
     try {
       // The list has summaries; the ingest URLs and keys come with each input's own record.
       const { liveInputs: summaries } = await cf('/stream/live_inputs');
-      const inputs = await Promise.all(summaries.map((s) => cf(`/stream/live_inputs/${encodeURIComponent(s.uid)}`)));
+      const inputs = await Promise.all(
+        summaries.map((s) => cf(`/stream/live_inputs/${encodeURIComponent(s.uid)}`)),
+      );
       list.replaceChildren(
         ...(inputs.length === 0
           ? [h('p', { class: 'empty muted' }, 'No live inputs yet.')]
@@ -66,7 +73,11 @@ function liveCard(input, status, reload) {
     'div',
     { class: 'card live-input', dataset: { uid: input.uid } },
     h('div', { class: 'row between wrap' }, h('h2', {}, name), remove),
-    h('p', { class: 'muted' }, `${state} · created ${formatDate(input.created)} · recording ${input.recording?.mode ?? 'off'}`),
+    h(
+      'p',
+      { class: 'muted' },
+      `${state} · created ${formatDate(input.created)} · recording ${input.recording?.mode ?? 'off'}`,
+    ),
     input.rtmps
       ? [
           copyRow('RTMP URL', input.rtmps.url),

@@ -8,7 +8,12 @@ export async function renderSigningKeys(main) {
   const form = h(
     'form',
     { class: 'card row wrap', id: 'key-form' },
-    h('label', { class: 'grow' }, 'New key name', h('input', { name: 'name', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}' })),
+    h(
+      'label',
+      { class: 'grow' },
+      'New key name',
+      h('input', { name: 'name', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}' }),
+    ),
     h('button', { type: 'submit' }, 'Create key'),
   );
   form.addEventListener('submit', async (e) => {
@@ -18,7 +23,11 @@ export async function renderSigningKeys(main) {
   });
   main.append(
     h('h1', {}, 'Signing keys'),
-    h('p', { class: 'muted' }, 'Keys sign Cloudflare Images URLs (?exp=&sig=) for images that require signed URLs.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Keys sign Cloudflare Images URLs (?exp=&sig=) for images that require signed URLs.',
+    ),
     status,
     form,
     list,
@@ -39,10 +48,16 @@ export async function renderSigningKeys(main) {
         : keys.map((key) => {
             const remove = h('button', { type: 'button', class: 'danger small' }, 'Delete');
             remove.addEventListener('click', async () => {
-              if (!(await confirmAction(`Delete the key “${key.name}”? URLs signed with it stop working.`))) return;
+              if (!(await confirmAction(`Delete the key “${key.name}”? URLs signed with it stop working.`)))
+                return;
               await run(() => cf(`/images/v1/keys/${encodeURIComponent(key.name)}`, { method: 'DELETE' }));
             });
-            return h('div', { class: 'card key', dataset: { name: key.name } }, copyRow(key.name, key.value), remove);
+            return h(
+              'div',
+              { class: 'card key', dataset: { name: key.name } },
+              copyRow(key.name, key.value),
+              remove,
+            );
           })),
     );
   }

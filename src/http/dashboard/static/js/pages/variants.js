@@ -10,7 +10,11 @@ export async function renderVariants(main) {
   const list = h('section', { id: 'variant-list' });
   main.append(
     h('h1', {}, 'Image variants'),
-    h('p', { class: 'muted' }, 'Named sizes for Cloudflare Images: every image is served at /<hash>/<id>/<variant>.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Named sizes for Cloudflare Images: every image is served at /<hash>/<id>/<variant>.',
+    ),
     status,
     await flexibleSwitch(status),
     createForm(status, () => load()),
@@ -23,7 +27,13 @@ export async function renderVariants(main) {
       const rows = Object.values(variants);
       list.replaceChildren(
         h('h2', {}, `${rows.length} variant${rows.length === 1 ? '' : 's'}`),
-        rows.length ? h('div', { class: 'table' }, rows.map((v) => variantRow(v, status, load))) : null,
+        rows.length
+          ? h(
+              'div',
+              { class: 'table' },
+              rows.map((v) => variantRow(v, status, load)),
+            )
+          : null,
       );
     } catch (err) {
       list.replaceChildren(errorBox(err));
@@ -60,7 +70,12 @@ function variantRow(v, status, reload) {
 
 function createForm(status, reload) {
   const field = (label, input) => h('label', {}, label, input);
-  const select = (name, values) => h('select', { name }, values.map((v) => h('option', { value: v }, v)));
+  const select = (name, values) =>
+    h(
+      'select',
+      { name },
+      values.map((v) => h('option', { value: v }, v)),
+    );
   const form = h(
     'form',
     { class: 'card', id: 'variant-form' },
@@ -68,13 +83,32 @@ function createForm(status, reload) {
     h(
       'div',
       { class: 'row wrap fields' },
-      field('Id', h('input', { name: 'id', required: true, pattern: '[A-Za-z0-9_\\-]{1,99}', placeholder: 'thumbnail' })),
+      field(
+        'Id',
+        h('input', {
+          name: 'id',
+          required: true,
+          pattern: '[A-Za-z0-9_\\-]{1,99}',
+          placeholder: 'thumbnail',
+        }),
+      ),
       field('Fit', select('fit', FITS)),
-      field('Width', h('input', { name: 'width', type: 'number', min: 1, max: 12000, required: true, value: 320 })),
-      field('Height', h('input', { name: 'height', type: 'number', min: 1, max: 12000, required: true, value: 240 })),
+      field(
+        'Width',
+        h('input', { name: 'width', type: 'number', min: 1, max: 12000, required: true, value: 320 }),
+      ),
+      field(
+        'Height',
+        h('input', { name: 'height', type: 'number', min: 1, max: 12000, required: true, value: 240 }),
+      ),
       field('Metadata', select('metadata', METADATA)),
     ),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'neverRequireSignedURLs' }), 'Never require signed URLs'),
+    h(
+      'label',
+      { class: 'check' },
+      h('input', { type: 'checkbox', name: 'neverRequireSignedURLs' }),
+      'Never require signed URLs',
+    ),
     h('button', { type: 'submit' }, 'Create variant'),
   );
   form.addEventListener('submit', async (e) => {
@@ -115,7 +149,10 @@ async function flexibleSwitch(status) {
   box.addEventListener('change', async () => {
     box.disabled = true;
     try {
-      const result = await cf('/images/v1/config', { method: 'PATCH', json: { flexible_variants: box.checked } });
+      const result = await cf('/images/v1/config', {
+        method: 'PATCH',
+        json: { flexible_variants: box.checked },
+      });
       box.checked = result.flexible_variants === true;
     } catch (err) {
       box.checked = !box.checked;
@@ -127,6 +164,10 @@ async function flexibleSwitch(status) {
     'div',
     { class: 'card' },
     h('label', { class: 'check' }, box, 'Flexible variants'),
-    h('p', { class: 'muted small' }, 'Lets image URLs carry resizing options (e.g. w=400,fit=cover) instead of a variant name.'),
+    h(
+      'p',
+      { class: 'muted small' },
+      'Lets image URLs carry resizing options (e.g. w=400,fit=cover) instead of a variant name.',
+    ),
   );
 }

@@ -5,7 +5,12 @@ import { confirmAction, copyRow, errorBox, formatDate, h } from '../ui.js';
 export async function renderWebhooks(main) {
   const status = h('div');
   const current = h('section', { id: 'webhook-current' });
-  const input = h('input', { name: 'notificationUrl', type: 'url', required: true, placeholder: 'https://example.com/hooks/stream' });
+  const input = h('input', {
+    name: 'notificationUrl',
+    type: 'url',
+    required: true,
+    placeholder: 'https://example.com/hooks/stream',
+  });
   const form = h(
     'form',
     { class: 'card row wrap', id: 'webhook-form' },
@@ -20,7 +25,11 @@ export async function renderWebhooks(main) {
         h(
           'div',
           { class: 'card notice', id: 'webhook-secret' },
-          h('p', {}, 'Webhook saved. Copy its signing secret now: it verifies the Webhook-Signature header, and is not shown again.'),
+          h(
+            'p',
+            {},
+            'Webhook saved. Copy its signing secret now: it verifies the Webhook-Signature header, and is not shown again.',
+          ),
           copyRow('Secret', hook.secret),
         ),
       );
@@ -57,13 +66,20 @@ export async function renderWebhooks(main) {
         h(
           'div',
           { class: 'card row between wrap' },
-          h('div', { class: 'grow' }, h('strong', {}, 'Current'), h('div', { class: 'mono url' }, hook.notificationUrl), h('div', { class: 'muted' }, `Modified ${formatDate(hook.modified)}`)),
+          h(
+            'div',
+            { class: 'grow' },
+            h('strong', {}, 'Current'),
+            h('div', { class: 'mono url' }, hook.notificationUrl),
+            h('div', { class: 'muted' }, `Modified ${formatDate(hook.modified)}`),
+          ),
           remove,
         ),
       );
     } catch (err) {
       // No webhook yet is a normal state, not an error.
-      if (err instanceof ApiError && err.status === 404) current.replaceChildren(h('p', { class: 'empty muted' }, 'No webhook is set.'));
+      if (err instanceof ApiError && err.status === 404)
+        current.replaceChildren(h('p', { class: 'empty muted' }, 'No webhook is set.'));
       else current.replaceChildren(errorBox(err));
     }
   }
