@@ -106,6 +106,12 @@ test('create a variant, upload a photo, see the variant rendered at its size; fl
   const url = await page.inputValue(`${figure} .copy-row input`);
   assert.match(url, new RegExp(`^${kiln.url}/cdn/images/[^/]+/[^/]+/thumb200$`));
   assert.doesNotMatch((await page.textContent('#variants')) ?? '', /null|undefined/);
+  // Every variant (including the full-size `public`) rendered before the screenshot.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll<HTMLImageElement>('.variant-preview img')].every(
+      (i) => i.complete && i.naturalWidth > 0,
+    ),
+  );
   await screenshot(page, 'asset-variants-desktop');
 
   await page.click('#nav a[href="#/variants"]');
