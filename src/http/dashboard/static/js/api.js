@@ -73,3 +73,50 @@ export const kiln = {
   imagePath: (id, options) =>
     `/kiln/v1/assets/${encodeURIComponent(id)}/image?options=${encodeURIComponent(options)}`,
 };
+
+let accountId;
+/** The signed-in account's id (the `:account_id` of the Cloudflare API paths), fetched once. */
+async function cfBase() {
+  accountId ??= kiln.account().then((a) => a.id);
+  try {
+    return `/client/v4/accounts/${await accountId}`;
+  } catch (err) {
+    accountId = undefined;
+    throw err;
+  }
+}
+
+/** The Cloudflare API dialect with the same token: resolves to the envelope's `result`. */
+export async function cf(path, options) {
+  const body = await api(`${await cfBase()}${path}`, options);
+  return body?.result;
+}
+
+/**
+ * Uploads an image to Cloudflare Images v1 (multipart `file`), reporting progress; resolves to the
+ * Image object. XMLHttpRequest because fetch() cannot report upload progress.
+ */
+export async function cfUploadImage(file, onProgress) {
+  const url = `${await cfBase()}/images/v1`;
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('authorization', `Bearer ${session.token}`);
+    xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total);
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload failed: network error'));
+    xhr.onload = () => {
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {}
+      if (xhr.status >= 200 && xhr.status < 300 && body?.success) return resolve(body.result);
+      const err = body?.errors?.[0];
+      reject(
+        new ApiError(xhr.status, String(err?.code ?? `http_${xhr.status}`), err?.message ?? xhr.statusText),
+      );
+    };
+    xhr.send(form);
+  });
+}

@@ -1,11 +1,22 @@
-// The dashboard shell: a hash router over three pages, and the header's storage figure.
+// The dashboard shell: a hash router over the pages, and the header's storage figure.
 import { kiln, session } from './api.js';
 import { renderAsset } from './pages/asset.js';
 import { renderAssets } from './pages/assets.js';
+import { renderLiveInputs } from './pages/live-inputs.js';
 import { renderSignIn } from './pages/sign-in.js';
+import { renderSigningKeys } from './pages/signing-keys.js';
+import { renderVariants } from './pages/variants.js';
+import { renderWebhooks } from './pages/webhooks.js';
 import { errorBox, formatBytes } from './ui.js';
 
 const main = document.getElementById('main');
+/** The account pages, by path. */
+const PAGES = {
+  '/variants': renderVariants,
+  '/keys': renderSigningKeys,
+  '/webhooks': renderWebhooks,
+  '/live': renderLiveInputs,
+};
 const nav = document.getElementById('nav');
 
 export async function refreshUsage() {
@@ -21,11 +32,14 @@ async function route() {
   const params = new URLSearchParams(query);
   nav.hidden = !session.token;
   main.replaceChildren();
+  for (const a of nav.querySelectorAll('a[href^="#/"]'))
+    a.toggleAttribute('aria-current', a.getAttribute('href') === `#${path || '/'}`);
   if (!session.token || path === '/sign-in') return renderSignIn(main);
   refreshUsage();
   try {
     const asset = /^\/assets\/(.+)$/.exec(path);
     if (asset) await renderAsset(main, decodeURIComponent(asset[1]));
+    else if (PAGES[path]) await PAGES[path](main);
     else await renderAssets(main, params);
   } catch (err) {
     main.append(errorBox(err));

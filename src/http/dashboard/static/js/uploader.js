@@ -1,10 +1,19 @@
 // Drag-and-drop / file-picker uploads with per-file progress: Uppy's Dashboard on Kiln's
-// resumable tus endpoint (an interrupted upload resumes where it stopped).
+// resumable tus endpoint (an interrupted upload resumes where it stopped). Photos go to the
+// Cloudflare Images dialect instead, so they get variants and delivery URLs.
 import { Dashboard, Tus, Uppy } from '/dashboard/vendor/uppy/uppy.min.mjs';
-import { kiln, session } from './api.js';
+import { cfUploadImage, kiln, session } from './api.js';
+
+/** What Cloudflare Images takes (its upload limit is 10 MB); other images stay on Kiln's tus upload. */
+const CF_IMAGE_TYPES = /^image\/(jpeg|png|gif|webp|avif)$/;
+const CF_IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+const isCfImage = (file) => CF_IMAGE_TYPES.test(file.type ?? '') && file.size <= CF_IMAGE_MAX_BYTES;
 
 export function mountUploader(target, { onUploaded }) {
-  const uppy = new Uppy({ autoProceed: true, restrictions: { maxNumberOfFiles: 50 } })
+  const uppy = new Uppy({ autoProceed: true, restrictions: { maxNumberOfFiles: 50 } });
+  // Added before Tus, so it runs first: the files it completes are skipped by Tus.
+  uppy.addUploader((ids) => uploadImages(uppy, ids));
+  uppy
     .use(Dashboard, {
       target,
       inline: true,
@@ -36,4 +45,33 @@ export function mountUploader(target, { onUploaded }) {
   uppy.on('upload-success', (file) => onUploaded?.(file));
   uppy.on('complete', () => setTimeout(() => uppy.clear?.(), 4000));
   return uppy;
+}
+
+/** Uploads the photos among `ids` to Cloudflare Images, with Uppy's progress and success events. */
+async function uploadImages(uppy, ids) {
+  const files = uppy
+    .getFilesByIds(ids)
+    .filter((f) => !f.progress?.uploadComplete && !f.error && isCfImage(f));
+  if (files.length === 0) return;
+  uppy.emit('upload-start', files);
+  await Promise.allSettled(
+    files.map(async (file) => {
+      try {
+        const image = await cfUploadImage(file.data, (bytesUploaded, bytesTotal) =>
+          uppy.emit('upload-progress', uppy.getFile(file.id), {
+            uploadStarted: Date.now(),
+            bytesUploaded,
+            bytesTotal,
+          }),
+        );
+        uppy.emit('upload-success', uppy.getFile(file.id), {
+          status: 200,
+          body: image,
+          uploadURL: image.variants?.[0],
+        });
+      } catch (err) {
+        uppy.emit('upload-error', uppy.getFile(file.id), err);
+      }
+    }),
+  );
 }

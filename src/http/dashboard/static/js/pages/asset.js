@@ -1,6 +1,7 @@
 // One asset: preview, metadata, URLs with copy buttons, the transform preview for images, delete.
 import { kiln } from '../api.js';
 import { confirmAction, copyRow, errorBox, formatBytes, formatDate, h } from '../ui.js';
+import { assetVariants } from './asset-variants.js';
 import { imageTools } from './image-tools.js';
 import { videoPanel } from './video-panel.js';
 
@@ -31,7 +32,7 @@ export async function renderAsset(main, id) {
       h('section', {}, details(asset), urls(asset)),
     ),
   );
-  if (asset.kind === 'image') main.append(await imageTools(asset));
+  if (asset.kind === 'image') main.append(await assetVariants(asset), await imageTools(asset));
   if (asset.kind === 'video') main.append(await videoPanel(asset));
 }
 
@@ -41,7 +42,12 @@ function preview(asset) {
   if (asset.kind === 'video' && asset.source === 'cloudflare-stream') return h('div');
   if (asset.kind === 'video' && asset.url)
     return h('video', { src: asset.url, controls: true, preload: 'metadata', class: 'original' });
-  return h('div', { class: 'thumb big' }, h('span', { class: 'icon' }, 'FILE'), h('p', {}, asset.contentType));
+  return h(
+    'div',
+    { class: 'thumb big' },
+    h('span', { class: 'icon' }, 'FILE'),
+    h('p', {}, asset.contentType),
+  );
 }
 
 function details(asset) {
