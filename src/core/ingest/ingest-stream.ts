@@ -59,11 +59,15 @@ export async function ingestStream(
     }
   });
   let abandoned = false;
+  let destroyedByUs = false;
   const release = () => {
     if (abandoned || body.readableEnded) return;
     abandoned = true;
-    abandon(body, meter);
+    destroyedByUs = abandon(body, meter);
   };
+  // Whether the source died on its own (client gone) rather than by our release(): finished() may
+  // report that after the store has already rejected on the meter's premature close.
+  const sourceDied = () => sourceError !== null || (body.destroyed && !body.readableEnded && !destroyedByUs);
   meter.once('close', release);
   const onAbort = () => meter.destroy(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -72,12 +76,13 @@ export async function ingestStream(
   try {
     await store.put(key, meter, { contentType: options.contentType, signal });
   } catch (err) {
+    const interrupted = sourceDied();
     // The store may have given up without consuming (bad key, backend down): release the source now.
     if (!meter.destroyed) meter.destroy();
     release();
     if (meter.limitError) throw meter.limitError;
     if (signal?.aborted) throw signal.reason;
-    if (sourceError) {
+    if (interrupted) {
       throw new KilnError('invalid_input', 'The upload body ended before it was complete', {
         cause: sourceError,
         details: { reason: 'body_interrupted' },
@@ -94,12 +99,15 @@ export async function ingestStream(
   return { key, size: meter.size, sha256: meter.digest(), head, ...sniffed };
 }
 
-function abandon(body: Readable, meter: IngestMeter): void {
+/** Lets go of the source; true when that destroyed it (it was still alive). */
+function abandon(body: Readable, meter: IngestMeter): boolean {
   body.unpipe(meter);
-  if (body instanceof IncomingMessage && !body.destroyed) {
+  if (body.destroyed) return false;
+  if (body instanceof IncomingMessage) {
     // Destroying a request destroys its socket; draining keeps it open for our error response.
     body.resume();
-  } else {
-    body.destroy();
+    return false;
   }
+  body.destroy();
+  return true;
 }
