@@ -49,7 +49,18 @@ export async function startServer(config: KilnConfig): Promise<RunningServer> {
     close: () => {
       closing ??= (async () => {
         await live?.stop();
-        if (app) await app.close();
+        if (app) {
+          const server = app.server;
+          const closing = app.close();
+          // Idle keep-alive sockets go at once (otherwise close() waits out the keep-alive timeout);
+          // in-flight requests get the grace period, then whatever is still open (a stalled client,
+          // a body that never ends) is cut so shutdown always completes.
+          server.closeIdleConnections();
+          const cut = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+          cut.unref();
+          await closing;
+          clearTimeout(cut);
+        }
         await runtime.close();
       })();
       return closing;

@@ -35,7 +35,12 @@ export async function startKiln(options: StartKilnOptions = {}): Promise<TestKil
   const cleanups: Array<() => Promise<void>> = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  let env: Record<string, string> = { KILN_DATA_DIR: dataDir, KILN_LOG_LEVEL: process.env.KILN_LOG_LEVEL ?? 'silent' };
+  let env: Record<string, string> = {
+    KILN_DATA_DIR: dataDir,
+    KILN_LOG_LEVEL: process.env.KILN_LOG_LEVEL ?? 'silent',
+    // Tests close servers often; a stalled test client must not hold each close for the default 25 s.
+    KILN_SHUTDOWN_GRACE_SECONDS: '5',
+  };
   if (options.sharedWith) {
     env = { ...options.sharedWith.env, KILN_DATA_DIR: options.sharedWith.dataDir };
   } else {

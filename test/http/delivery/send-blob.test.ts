@@ -103,6 +103,8 @@ describe('sendBlob through a real Fastify server', () => {
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
+    // Keep-alive sockets of this file's fetches would otherwise hold close() for the keep-alive timeout.
+    app.server.closeAllConnections();
     await app.close();
     await blobs.close();
     process.off('uncaughtException', onUnexpected);
