@@ -6,7 +6,7 @@ import { KilnError } from '../../core/errors/kiln-error.js';
  * be dropped silently when the idle timeout fired. Like nginx's client_body_timeout, the request is
  * answered instead: a 408 through the route's own error handler, so it is in the dialect's envelope,
  * with Connection: close (the rest of the body will never come). Whatever is still reading the body
- * then sees the connection end and cleans up as for any cut upload. A response already under way
+ * is then failed as for any cut upload, and cleans up. A response already under way
  * (or hijacked, as tus routes are) cannot be answered: the socket is closed as before.
  */
 export function answerStalledBodies(app: FastifyInstance): void {
@@ -19,6 +19,9 @@ export function answerStalledBodies(app: FastifyInstance): void {
         return;
       }
       reply.header('connection', 'close');
+      // Once the answer is out, the request is ended for whatever still reads it (an ingest
+      // piping it to a temp blob): Node would only dump it, leaving that reader waiting forever.
+      reply.raw.once('finish', () => request.raw.destroy());
       reply.send(new KilnError('timeout', 'The request body was not received in time', { status: 408 }));
     });
   });
