@@ -1,21 +1,26 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
-import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
-import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
-import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
-import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
-import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
-import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
-import { registerApiDocs } from './docs/api-docs.js';
+import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
+import { renderCloudflareError } from './dialects/cloudflare/envelope.js';
 import { imagesApi } from './dialects/cloudflare/images/images-api.js';
 import { imagesDelivery } from './dialects/cloudflare/images/images-delivery.js';
+import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
+import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
+import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
+import { renderStreamError } from './dialects/getstream/stream-errors.js';
+import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
+import { renderUploadcareError } from './dialects/uploadcare/uc-errors.js';
+import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
+import { registerApiDocs } from './docs/api-docs.js';
+import { clientErrorHandler } from './errors/client-error-handler.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
+import { answerStalledBodies } from './request-body/answer-stalled-body.js';
 
 /**
  * Builds the HTTP application (not listening: server.ts does that, tests may use inject()).
@@ -44,7 +49,18 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 2048 },
+    // Requests Node refuses before routing (431, 408, 400) answer in the envelope their path names.
+    clientErrorHandler: clientErrorHandler(
+      [
+        ['/client/v4/', renderCloudflareError],
+        ['/stream/', renderCloudflareError],
+        ['/uploadcare/', renderUploadcareError],
+        ['/api/v1.0/', renderStreamError],
+      ],
+      renderKilnError,
+    ),
   });
+  answerStalledBodies(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -68,7 +84,10 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(getstreamPlugin, { runtime });
-  await app.register(cloudflareApi([streamApi, imagesApi]), { runtime, prefix: '/client/v4/accounts/:account_id' });
+  await app.register(cloudflareApi([streamApi, imagesApi]), {
+    runtime,
+    prefix: '/client/v4/accounts/:account_id',
+  });
   await app.register(streamPublicRoutes, { runtime });
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
   await app.register(uploadcareCdn, { runtime });
@@ -77,14 +96,19 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
 }
 
 /** KILN_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of addresses/CIDRs/names. */
-export function trustProxySetting(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+export function trustProxySetting(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) {
     const hops = Number(value);
     return (_address, hop) => hop < hops;
   }
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** A quarter of the headers timeout, between 250 ms and Node's default of 30 s. */

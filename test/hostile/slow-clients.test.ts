@@ -65,6 +65,10 @@ test('an abandoned upload (half a body, then silence) is dropped by the idle tim
   socket.on('error', () => {});
   const started = Date.now();
   const closed = closedAfter(socket, started);
+  // The client reads: the server answers the stalled body (408) before closing, and unread answer
+  // bytes would keep this end of the socket from ever seeing the close.
+  let answer = '';
+  socket.on('data', (c) => (answer += c.toString('latin1')));
   const total = 4 * 1024 * 1024;
   socket.write(
     `POST /kiln/v1/assets?name=half.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
@@ -73,6 +77,7 @@ test('an abandoned upload (half a body, then silence) is dropped by the idle tim
   socket.write(Buffer.alloc(total / 2, 7));
   const ms = await closed;
   assert.ok(ms < 5000, `connection held for ${ms} ms`);
+  assert.match(answer, /^HTTP\/1\.1 408 [^]*"code":"timeout"/);
   // The ingest notices the dead body and removes its temp file; give it a moment to finish.
   await new Promise((r) => setTimeout(r, 300));
   const list = await fetch(`${kiln.url}/kiln/v1/assets`, { headers: { authorization: `Bearer ${token}` } });

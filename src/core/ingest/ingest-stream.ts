@@ -49,6 +49,10 @@ export async function ingestStream(
   const { maxBytes, signal } = options;
   signal?.throwIfAborted();
   const meter = new IngestMeter(maxBytes);
+  // The meter's errors surface through store.put or `sourceError`; but a source failing after the
+  // store stopped listening (a cut multipart part: busboy errors the file stream late) would reach
+  // pipe()'s re-throwing handler with no listener left and crash the process.
+  meter.on('error', () => {});
 
   // A failure of the source itself (not one we caused by abandoning it) is forwarded into the meter.
   let sourceError: unknown = null;

@@ -4,10 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors/kiln-error.js';
 import { finishResumableUpload } from '../../core/ingest/finish-resumable-upload.js';
 import { ResumableUploadStore } from '../../core/ingest/resumable-upload-store.js';
+import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { renderKilnError } from '../errors/error-handler.js';
+import { handleTusInEnvelope, mapTusError } from '../errors/tus-in-envelope.js';
 import { assetView } from './asset-view.js';
 import { requireBearerAccount } from './bearer-auth.js';
-import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
 
 const PATH = '/kiln/v1/uploads';
 
@@ -26,6 +28,7 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
     datastore: store,
     maxSize: runtime.config.maxUploadBytes,
     respectForwardedHeaders: false,
+    onResponseError: mapTusError,
     namingFunction: () => randomUUID(),
     exposedHeaders: ['Kiln-Asset-Id'],
     generateUrl: (_req, { id }) => `${runtime.config.publicUrl}${PATH}/${id}`,
@@ -60,7 +63,7 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
       }
     }
     reply.hijack();
-    await tus.handle(request.raw, reply.raw);
+    await handleTusInEnvelope((req, res) => tus.handle(req, res), request, reply.raw, renderKilnError);
   };
   app.route({ method: ['POST', 'OPTIONS'], url: '/uploads', handler: handle });
   app.route({ method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'], url: '/uploads/:id', handler: handle });

@@ -6,6 +6,7 @@ import { markUploaded } from '../../../../core/stream/stream-videos.js';
 import { BlobTusStore } from '../../../../core/stream/tus-blob-store.js';
 import { uploadUrl } from '../../../../core/stream/video-view.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { mapTusError } from '../../../errors/tus-in-envelope.js';
 
 /** Cloudflare's upload limit per video. */
 export const MAX_TUS_UPLOAD_BYTES = 30 * 1024 ** 3;
@@ -37,6 +38,7 @@ export function streamTus(runtime: KilnRuntime): StreamTus {
     datastore: store,
     maxSize: MAX_TUS_UPLOAD_BYTES,
     disableTerminationForFinishedUploads: true,
+    onResponseError: mapTusError,
     exposedHeaders: ['stream-media-id', 'Location', 'Upload-Offset', 'Upload-Length', 'Upload-Expires'],
     namingFunction: (req) => {
       const node = (req as unknown as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;

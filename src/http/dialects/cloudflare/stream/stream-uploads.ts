@@ -18,6 +18,8 @@ import { createStreamVideo, ingestVideoBytes, updateFacts } from '../../../../co
 import { claimUpload } from '../../../../core/stream/upload-claim.js';
 import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
+import { renderCloudflareError } from '../envelope.js';
 import { createdUids, discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus } from './stream-tus.js';
 import { parseUploadMetadata } from './tus-metadata.js';
 
@@ -76,7 +78,7 @@ export async function tusCreate(
     'Access-Control-Expose-Headers',
     'Location, stream-media-id, Upload-Offset, Upload-Expires',
   );
-  await streamTus(runtime).handle(request.raw, reply.raw);
+  await handleTusInEnvelope(streamTus(runtime).handle, request, reply.raw, renderCloudflareError);
   if (reply.raw.statusCode >= 300) await discardCreated(runtime, account.id, video.id);
 }
 
