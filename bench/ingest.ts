@@ -51,10 +51,22 @@ async function diskBaseline(dir: string): Promise<number> {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-ingest-'));
-  const env = { ...process.env, KILN_DATA_DIR: dir, KILN_LOG_LEVEL: 'warn', KILN_MAX_UPLOAD_BYTES: String(TOTAL * 2) };
-  const creds = JSON.parse(execFileSync(process.execPath, [bin, 'accounts', 'create', '--name', 'bench', '--json'], { env }).toString());
+  const env = {
+    ...process.env,
+    KILN_DATA_DIR: dir,
+    KILN_LOG_LEVEL: 'warn',
+    KILN_MAX_UPLOAD_BYTES: String(TOTAL * 2),
+  };
+  const creds = JSON.parse(
+    execFileSync(process.execPath, [bin, 'accounts', 'create', '--name', 'bench', '--json'], {
+      env,
+    }).toString(),
+  );
   const port = await freePort();
-  const server = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1'], { env, stdio: 'inherit' });
+  const server = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+    env,
+    stdio: 'inherit',
+  });
   try {
     for (let i = 0; ; i++) {
       try {
@@ -91,7 +103,9 @@ async function main() {
     console.log(`disk sequential write: ${mb(diskBps)}`);
     console.log(`kiln upload:           ${mb(kilnBps)} (${seconds.toFixed(1)} s)`);
     console.log(`ratio kiln/disk:       ${(kilnBps / diskBps).toFixed(2)}`);
-    console.log(`server RSS: start ${(rssStart / 1024).toFixed(0)} MB, peak ${(rssPeak / 1024).toFixed(0)} MB, growth ${((rssPeak - rssStart) / 1024).toFixed(1)} MB (goal < 100 MB)`);
+    console.log(
+      `server RSS: start ${(rssStart / 1024).toFixed(0)} MB, peak ${(rssPeak / 1024).toFixed(0)} MB, growth ${((rssPeak - rssStart) / 1024).toFixed(1)} MB (goal < 100 MB)`,
+    );
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.on('exit', r));

@@ -35,8 +35,12 @@ export function registerAccountCommands(program: Command): void {
       console.log(`account ${creds.name} (${creds.id})`);
       console.log(`  API token (Cloudflare dialect, Kiln admin): ${creds.apiToken}`);
       console.log(`  Images delivery hash:                      ${creds.imagesHash}`);
-      console.log(`  Uploadcare public key / secret key:        ${creds.uploadcare.publicKey} / ${creds.uploadcare.secretKey}`);
-      console.log(`  Stream API key / secret:                   ${creds.stream.apiKey} / ${creds.stream.apiSecret}`);
+      console.log(
+        `  Uploadcare public key / secret key:        ${creds.uploadcare.publicKey} / ${creds.uploadcare.secretKey}`,
+      );
+      console.log(
+        `  Stream API key / secret:                   ${creds.stream.apiKey} / ${creds.stream.apiSecret}`,
+      );
       console.log('Store these now: secrets are not shown again.');
     });
 
@@ -46,7 +50,9 @@ export function registerAccountCommands(program: Command): void {
     .action(async (flags) => {
       const list = await withAccounts(configFrom(flags), (a) => a.list());
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(list.map(({ id, name, createdAt }) => ({ id, name, createdAt })))}\n`);
+        process.stdout.write(
+          `${JSON.stringify(list.map(({ id, name, createdAt }) => ({ id, name, createdAt })))}\n`,
+        );
         return;
       }
       if (list.length === 0) console.log('no accounts');

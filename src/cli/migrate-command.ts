@@ -11,7 +11,8 @@ export function registerMigrateCommand(program: Command): void {
       const database = await openDatabase({ url: config.databaseUrl });
       try {
         const result = await migrateToLatest(database);
-        const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+        const applied =
+          result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
       } finally {
         await database.close();

@@ -3,8 +3,8 @@ import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/ass
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
-import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
+import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import type { KilnRuntime } from './kiln-runtime.js';
@@ -19,7 +19,11 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   const work = <P extends JobPayload>(kind: string, handler: JobHandler<P>, concurrency: number) =>
     jobs.work<P>(kind, logged(runtime, handler), { concurrency });
 
-  work<PurgeAssetPayload>(PURGE_ASSET_JOB, (job) => purgeAsset(runtime, job.payload), config.workerConcurrency);
+  work<PurgeAssetPayload>(
+    PURGE_ASSET_JOB,
+    (job) => purgeAsset(runtime, job.payload),
+    config.workerConcurrency,
+  );
 
   // Periodic sweeps re-arm their next run first, so a failing run never breaks the chain.
   const armExpiry = () => scheduleExpirySweep(jobs, config.expirySweepSeconds);
@@ -40,7 +44,8 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       await armOrphans();
       const cutoff = new Date(Date.now() - config.orphanMinAgeSeconds * 1000);
       const result = await cleanOrphans(runtime, cutoff);
-      if (result.orphanAssets + result.staleUploads > 0) runtime.log.info(result, 'removed orphan blobs and stale uploads');
+      if (result.orphanAssets + result.staleUploads > 0)
+        runtime.log.info(result, 'removed orphan blobs and stale uploads');
     },
     1,
   );
@@ -50,7 +55,10 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     PROCESS_STREAM_VIDEO_JOB,
     (job) =>
       processStreamVideo(
-        { ...runtime, onFinished: (asset) => enqueueWebhook({ ...runtime, publicUrl: config.publicUrl }, asset) },
+        {
+          ...runtime,
+          onFinished: (asset) => enqueueWebhook({ ...runtime, publicUrl: config.publicUrl }, asset),
+        },
         job,
       ),
     1,
@@ -62,7 +70,11 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   );
 
   // Uploadcare.
-  work<{ accountId: string; assetId: string }>(UC_MULTIPART_ABANDON_JOB, (job) => abandonMultipart(runtime, job.payload), 1);
+  work<{ accountId: string; assetId: string }>(
+    UC_MULTIPART_ABANDON_JOB,
+    (job) => abandonMultipart(runtime, job.payload),
+    1,
+  );
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
   registerStreamMediaJobs(runtime);
 
@@ -76,6 +88,9 @@ function logged<P extends JobPayload>(runtime: KilnRuntime, handler: JobHandler<
   return async (job) => {
     const started = Date.now();
     await handler(job);
-    runtime.log.info({ job: { id: job.id, kind: job.kind, attempt: job.attempt }, ms: Date.now() - started }, 'job done');
+    runtime.log.info(
+      { job: { id: job.id, kind: job.kind, attempt: job.attempt }, ms: Date.now() - started },
+      'job done',
+    );
   };
 }

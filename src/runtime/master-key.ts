@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { KilnConfig } from '../config/config.js';
 import type { DatabaseHandle } from '../adapters/db/database.js';
+import type { KilnConfig } from '../config/config.js';
 import { loadOrCreateMasterKey } from '../core/signing/master-key.js';
 
 /**
@@ -19,6 +19,10 @@ export async function resolveMasterKey(config: KilnConfig, database: DatabaseHan
     .values({ key: 'master_key', value: fresh, updated_at: new Date().toISOString() })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
-  const row = await db.selectFrom('kv').select('value').where('key', '=', 'master_key').executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('kv')
+    .select('value')
+    .where('key', '=', 'master_key')
+    .executeTakeFirstOrThrow();
   return Buffer.from(row.value, 'base64');
 }

@@ -3,8 +3,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 import { freePort } from '../support/free-port.js';
 
 const run = promisify(execFile);
@@ -74,7 +74,10 @@ test('kiln serve works with an account created by the CLI against the same data 
   });
   assert.equal(res.status, 201);
   const asset = (await res.json()) as { url: string };
-  assert.ok(asset.url.startsWith(`http://localhost:${port}/files/`), 'URLs are built on the default public URL');
+  assert.ok(
+    asset.url.startsWith(`http://localhost:${port}/files/`),
+    'URLs are built on the default public URL',
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);

@@ -23,13 +23,16 @@ test('flags win over environment variables', () => {
 });
 
 test('environment variables configure the scale-out backends', () => {
-  const c = loadConfig({}, {
-    KILN_DATABASE_URL: 'postgres://u@127.0.0.1/db',
-    KILN_STORAGE_URL: 's3://bucket/prefix?endpoint=http://127.0.0.1:9000',
-    KILN_PUBLIC_URL: 'https://media.example.com/',
-    KILN_ALLOW_PRIVATE_FETCH: '1',
-    KILN_ROLE: 'worker',
-  });
+  const c = loadConfig(
+    {},
+    {
+      KILN_DATABASE_URL: 'postgres://u@127.0.0.1/db',
+      KILN_STORAGE_URL: 's3://bucket/prefix?endpoint=http://127.0.0.1:9000',
+      KILN_PUBLIC_URL: 'https://media.example.com/',
+      KILN_ALLOW_PRIVATE_FETCH: '1',
+      KILN_ROLE: 'worker',
+    },
+  );
   assert.equal(c.embedded, false);
   assert.equal(c.publicUrl, 'https://media.example.com');
   assert.equal(c.allowPrivateFetch, true);
@@ -37,12 +40,15 @@ test('environment variables configure the scale-out backends', () => {
 });
 
 test('an invalid value stops start-up with a message naming the variable', () => {
-  assert.throws(() => loadConfig({}, { KILN_PORT: 'eighty' }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /KILN_PORT/);
-    assert.match(err.message, /--port/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({}, { KILN_PORT: 'eighty' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /KILN_PORT/);
+      assert.match(err.message, /--port/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig({}, { KILN_PORT: '70000' }), /KILN_PORT/);
   assert.throws(() => loadConfig({}, { KILN_ROLE: 'boss' }), /KILN_ROLE/);
   assert.throws(() => loadConfig({}, { KILN_PUBLIC_URL: 'not a url' }), /KILN_PUBLIC_URL/);

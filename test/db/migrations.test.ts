@@ -9,10 +9,7 @@ test('migrations apply once and are idempotent on a second run', async () => {
     const again = await migrateToLatest(h);
     assert.deepEqual(again.results, []);
     const now = new Date().toISOString();
-    await h.db
-      .insertInto('kv')
-      .values({ key: 'k', value: 'v', updated_at: now })
-      .execute();
+    await h.db.insertInto('kv').values({ key: 'k', value: 'v', updated_at: now }).execute();
     const row = await h.db.selectFrom('kv').selectAll().where('key', '=', 'k').executeTakeFirstOrThrow();
     assert.equal(row.value, 'v');
   } finally {

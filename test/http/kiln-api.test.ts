@@ -132,16 +132,27 @@ test('a client that disconnects mid-upload leaves nothing behind', async () => {
 
 test('list, get and delete; another account sees none of it', async () => {
   const { json } = await upload(randomBytes(10), 'findme-unique.bin');
-  const list = (await (await fetch(`${kiln.url}/kiln/v1/assets?search=findme`, { headers: auth() })).json()) as any;
-  assert.deepEqual(list.assets.map((a: any) => a.id), [json.id]);
+  const list = (await (
+    await fetch(`${kiln.url}/kiln/v1/assets?search=findme`, { headers: auth() })
+  ).json()) as any;
+  assert.deepEqual(
+    list.assets.map((a: any) => a.id),
+    [json.id],
+  );
 
   const other = await kiln.createAccount();
   const otherAuth = { authorization: `Bearer ${other.apiToken}` };
   assert.equal((await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { headers: otherAuth })).status, 404);
-  assert.equal((await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { method: 'DELETE', headers: otherAuth })).status, 404);
+  assert.equal(
+    (await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { method: 'DELETE', headers: otherAuth })).status,
+    404,
+  );
 
   assert.equal((await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { headers: auth() })).status, 200);
-  assert.equal((await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { method: 'DELETE', headers: auth() })).status, 204);
+  assert.equal(
+    (await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { method: 'DELETE', headers: auth() })).status,
+    204,
+  );
   assert.equal((await fetch(`${kiln.url}/kiln/v1/assets/${json.id}`, { headers: auth() })).status, 404);
   assert.equal((await fetch(json.url)).status, 404);
   // The purge job removes the bytes.
@@ -152,12 +163,15 @@ test('list, get and delete; another account sees none of it', async () => {
   assert.ok(!(await listBlobs()).some((k) => k.includes(json.id)));
 });
 
-test('requests without a valid token get 401 in Kiln\'s envelope', async () => {
+test("requests without a valid token get 401 in Kiln's envelope", async () => {
   const res = await fetch(`${kiln.url}/kiln/v1/assets`);
   assert.equal(res.status, 401);
   const body = (await res.json()) as any;
   assert.equal(body.error.code, 'unauthorized');
-  assert.equal((await fetch(`${kiln.url}/kiln/v1/assets`, { headers: { authorization: 'Bearer nope' } })).status, 401);
+  assert.equal(
+    (await fetch(`${kiln.url}/kiln/v1/assets`, { headers: { authorization: 'Bearer nope' } })).status,
+    401,
+  );
 });
 
 test('/healthz answers 200 and /metrics is Prometheus text with request, queue and storage metrics', async () => {

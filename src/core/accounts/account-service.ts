@@ -46,7 +46,12 @@ export class AccountService {
         .execute();
       await trx
         .insertInto('api_tokens')
-        .values({ token_hash: hashToken(creds.apiToken), account_id: creds.id, label: 'default', created_at: now })
+        .values({
+          token_hash: hashToken(creds.apiToken),
+          account_id: creds.id,
+          label: 'default',
+          created_at: now,
+        })
         .execute();
     });
     return creds;
@@ -103,7 +108,10 @@ export class AccountService {
   }
 
   async uploadcareSecret(accountId: string): Promise<string> {
-    const row = await this.live().where('id', '=', accountId).select('uc_secret_enc').executeTakeFirstOrThrow();
+    const row = await this.live()
+      .where('id', '=', accountId)
+      .select('uc_secret_enc')
+      .executeTakeFirstOrThrow();
     return this.box.decryptString(row.uc_secret_enc);
   }
 

@@ -52,7 +52,8 @@ export class AssetRepository {
     try {
       await this.db.insertInto('assets').values(row).execute();
     } catch (err) {
-      if (/unique|duplicate/i.test(String((err as Error).message))) throw errors.conflict('An asset with this id already exists');
+      if (/unique|duplicate/i.test(String((err as Error).message)))
+        throw errors.conflict('An asset with this id already exists');
       throw err;
     }
     return toAsset(row);
@@ -125,7 +126,9 @@ export class AssetRepository {
     return rows.map(toAsset);
   }
 
-  async count(q: Pick<ListAssetsQuery, 'accountId' | 'kind' | 'source' | 'status' | 'search'>): Promise<number> {
+  async count(
+    q: Pick<ListAssetsQuery, 'accountId' | 'kind' | 'source' | 'status' | 'search'>,
+  ): Promise<number> {
     let query = this.db
       .selectFrom('assets')
       .select((eb) => eb.fn.countAll<number>().as('n'))

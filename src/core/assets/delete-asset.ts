@@ -2,8 +2,8 @@ import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { errors } from '../errors/kiln-error.js';
 import { variantPrefix } from '../images/image-service.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import type { AssetRepository } from './asset-repository.js';
 import { assetPrefix, originalKey } from './asset.js';
+import type { AssetRepository } from './asset-repository.js';
 
 export const PURGE_ASSET_JOB = 'asset.purge';
 

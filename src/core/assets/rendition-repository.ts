@@ -15,7 +15,9 @@ export interface Rendition {
   createdAt: string;
 }
 
-export type NewRendition = Omit<Rendition, 'id' | 'createdAt' | 'extra'> & { extra?: Record<string, unknown> };
+export type NewRendition = Omit<Rendition, 'id' | 'createdAt' | 'extra'> & {
+  extra?: Record<string, unknown>;
+};
 
 /** Derived bytes of assets (variants, streams, thumbnails, downloads): they count against storage. */
 export class RenditionRepository {

@@ -28,7 +28,8 @@ export function parseFetchUrl(raw: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fetchError('scheme_invalid');
   if (!url.hostname) throw fetchError('host_required');
-  if (url.username || url.password) throw fetchError('host_malformed', 'Credentials in URLs are not allowed.');
+  if (url.username || url.password)
+    throw fetchError('host_malformed', 'Credentials in URLs are not allowed.');
   return url;
 }
 

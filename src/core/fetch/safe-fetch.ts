@@ -3,7 +3,7 @@ import { type Readable, Transform } from 'node:stream';
 import contentDisposition from 'content-disposition';
 import { Agent, request } from 'undici';
 import { isPublicAddress } from './address-policy.js';
-import { type UrlPolicy, checkFetchUrl, parseFetchUrl, systemResolver } from './check-url.js';
+import { checkFetchUrl, parseFetchUrl, systemResolver, type UrlPolicy } from './check-url.js';
 import { fetchError } from './fetch-error.js';
 
 export interface SafeFetchOptions extends UrlPolicy {
@@ -35,7 +35,10 @@ export async function safeFetch(raw: string, options: SafeFetchOptions): Promise
   const maxRedirects = options.maxRedirects ?? 5;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const dispatcher = new Agent({ connect: { lookup: guardedLookup(options) }, connectTimeout: options.timeoutMs });
+  const dispatcher = new Agent({
+    connect: { lookup: guardedLookup(options) },
+    connectTimeout: options.timeoutMs,
+  });
   let url = parseFetchUrl(raw);
   try {
     for (let hop = 0; ; hop++) {
@@ -106,7 +109,9 @@ function guardedLookup(policy: UrlPolicy) {
 }
 
 function asFetchError(err: unknown) {
-  const code = (err as { code?: string; cause?: { code?: string } })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  const code =
+    (err as { code?: string; cause?: { code?: string } })?.code ??
+    (err as { cause?: { code?: string } })?.cause?.code;
   if (code === 'EKILNPRIVATE') return fetchError('private_ip');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return fetchError('host_not_found');
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return fetchError('timeout');

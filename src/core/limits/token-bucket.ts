@@ -16,7 +16,6 @@ interface Bucket {
   at: number;
 }
 
-
 export class TokenBucketLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
@@ -35,7 +34,11 @@ export class TokenBucketLimiter {
       return { allowed: true, retryAfterSeconds: 0, remaining: Math.floor(tokens - 1) };
     }
     this.set(key, { tokens, at: now });
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerSecond)), remaining: 0 };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerSecond)),
+      remaining: 0,
+    };
   }
 
   private set(key: string, bucket: Bucket): void {

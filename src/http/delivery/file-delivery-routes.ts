@@ -10,22 +10,31 @@ import { sendBlob } from './send-blob.js';
  */
 export async function fileDeliveryRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
-  const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const handler = async (
+    request: import('fastify').FastifyRequest,
+    reply: import('fastify').FastifyReply,
+  ) => {
     verifySignedPath(request.url, runtime.linkKey);
     const { id } = request.params as { id: string };
     const asset = await runtime.assets.findAnyAccount(id);
     if (!asset?.blobKey) throw errors.notFound('File');
     const download = (request.query as Record<string, string>).download !== undefined;
-    return sendBlob(reply, request, runtime.blobs, {
-      key: asset.blobKey,
-      size: asset.size,
-      lastModified: new Date(asset.updatedAt),
-      etag: `"${asset.sha256 ?? asset.id}"`,
-      contentType: asset.contentType,
-    }, {
-      cacheControl: 'public, max-age=31536000, immutable',
-      disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
-    });
+    return sendBlob(
+      reply,
+      request,
+      runtime.blobs,
+      {
+        key: asset.blobKey,
+        size: asset.size,
+        lastModified: new Date(asset.updatedAt),
+        etag: `"${asset.sha256 ?? asset.id}"`,
+        contentType: asset.contentType,
+      },
+      {
+        cacheControl: 'public, max-age=31536000, immutable',
+        disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
+      },
+    );
   };
   // Fastify answers HEAD from this GET route (exposeHeadRoutes).
   app.get('/files/:id/:name', handler);

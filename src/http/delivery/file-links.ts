@@ -10,7 +10,11 @@ export function filePath(asset: Pick<Asset, 'id' | 'originalName'>): string {
   return `/files/${asset.id}/${name}`;
 }
 
-export function fileUrl(runtime: KilnRuntime, asset: Pick<Asset, 'id' | 'originalName'>, ttl = FILE_LINK_TTL_SECONDS) {
+export function fileUrl(
+  runtime: KilnRuntime,
+  asset: Pick<Asset, 'id' | 'originalName'>,
+  ttl = FILE_LINK_TTL_SECONDS,
+) {
   const path = filePath(asset);
   const expires = Math.floor(Date.now() / 1000) + ttl;
   return `${runtime.config.publicUrl}${signedPath(path, expires, runtime.linkKey)}`;

@@ -5,7 +5,9 @@ import { AccountService } from '../../../src/core/accounts/account-service.js';
 import { SecretBox } from '../../../src/core/signing/secret-box.js';
 import { openTestDatabase } from '../../support/test-database.js';
 
-async function withService(fn: (svc: AccountService, h: Awaited<ReturnType<typeof openTestDatabase>>) => Promise<void>) {
+async function withService(
+  fn: (svc: AccountService, h: Awaited<ReturnType<typeof openTestDatabase>>) => Promise<void>,
+) {
   const h = await openTestDatabase();
   try {
     await fn(new AccountService(h.db, new SecretBox(randomBytes(32))), h);
@@ -30,7 +32,11 @@ test('create returns the credential shape of the contract', () =>
 test('secrets are stored hashed or encrypted, never in the clear', () =>
   withService(async (svc, h) => {
     const c = await svc.create('acme');
-    const row = await h.db.selectFrom('accounts').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', c.id)
+      .executeTakeFirstOrThrow();
     const tokens = await h.db.selectFrom('api_tokens').selectAll().execute();
     const dump = JSON.stringify({ row, tokens });
     assert.ok(!dump.includes(c.apiToken));
@@ -53,13 +59,19 @@ test('tokens and keys find their account; deleted accounts are gone', () =>
     assert.equal((await svc.findByImagesHash(a.imagesHash))?.id, a.id);
     assert.equal((await svc.findByUploadcarePublicKey(b.uploadcare.publicKey))?.id, b.id);
     assert.equal((await svc.findByStreamApiKey(a.stream.apiKey))?.id, a.id);
-    assert.deepEqual((await svc.list()).map((x) => x.id), [a.id, b.id]);
+    assert.deepEqual(
+      (await svc.list()).map((x) => x.id),
+      [a.id, b.id],
+    );
     await svc.delete(a.id);
     assert.equal(await svc.authenticateToken(a.apiToken), null);
     assert.equal(await svc.findByImagesHash(a.imagesHash), null);
     await assert.rejects(svc.get(a.id), /not found/);
     await assert.rejects(svc.delete(a.id), /not found/);
-    assert.deepEqual((await svc.list()).map((x) => x.id), [b.id]);
+    assert.deepEqual(
+      (await svc.list()).map((x) => x.id),
+      [b.id],
+    );
   }));
 
 test('settings patch merges', () =>

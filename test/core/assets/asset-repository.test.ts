@@ -34,17 +34,28 @@ test('create, get, update and soft delete, scoped to the account', async () => {
     assert.equal((await repo.get(a, asset.id)).stored, false);
     await assert.rejects(repo.get(b, asset.id), /not found/);
     await assert.rejects(repo.update(b, asset.id, { status: 'x' }), /not found/);
-    const updated = await repo.update(a, asset.id, { status: 'ready', width: 10, height: 20, durationSeconds: 1.5 });
+    const updated = await repo.update(a, asset.id, {
+      status: 'ready',
+      width: 10,
+      height: 20,
+      durationSeconds: 1.5,
+    });
     assert.equal(updated.width, 10);
     assert.equal(updated.durationSeconds, 1.5);
-    assert.deepEqual((await repo.expired(new Date().toISOString())).map((x) => x.id), [asset.id]);
+    assert.deepEqual(
+      (await repo.expired(new Date().toISOString())).map((x) => x.id),
+      [asset.id],
+    );
     assert.equal(await repo.storedBytes(a), 1234);
     assert.equal(await repo.softDelete(b, asset.id), false);
     assert.equal(await repo.softDelete(a, asset.id), true);
     assert.equal(await repo.softDelete(a, asset.id), false);
     assert.equal(await repo.find(a, asset.id), null);
     assert.equal(await repo.storedBytes(a), 0);
-    await assert.rejects(repo.create({ id: asset.id, accountId: a, kind: 'file', source: 't' }), /already exists/);
+    await assert.rejects(
+      repo.create({ id: asset.id, accountId: a, kind: 'file', source: 't' }),
+      /already exists/,
+    );
   } finally {
     await h.close();
   }
@@ -55,20 +66,48 @@ test('list filters, searches (literal, case-insensitive) and pages by keyset', a
   try {
     const names = ['Alpha.jpg', 'beta.png', 'gamma_100%.gif', 'delta.mp4', 'ALPHABET.txt'];
     for (const n of names) {
-      await repo.create({ accountId: a, kind: n.endsWith('mp4') ? 'video' : 'image', source: 't', originalName: n });
+      await repo.create({
+        accountId: a,
+        kind: n.endsWith('mp4') ? 'video' : 'image',
+        source: 't',
+        originalName: n,
+      });
       await new Promise((r) => setTimeout(r, 3));
     }
     await repo.create({ accountId: b, kind: 'image', source: 't', originalName: 'alpha-of-b.jpg' });
     assert.equal(await repo.count({ accountId: a }), 5);
-    assert.deepEqual((await repo.list({ accountId: a, search: 'alpha' })).map((x) => x.originalName).sort(), ['ALPHABET.txt', 'Alpha.jpg']);
-    assert.deepEqual((await repo.list({ accountId: a, search: '100%' })).map((x) => x.originalName), ['gamma_100%.gif']);
-    assert.deepEqual((await repo.list({ accountId: a, search: '_' })).map((x) => x.originalName), ['gamma_100%.gif']);
-    assert.deepEqual((await repo.list({ accountId: a, kind: 'video' })).map((x) => x.originalName), ['delta.mp4']);
+    assert.deepEqual((await repo.list({ accountId: a, search: 'alpha' })).map((x) => x.originalName).sort(), [
+      'ALPHABET.txt',
+      'Alpha.jpg',
+    ]);
+    assert.deepEqual(
+      (await repo.list({ accountId: a, search: '100%' })).map((x) => x.originalName),
+      ['gamma_100%.gif'],
+    );
+    assert.deepEqual(
+      (await repo.list({ accountId: a, search: '_' })).map((x) => x.originalName),
+      ['gamma_100%.gif'],
+    );
+    assert.deepEqual(
+      (await repo.list({ accountId: a, kind: 'video' })).map((x) => x.originalName),
+      ['delta.mp4'],
+    );
     const page1 = await repo.list({ accountId: a, limit: 2, ascending: true });
     const last = page1[1]!;
-    const page2 = await repo.list({ accountId: a, limit: 2, ascending: true, cursor: { createdAt: last.createdAt, id: last.id } });
-    assert.deepEqual([...page1, ...page2].map((x) => x.originalName), names.slice(0, 4));
-    assert.deepEqual((await repo.list({ accountId: a })).map((x) => x.originalName), [...names].reverse());
+    const page2 = await repo.list({
+      accountId: a,
+      limit: 2,
+      ascending: true,
+      cursor: { createdAt: last.createdAt, id: last.id },
+    });
+    assert.deepEqual(
+      [...page1, ...page2].map((x) => x.originalName),
+      names.slice(0, 4),
+    );
+    assert.deepEqual(
+      (await repo.list({ accountId: a })).map((x) => x.originalName),
+      [...names].reverse(),
+    );
   } finally {
     await h.close();
   }

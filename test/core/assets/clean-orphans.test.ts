@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { canRemoveStaleUploads, isMultipartCapable } from '../../../src/adapters/blobs/blob-store.js';
 import { FsBlobStore } from '../../../src/adapters/blobs/fs-blob-store.js';
-import { AssetRepository } from '../../../src/core/assets/asset-repository.js';
 import { originalKey } from '../../../src/core/assets/asset.js';
+import { AssetRepository } from '../../../src/core/assets/asset-repository.js';
 import { cleanOrphans } from '../../../src/core/assets/clean-orphans.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 import { openTestDatabase } from '../../support/test-database.js';
@@ -51,8 +51,20 @@ test('removes blobs without a row once older than the cutoff; keeps owned, soft-
     await store.put(originalKey(account, id), Buffer.from(id));
     await store.put(`a/${account}/${id}/thumb.jpg`, Buffer.from('t'));
   }
-  await assets.create({ id: owned, accountId: account, kind: 'file', source: 'kiln', blobKey: originalKey(account, owned) });
-  await assets.create({ id: deleted, accountId: account, kind: 'file', source: 'kiln', blobKey: originalKey(account, deleted) });
+  await assets.create({
+    id: owned,
+    accountId: account,
+    kind: 'file',
+    source: 'kiln',
+    blobKey: originalKey(account, owned),
+  });
+  await assets.create({
+    id: deleted,
+    accountId: account,
+    kind: 'file',
+    source: 'kiln',
+    blobKey: originalKey(account, deleted),
+  });
   await assets.softDelete(account, deleted);
 
   // Cutoff in the past: the orphan is too young to touch (it may be an upload whose row is coming).

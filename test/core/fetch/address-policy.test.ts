@@ -8,10 +8,33 @@ import { fetchReasonOf } from '../../../src/core/fetch/fetch-error.js';
 
 test('private, loopback, link-local, metadata and reserved addresses are not public', () => {
   for (const a of [
-    '127.0.0.1', '127.255.0.9', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1',
-    '0.0.0.0', '255.255.255.255', '224.0.0.1', '192.0.2.1', '198.51.100.1', '203.0.113.9', '198.18.0.1',
-    '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1',
-    '::ffff:169.254.169.254', '64:ff9b::7f00:1', '2002:7f00:1::', '2001:db8::1', 'not-an-ip',
+    '127.0.0.1',
+    '127.255.0.9',
+    '10.0.0.1',
+    '172.16.5.4',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '224.0.0.1',
+    '192.0.2.1',
+    '198.51.100.1',
+    '203.0.113.9',
+    '198.18.0.1',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:10.0.0.1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::',
+    '2001:db8::1',
+    'not-an-ip',
   ]) {
     assert.equal(isPublicAddress(a), false, a);
   }
@@ -35,10 +58,22 @@ async function reason(url: string, resolver: (h: string) => Promise<string[]> = 
 
 test('literal IPs in every spelling are refused: dotted, decimal, hex, octal, short, IPv6, mapped', async () => {
   for (const url of [
-    'http://127.0.0.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://0177.0.0.1/', 'http://127.1/',
-    'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/',
-    'http://[::ffff:7f00:1]/', 'http://[0:0:0:0:0:ffff:a9fe:a9fe]/', 'http://10.1.2.3:8080/', 'https://[fe80::1]/',
-    'http://0/', 'http://[::]/', 'http://3232235777/',
+    'http://127.0.0.1/',
+    'http://2130706433/',
+    'http://0x7f000001/',
+    'http://0177.0.0.1/',
+    'http://127.1/',
+    'http://0x7f.1/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[::ffff:7f00:1]/',
+    'http://[0:0:0:0:0:ffff:a9fe:a9fe]/',
+    'http://10.1.2.3:8080/',
+    'https://[fe80::1]/',
+    'http://0/',
+    'http://[::]/',
+    'http://3232235777/',
   ]) {
     assert.equal(await reason(url), 'private_ip', url);
   }
@@ -46,7 +81,12 @@ test('literal IPs in every spelling are refused: dotted, decimal, hex, octal, sh
 
 test('names that resolve to a private address are refused (stubbed resolver, no connection)', async () => {
   const resolver = async (h: string) =>
-    ({ 'evil.example': ['10.0.0.5'], 'mixed.example': ['8.8.8.8', '127.0.0.1'], 'meta.example': ['169.254.169.254'], 'v6.example': ['fd00::1'] })[h] ?? [];
+    ({
+      'evil.example': ['10.0.0.5'],
+      'mixed.example': ['8.8.8.8', '127.0.0.1'],
+      'meta.example': ['169.254.169.254'],
+      'v6.example': ['fd00::1'],
+    })[h] ?? [];
   assert.equal(await reason('http://evil.example/a.jpg', resolver), 'private_ip');
   assert.equal(await reason('http://mixed.example/a.jpg', resolver), 'private_ip');
   assert.equal(await reason('http://meta.example/', resolver), 'private_ip');

@@ -87,12 +87,20 @@ test('redirects are followed up to the limit, each hop checked again', async () 
   assert.equal(r.url, `${base}/file.txt`);
   assert.equal(await reasonOf(safeFetch(`${base}/hop/9`, { ...open, maxRedirects: 3 })), 'redirects');
   // A public-looking start that redirects to the metadata service: refused at the hop, no connection to it.
-  assert.equal(await reasonOf(safeFetch(`${base}/to-meta`, { ...open, allowPrivate: false, resolver: async () => ['127.0.0.1'] })), 'private_ip');
+  assert.equal(
+    await reasonOf(
+      safeFetch(`${base}/to-meta`, { ...open, allowPrivate: false, resolver: async () => ['127.0.0.1'] }),
+    ),
+    'private_ip',
+  );
 });
 
 test('size, time and status limits', async () => {
   const big = await safeFetch(`${base}/big`, { ...open, maxBytes: 100_000 });
   assert.equal(await reasonOf(text(big.body)), 'too_large');
-  assert.equal(await reasonOf(safeFetch(`${base}/slow`, { ...open, timeoutMs: 300 }).then((r) => text(r.body))), 'timeout');
+  assert.equal(
+    await reasonOf(safeFetch(`${base}/slow`, { ...open, timeoutMs: 300 }).then((r) => text(r.body))),
+    'timeout',
+  );
   assert.equal(await reasonOf(safeFetch(`${base}/missing`, open)), 'http_status');
 });

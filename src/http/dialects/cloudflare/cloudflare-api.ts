@@ -18,7 +18,9 @@ export function cloudflareApi(products: Array<FastifyPluginAsync<CloudflareProdu
       reply.status(404).send({
         result: null,
         success: false,
-        errors: [{ code: 7003, message: `No route for the URI: ${request.method} ${request.url.split('?')[0]}` }],
+        errors: [
+          { code: 7003, message: `No route for the URI: ${request.method} ${request.url.split('?')[0]}` },
+        ],
         messages: [],
       }),
     );

@@ -12,7 +12,8 @@ export async function cloudflareAccount(runtime: KilnRuntime, request: FastifyRe
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const authKey = request.headers['x-auth-key'];
   const authEmail = request.headers['x-auth-email'];
-  const token = bearer ?? (typeof authKey === 'string' && typeof authEmail === 'string' ? authKey : undefined);
+  const token =
+    bearer ?? (typeof authKey === 'string' && typeof authEmail === 'string' ? authKey : undefined);
   if (!token) throw authError(401, 'Authentication error: missing credentials');
   const account = await runtime.accounts.authenticateToken(token);
   if (!account) throw authError(401, 'Authentication error: invalid credentials');

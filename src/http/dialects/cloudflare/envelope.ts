@@ -31,7 +31,8 @@ const CODES: Partial<Record<KilnError['code'], number>> = {
 
 /** `{success:false, errors:[{code, message}]}`; 409 carries x-should-retry: false (the SDK would retry it). */
 export const renderCloudflareError: ErrorRenderer = (err) => {
-  const code = typeof err.details.cloudflareCode === 'number' ? err.details.cloudflareCode : (CODES[err.code] ?? 10000);
+  const code =
+    typeof err.details.cloudflareCode === 'number' ? err.details.cloudflareCode : (CODES[err.code] ?? 10000);
   const headers: Record<string, string> = {};
   if (err.status === 409 || err.status === 400 || err.status === 422) headers['x-should-retry'] = 'false';
   return {

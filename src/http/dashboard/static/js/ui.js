@@ -9,7 +9,8 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat(Number.POSITIVE_INFINITY)) if (c !== null && c !== undefined && c !== false) el.append(c);
+  for (const c of children.flat(Number.POSITIVE_INFINITY))
+    if (c !== null && c !== undefined && c !== false) el.append(c);
   return el;
 }
 

@@ -33,7 +33,8 @@ export function renderSignIn(main) {
     try {
       const res = await fetch('/kiln/v1/account', { headers: { authorization: `Bearer ${token}` } });
       if (res.status === 401) throw { message: 'That token is not valid.', status: 401 };
-      if (!res.ok) throw { message: `The server answered ${res.status} ${res.statusText}`, status: res.status };
+      if (!res.ok)
+        throw { message: `The server answered ${res.status} ${res.statusText}`, status: res.status };
       session.set(token);
       if (location.hash === '#/') window.dispatchEvent(new HashChangeEvent('hashchange'));
       else location.hash = '#/';

@@ -8,7 +8,13 @@ const STREAM_SOURCE = 'cloudflare-stream';
 export async function videoPanel(asset) {
   const card = h('section', { class: 'card', id: 'video-panel' }, h('h2', {}, 'Player'));
   if (asset.source !== STREAM_SOURCE) {
-    card.append(h('p', { class: 'muted' }, 'Uploaded as a plain file: the original plays above. Videos uploaded here are sent to the video pipeline.'));
+    card.append(
+      h(
+        'p',
+        { class: 'muted' },
+        'Uploaded as a plain file: the original plays above. Videos uploaded here are sent to the video pipeline.',
+      ),
+    );
     return card;
   }
   const { id: accountId } = await kiln.account();
