@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/errors/kiln-error.js';
 import { verifySignedPath } from '../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { originalBlob } from './original-blob.js';
 import { sendBlob } from './send-blob.js';
 
 /**
@@ -19,22 +20,10 @@ export async function fileDeliveryRoutes(app: FastifyInstance, opts: { runtime: 
     const asset = await runtime.assets.findAnyAccount(id);
     if (!asset?.blobKey) throw errors.notFound('File');
     const download = (request.query as Record<string, string>).download !== undefined;
-    return sendBlob(
-      reply,
-      request,
-      runtime.blobs,
-      {
-        key: asset.blobKey,
-        size: asset.size,
-        lastModified: new Date(asset.updatedAt),
-        etag: `"${asset.sha256 ?? asset.id}"`,
-        contentType: asset.contentType,
-      },
-      {
-        cacheControl: 'public, max-age=31536000, immutable',
-        disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
-      },
-    );
+    return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
+      cacheControl: 'public, max-age=31536000, immutable',
+      disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
+    });
   };
   // Fastify answers HEAD from this GET route (exposeHeadRoutes).
   app.get('/files/:id/:name', handler);

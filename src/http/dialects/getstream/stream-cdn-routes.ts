@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors/kiln-error.js';
 import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
 import { displayName, parseCdnUrl } from './cdn-links.js';
 import { VARIANT_KIND } from './stream-objects.js';
@@ -44,19 +45,10 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
         { cacheControl: CACHE_CONTROL, disposition },
       );
     }
-    return sendBlob(
-      reply,
-      request,
-      runtime.blobs,
-      {
-        key: asset.blobKey,
-        size: asset.size,
-        lastModified: new Date(asset.updatedAt),
-        etag: `"${asset.sha256 ?? asset.id}"`,
-        contentType: asset.contentType,
-      },
-      { cacheControl: CACHE_CONTROL, disposition },
-    );
+    return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
+      cacheControl: CACHE_CONTROL,
+      disposition,
+    });
   };
   app.get('/:account/:area/:asset/:name', deliver);
   app.get('/:account/:area/:asset/v/:variant/:name', deliver);

@@ -9,6 +9,7 @@ import {
 } from '../../../core/images/parse-uploadcare-ops.js';
 import { GroupRepository } from '../../../core/uploadcare/group-repository.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
 import { sendImageVariant } from '../../delivery/send-image-variant.js';
 import { installErrorHandler } from '../../errors/error-handler.js';
@@ -111,23 +112,11 @@ async function sendFile(
     });
   }
   if (chain) parseUploadcareOps(chain); // malformed chains are a 400 even when nothing is processed
-  return sendBlob(
-    reply,
-    request,
-    runtime.blobs,
-    {
-      key: asset.blobKey!,
-      size: asset.size,
-      lastModified: new Date(asset.updatedAt),
-      etag: `"${asset.sha256 ?? asset.id}"`,
-      contentType: asset.contentType,
-    },
-    {
-      cacheControl: asset.stored ? CACHE : 'public, max-age=3600',
-      disposition,
-      extraHeaders: { 'access-control-allow-origin': '*' },
-    },
-  );
+  return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
+    cacheControl: asset.stored ? CACHE : 'public, max-age=3600',
+    disposition,
+    extraHeaders: { 'access-control-allow-origin': '*' },
+  });
 }
 
 function safeDecode(s: string): string {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { deleteAsset } from '../../../../core/assets/delete-asset.js';
 import { errors } from '../../../../core/errors/kiln-error.js';
+import { originalBlob } from '../../../delivery/original-blob.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
@@ -61,19 +62,9 @@ export async function imageRoutes(app: FastifyInstance, ctx: CfImagesContext) {
       return cfOk(imageView(publicUrl, account, image, await ctx.variants.list(account)));
     const asset = image.asset;
     if (!asset.blobKey || asset.status !== 'ready') throw errors.notFound('Image');
-    return sendBlob(
-      reply,
-      request,
-      runtime.blobs,
-      {
-        key: asset.blobKey,
-        size: asset.size,
-        lastModified: new Date(asset.updatedAt),
-        etag: `"${asset.sha256 ?? asset.id}"`,
-        contentType: asset.contentType,
-      },
-      { cacheControl: 'private, max-age=0' },
-    );
+    return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
+      cacheControl: 'private, max-age=0',
+    });
   });
 
   app.patch('/images/v1/*', async (request) => {
