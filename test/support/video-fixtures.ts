@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ export interface VideoFixtures {
   rotated: string;
   /** 160x90, 2 s, smaller than the lowest rung. */
   tiny: string;
-  /** 64 KB of random bytes. */
+  /** 64 KB of plain text named .mp4 (deterministic: random bytes now and then look like a stream to ffprobe). */
   notVideo: string;
   /** The first half of withAudio (moov atom lost). */
   truncated: string;
@@ -44,7 +43,7 @@ export async function makeVideoFixtures(): Promise<VideoFixtures> {
   await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '3', ...enc, f('no-audio.mp4')]);
   await ffmpeg(['-i', f('with-audio.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', f('rotated.mp4')]);
   await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=30', '-t', '2', ...enc, f('tiny.mp4')]);
-  await writeFile(f('not-video.mp4'), randomBytes(64 * 1024));
+  await writeFile(f('not-video.mp4'), 'Kiln test: this file is plain text, not a video.\n'.repeat(1340));
   const whole = await readFile(f('with-audio.mp4'));
   await writeFile(f('truncated.mp4'), whole.subarray(0, Math.floor(whole.length / 2)));
   await ffmpeg(['-i', f('with-audio.mp4'), '-c', 'copy', '-movflags', '+faststart', f('faststart.mp4')]);
