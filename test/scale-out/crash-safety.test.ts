@@ -135,7 +135,15 @@ test('kill -9 of a worker holding a purge job: once its lease runs out another w
       timeoutMs: 15_000,
     },
   );
-  const [job] = await cluster.sql('SELECT state, attempt FROM jobs WHERE id = $1', [jobId]);
+  // The row goes inside the handler; the job is marked completed just after it returns.
+  let job: unknown;
+  await waitFor(
+    async () => {
+      [job] = await cluster.sql('SELECT state, attempt FROM jobs WHERE id = $1', [jobId]);
+      return (job as { state?: string })?.state !== 'active';
+    },
+    { what: 'the purge job to be marked finished', timeoutMs: 15_000 },
+  );
   assert.deepEqual(job, { state: 'completed', attempt: 2 });
   assert.deepEqual(
     cluster
