@@ -88,9 +88,17 @@ test('a delete on one node is visible on the other at once; its purge job runs e
     },
   );
   assert.deepEqual(await cluster.objectKeys(`a/${account.id}/${created.id}/`), []);
-  const jobs = await cluster.sql(
-    `SELECT id, state, attempt FROM jobs WHERE kind = 'asset.purge' AND payload LIKE $1`,
-    [`%${created.id}%`],
+  // The row goes inside the handler; the job is marked completed just after it returns.
+  let jobs: Array<Record<string, unknown>> = [];
+  await waitFor(
+    async () => {
+      jobs = await cluster.sql(
+        `SELECT id, state, attempt FROM jobs WHERE kind = 'asset.purge' AND payload LIKE $1`,
+        [`%${created.id}%`],
+      );
+      return jobs.length > 0 && jobs.every((j) => j.state !== 'active');
+    },
+    { what: 'the purge job to be marked finished' },
   );
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0]!.state, 'completed');
