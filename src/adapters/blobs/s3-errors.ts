@@ -1,20 +1,10 @@
 import { KilnError } from '../../core/errors/kiln-error.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /** Codes the SDK reports for a missing object, upload or part. */
 const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
 /** Failures of the transport itself: S3 is down or unreachable, not our request wrong. */
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'TimeoutError',
-  'RequestTimeout',
-]);
+const NETWORK = new Set([...SOCKET_ERROR_CODES, 'TimeoutError', 'RequestTimeout']);
 
 interface SdkError {
   name?: string;

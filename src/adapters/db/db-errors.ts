@@ -1,16 +1,8 @@
 import { KilnError } from '../../core/errors/kiln-error.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /** Socket-level failures of the connection to the database server. */
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+const NETWORK = SOCKET_ERROR_CODES;
 
 /**
  * SQLSTATEs meaning "the server cannot take this now": class 08 (connection exception), 53

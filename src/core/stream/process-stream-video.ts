@@ -14,6 +14,7 @@ import { type MediaProbe, probeMedia } from '../video/probe.js';
 import { transcode } from '../video/transcode.js';
 import { PACKAGING_CONTENT_TYPES, uploadDirectory } from '../video/upload-directory.js';
 import { type StreamErrorCode, streamFacts, streamPrefix } from './stream-facts.js';
+import { failVideo } from './stream-failure.js';
 import { warmDefaultThumbnail } from './stream-thumbnails.js';
 import { updateFacts } from './stream-videos.js';
 import { loadWatermarkOverlay } from './watermarks.js';
@@ -144,14 +145,7 @@ function checkConstraints(probe: MediaProbe, maxDuration: number | null): [Strea
 }
 
 async function fail(deps: ProcessDeps, asset: Asset, code: StreamErrorCode, text: string): Promise<void> {
-  const fresh = (await deps.assets.find(asset.accountId, asset.id)) ?? asset;
-  const errored = await updateFacts(
-    deps.assets,
-    fresh,
-    { errorReasonCode: code, errorReasonText: text, pctComplete: 0 },
-    { status: 'error' },
-  );
-  await deps.onFinished?.(errored);
+  await failVideo(deps, asset, code, text);
 }
 
 function round3(n: number): number {

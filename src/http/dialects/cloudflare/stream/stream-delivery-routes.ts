@@ -7,6 +7,7 @@ import { streamThumbnail } from '../../../../core/stream/stream-thumbnails.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
+import { storedBlob } from '../../../delivery/stored-blob.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { renderCloudflareError } from '../envelope.js';
 import { resolvePlayback } from './playback-access.js';
@@ -27,27 +28,18 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
     const { file } = request.params as { file: string };
     if (!/^[A-Za-z0-9_.-]+\.(m3u8|mpd|m4s)$/.test(file)) throw notFound();
     const { asset, signed } = await playable(runtime, request);
-    const key = `${streamPrefix(asset)}/manifest/${file}`;
-    const info = await runtime.blobs.stat(key);
-    if (!info) throw notFound();
     const ext = file.slice(file.lastIndexOf('.'));
     const immutable = ext === '.m4s';
-    return sendBlob(
-      reply,
-      request,
+    const blob = await storedBlob(
       runtime.blobs,
-      {
-        key,
-        size: info.size,
-        lastModified: info.lastModified,
-        etag: `"${asset.id.slice(0, 8)}-${info.size}-${info.lastModified.getTime()}"`,
-        contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
-      },
-      {
-        cacheControl: `${signed ? 'private' : 'public'}, max-age=${immutable ? 31536000 : 60}${immutable ? ', immutable' : ''}`,
-        extraHeaders: corsHeaders(),
-      },
+      `${streamPrefix(asset)}/manifest/${file}`,
+      PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
     );
+    if (!blob) throw notFound();
+    return sendBlob(reply, request, runtime.blobs, blob, {
+      cacheControl: `${signed ? 'private' : 'public'}, max-age=${immutable ? 31536000 : 60}${immutable ? ', immutable' : ''}`,
+      extraHeaders: corsHeaders(),
+    });
   });
 
   for (const format of ['jpg', 'gif'] as const) {

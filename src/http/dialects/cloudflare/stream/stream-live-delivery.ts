@@ -6,6 +6,7 @@ import { isStreamUid } from '../../../../core/stream/stream-facts.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
+import { storedBlob } from '../../../delivery/stored-blob.js';
 
 /**
  * The live HLS of a live input while a broadcast runs: `/stream/live/<input uid>/manifest/video.m3u8`
@@ -21,26 +22,17 @@ export async function streamLiveDelivery(app: FastifyInstance, opts: { runtime: 
     if (!isStreamUid(uid) || !/^[A-Za-z0-9_.-]+\.(m3u8|ts)$/.test(file)) throw notLive();
     const input = await inputs.find(uid);
     if (!input) throw notLive();
-    const key = liveHlsPrefix(input.accountId, input.id) + file;
-    const info = await runtime.blobs.stat(key);
-    if (!info) throw notLive();
     const ext = file.slice(file.lastIndexOf('.'));
-    return sendBlob(
-      reply,
-      request,
+    const blob = await storedBlob(
       runtime.blobs,
-      {
-        key,
-        size: info.size,
-        lastModified: info.lastModified,
-        etag: `"${info.size}-${info.lastModified.getTime()}"`,
-        contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
-      },
-      {
-        cacheControl: ext === '.ts' ? 'public, max-age=60, immutable' : 'no-cache',
-        extraHeaders: { 'access-control-allow-origin': '*' },
-      },
+      liveHlsPrefix(input.accountId, input.id) + file,
+      PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
     );
+    if (!blob) throw notLive();
+    return sendBlob(reply, request, runtime.blobs, blob, {
+      cacheControl: ext === '.ts' ? 'public, max-age=60, immutable' : 'no-cache',
+      extraHeaders: { 'access-control-allow-origin': '*' },
+    });
   });
 }
 

@@ -23,6 +23,7 @@ import {
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
+import { storedBlob } from '../../../delivery/stored-blob.js';
 import { playable } from './stream-delivery-routes.js';
 
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
@@ -74,23 +75,17 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
         .headers(cors)
         .send(subtitlePlaylist(asset.durationSeconds ?? 0, 'caption.vtt'));
     }
-    const key = `${trackPrefix(asset, track)}/${file}`;
-    const info = await runtime.blobs.stat(key);
-    if (!info) throw notFound();
     const ext = file.slice(file.lastIndexOf('.'));
-    return sendBlob(
-      reply,
-      request,
+    const blob = await storedBlob(
       runtime.blobs,
-      {
-        key,
-        size: info.size,
-        lastModified: info.lastModified,
-        etag: etagOf(info),
-        contentType: PACKAGING_CONTENT_TYPES[ext] ?? 'text/plain',
-      },
-      { cacheControl: `${signed ? 'private' : 'public'}, max-age=60`, extraHeaders: cors },
+      `${trackPrefix(asset, track)}/${file}`,
+      PACKAGING_CONTENT_TYPES[ext] ?? 'text/plain',
     );
+    if (!blob) throw notFound();
+    return sendBlob(reply, request, runtime.blobs, blob, {
+      cacheControl: `${signed ? 'private' : 'public'}, max-age=60`,
+      extraHeaders: cors,
+    });
   });
 
   for (const type of ['default', 'audio'] as DownloadType[]) {
@@ -98,25 +93,13 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       const { asset, signed } = await playable(runtime, request);
       const entry = await runtime.renditions.find(asset.id, DOWNLOAD_KIND, type);
       if (!entry || entry.extra.status !== 'ready') throw notFound();
-      const info = await runtime.blobs.stat(entry.blobKey);
-      if (!info) throw notFound();
+      const blob = await storedBlob(runtime.blobs, entry.blobKey, entry.contentType);
+      if (!blob) throw notFound();
       const filename = downloadName(request, asset, DOWNLOAD_FILES[type]);
-      return sendBlob(
-        reply,
-        request,
-        runtime.blobs,
-        {
-          key: entry.blobKey,
-          size: info.size,
-          lastModified: info.lastModified,
-          etag: etagOf(info),
-          contentType: entry.contentType,
-        },
-        {
-          cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`,
-          extraHeaders: { ...cors, 'content-disposition': `attachment; filename="${filename}"` },
-        },
-      );
+      return sendBlob(reply, request, runtime.blobs, blob, {
+        cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`,
+        extraHeaders: { ...cors, 'content-disposition': `attachment; filename="${filename}"` },
+      });
     });
   }
 }
@@ -160,10 +143,6 @@ function downloadName(request: FastifyRequest, asset: Asset, file: string): stri
   const wanted = (request.query as { filename?: string }).filename;
   const base = wanted && /^[A-Za-z0-9_-]{1,120}$/.test(wanted) ? wanted : asset.id;
   return `${base}${ext}`;
-}
-
-function etagOf(info: { size: number; lastModified: Date }): string {
-  return `"${info.size.toString(36)}-${info.lastModified.getTime().toString(36)}"`;
 }
 
 function notFound(): KilnError {
