@@ -39,6 +39,7 @@ const schema = z.object({
   imageTimeoutSeconds: int(1, 600).default(30),
   imageConcurrency: int(1, 256).default(2),
   imageQueueSize: int(0, 10_000).default(64),
+  imageSourceCacheMb: int(0, 100_000).default(64),
   /**
    * First live ingest port (Cloudflare Stream live inputs): input slot n listens for RTMP on TCP
    * and SRT on UDP at rtmpPort + n. 0 disables live ingest in this process.
@@ -99,6 +100,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageTimeoutSeconds: { env: 'KILN_IMAGE_TIMEOUT_SECONDS' },
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
+  imageSourceCacheMb: { env: 'KILN_IMAGE_SOURCE_CACHE_MB' },
   rtmpPort: { env: 'KILN_RTMP_PORT' },
   livePorts: { env: 'KILN_LIVE_PORTS' },
   uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },

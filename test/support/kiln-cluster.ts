@@ -230,7 +230,9 @@ export async function spawnKiln(
   let exited: Promise<void> = Promise.resolve();
 
   const start = async () => {
-    const args = [BIN, 'serve', '--role', role, '--host', '127.0.0.1', '--port', String(port)];
+    // KILN_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the spawned servers (benches).
+    const nodeArgs = process.env.KILN_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const args = [...nodeArgs, BIN, 'serve', '--role', role, '--host', '127.0.0.1', '--port', String(port)];
     if (url) args.push('--public-url', url);
     const proc = spawn(process.execPath, args, {
       env: childEnv({ ...env, KILN_DATA_DIR: dataDir }),

@@ -44,6 +44,12 @@ export interface BlobStore {
 export interface PutOptions {
   contentType?: string;
   signal?: AbortSignal;
+  /**
+   * false for derived data that can be rebuilt (the image variant cache): the fs store skips its
+   * fsyncs. Readers still never see a partial file, but after a machine crash the key may hold an
+   * empty file, which the caller must treat as absent. S3 is durable either way.
+   */
+  durable?: boolean;
 }
 
 export interface ByteRange {

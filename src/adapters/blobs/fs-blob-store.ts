@@ -43,13 +43,14 @@ export class FsBlobStore implements BlobStore, MultipartCapable, StaleUploadsCap
 
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<BlobInfo> {
     const path = this.pathOf(key);
-    const tmp = await writeTempFile(this.tmpDir, body, { signal: options.signal });
+    const durable = options.durable ?? true;
+    const tmp = await writeTempFile(this.tmpDir, body, { signal: options.signal, durable });
     if (options.signal?.aborted) {
       // Aborted after the last byte arrived but before the rename: still nothing is written.
       await rm(tmp, { force: true });
       throw options.signal.reason;
     }
-    await this.commit(tmp, path, key);
+    await this.commit(tmp, path, key, durable);
     return this.infoOf(key, path);
   }
 
@@ -177,8 +178,8 @@ export class FsBlobStore implements BlobStore, MultipartCapable, StaleUploadsCap
     return path;
   }
 
-  private async commit(tmp: string, path: string, key: string): Promise<void> {
-    await commitTempFile(tmp, path).catch((err) => {
+  private async commit(tmp: string, path: string, key: string, durable = true): Promise<void> {
+    await commitTempFile(tmp, path, durable).catch((err) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
         throw new KilnError('conflict', `Blob key collides with an existing key or prefix: ${key}`, {

@@ -15,6 +15,8 @@ export interface TempWriteOptions {
   signal?: AbortSignal;
   /** Extra stages between the body and the file (hashing, counting). */
   through?: Transform[];
+  /** false: skip the fsync (cache entries that can be rebuilt). */
+  durable?: boolean;
 }
 
 /** Streams `body` into a fresh file under `tmpDir` and fsyncs it; on any failure the file is removed. */
@@ -23,10 +25,15 @@ export async function writeTempFile(
   body: Readable | Buffer | AsyncIterable<Buffer>,
   options: TempWriteOptions = {},
 ): Promise<string> {
-  await mkdir(tmpDir, { recursive: true });
   const tmpPath = join(tmpDir, randomBytes(12).toString('hex'));
+  const durable = options.durable ?? true;
+  if (Buffer.isBuffer(body) && !options.through?.length) {
+    await writeBufferFile(tmpPath, body, durable, options.signal);
+    return tmpPath;
+  }
+  await mkdir(tmpDir, { recursive: true });
   // flush: the stream fsyncs the file before closing it, so a committed file is on disk.
-  const sink = createWriteStream(tmpPath, { flags: 'wx', flush: true });
+  const sink = createWriteStream(tmpPath, { flags: 'wx', flush: durable });
   const stages = [toSource(body), ...(options.through ?? []), sink];
   try {
     // pipeline's overloads cannot type a variable-length stage list.
@@ -41,16 +48,41 @@ export async function writeTempFile(
   }
 }
 
-/** Moves a finished temp file to `finalPath` atomically and makes the rename durable. */
-export async function commitTempFile(tmpPath: string, finalPath: string): Promise<void> {
+/** A buffer in one write, without a stream's per-chunk overhead (variants are written on the request path). */
+async function writeBufferFile(path: string, data: Buffer, durable: boolean, signal?: AbortSignal) {
+  signal?.throwIfAborted();
+  const handle = await withParentDir(path, () => open(path, 'wx'));
   try {
-    await mkdir(dirname(finalPath), { recursive: true });
-    await rename(tmpPath, finalPath);
+    await handle.writeFile(data, { signal });
+    if (durable) await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(path, { force: true });
+    throw err;
+  }
+  await handle.close();
+}
+
+/** Moves a finished temp file to `finalPath` atomically and (unless not `durable`) makes the rename durable. */
+export async function commitTempFile(tmpPath: string, finalPath: string, durable = true): Promise<void> {
+  try {
+    await withParentDir(finalPath, () => rename(tmpPath, finalPath));
   } catch (err) {
     await rm(tmpPath, { force: true });
     throw err;
   }
-  await fsyncDir(dirname(finalPath));
+  if (durable) await fsyncDir(dirname(finalPath));
+}
+
+/** Runs `op`, and once more after creating `path`'s directory if that was missing (saves a mkdir per write). */
+async function withParentDir<T>(path: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return op();
+  }
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

@@ -14,6 +14,7 @@ import { ImageWorkLimiter } from './image-work-limiter.js';
 import { runPipeline } from './pipeline/run-pipeline.js';
 import { readSource } from './read-source.js';
 import { SingleFlight } from './single-flight.js';
+import { SourceCache } from './source-cache.js';
 import type { SourceMeta } from './source-meta.js';
 import { type ConcreteFormat, canonicalKey, type TransformPlan } from './transform-plan.js';
 
@@ -23,6 +24,8 @@ export interface ImageServiceOptions {
   maxSourceBytes?: number;
   concurrency?: number;
   queueSize?: number;
+  /** Bytes of recently read sources kept in memory (0: none). */
+  sourceCacheBytes?: number;
 }
 
 export interface TransformRequest {
@@ -47,6 +50,8 @@ export interface TransformResult {
   /** Bytes newly stored by this call (0 on a cache hit or a shared run): add to the account's usage. */
   bytesWritten: number;
   cached: boolean;
+  /** The variant's bytes when this call rendered them (a miss), so they go out without a read back. */
+  data?: Buffer;
 }
 
 const META_CACHE_SIZE = 1000;
@@ -65,6 +70,7 @@ export class ImageService {
   private readonly metaFlights = new SingleFlight<{ input: Buffer; meta: SourceMeta }>();
   /** Header facts per source version, so cache hits never read the source (LRU by re-insertion). */
   private readonly metaCache = new Map<string, SourceMeta>();
+  private readonly sources: SourceCache;
   /** Number of pipeline runs (observability and the single-flight tests). */
   renders = 0;
 
@@ -72,12 +78,13 @@ export class ImageService {
     this.limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
     this.maxSourceBytes = options.maxSourceBytes ?? 100 * 1024 * 1024;
     this.limiter = new ImageWorkLimiter(options.concurrency ?? 2, options.queueSize ?? 64);
+    this.sources = new SourceCache(options.sourceCacheBytes ?? 64 * 1024 * 1024);
   }
 
   async transform(req: TransformRequest): Promise<TransformResult> {
     const sourceId = `${req.sourceKey}\n${req.sourceEtag ?? ''}`;
     // The header decides `auto` (alpha, animation) and `original`; it is read before any decode.
-    let input: Buffer | undefined;
+    let input = this.sources.get(sourceId);
     let meta = this.metaCache.get(sourceId);
     if (!meta) {
       ({ input, meta } = await this.load(req, sourceId));
@@ -88,7 +95,8 @@ export class ImageService {
     const contentType = CONTENT_TYPES[format];
     const etag = `"${digest.slice(0, 40)}"`;
     const hit = await req.store.stat(key);
-    if (hit)
+    // Variants are written without fsync (a cache): an empty file is what a machine crash can leave.
+    if (hit && hit.size > 0)
       return { key, size: hit.size, contentType, etag, varyAccept, format, bytesWritten: 0, cached: true };
 
     let leader = false;
@@ -96,14 +104,11 @@ export class ImageService {
       leader = true;
       const out = await this.limiter.run(async () => {
         // A cached header means the limits were already checked for this source version: read only.
-        const source = {
-          input: input ?? (await readSource(req.store, req.sourceKey, this.maxSourceBytes)),
-          meta: meta!,
-        };
+        input ??= await this.read(req, sourceId);
         this.renders++;
-        return runPipeline(source.input, source.meta, req.plan, format, this.limits);
+        return runPipeline(input, meta!, req.plan, format, this.limits);
       });
-      const info = await req.store.put(key, out.data, { contentType });
+      const info = await req.store.put(key, out.data, { contentType, durable: false });
       return {
         key,
         size: info.size,
@@ -113,6 +118,7 @@ export class ImageService {
         format,
         bytesWritten: info.size,
         cached: false,
+        data: out.data,
       };
     });
     return leader ? result : { ...result, bytesWritten: 0 };
@@ -120,13 +126,19 @@ export class ImageService {
 
   private load(req: TransformRequest, sourceId: string): Promise<{ input: Buffer; meta: SourceMeta }> {
     return this.metaFlights.run(sourceId, async () => {
-      const input = await readSource(req.store, req.sourceKey, this.maxSourceBytes);
+      const input = await this.read(req, sourceId);
       const meta = await inspectImage(input, this.limits);
       this.metaCache.delete(sourceId);
       this.metaCache.set(sourceId, meta);
       if (this.metaCache.size > META_CACHE_SIZE) this.metaCache.delete(this.metaCache.keys().next().value!);
       return { input, meta };
     });
+  }
+
+  private async read(req: TransformRequest, sourceId: string): Promise<Buffer> {
+    const input = await readSource(req.store, req.sourceKey, this.maxSourceBytes);
+    this.sources.set(sourceId, input);
+    return input;
   }
 }
 
@@ -141,5 +153,6 @@ export function createImageService(config: KilnConfig): ImageService {
     },
     concurrency: config.imageConcurrency,
     queueSize: config.imageQueueSize,
+    sourceCacheBytes: config.imageSourceCacheMb * 1024 * 1024,
   });
 }

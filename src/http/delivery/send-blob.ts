@@ -10,6 +10,8 @@ export interface DeliverableBlob {
   lastModified: Date;
   etag: string;
   contentType: string;
+  /** The blob's bytes when already in memory (a just-rendered variant): sent without a read. */
+  data?: Buffer;
 }
 
 export interface SendBlobOptions {
@@ -63,7 +65,9 @@ export async function sendBlob(
     return reply.send(request.method === 'HEAD' ? Readable.from([]) : undefined);
   }
 
-  const stream = await store.get(blob.key, plan.body.kind === 'range' ? plan.body.range : undefined);
+  const range = plan.body.kind === 'range' ? plan.body.range : undefined;
+  if (blob.data) return reply.send(range ? blob.data.subarray(range.start, range.end + 1) : blob.data);
+  const stream = await store.get(blob.key, range);
   return reply.send(stream);
 }
 

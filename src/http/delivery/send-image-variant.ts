@@ -57,6 +57,7 @@ export async function sendImageVariant(
       lastModified: new Date(asset.updatedAt),
       etag: result.etag,
       contentType: result.contentType,
+      data: result.data,
     },
     {
       cacheControl: options.cacheControl,

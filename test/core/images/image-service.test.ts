@@ -7,6 +7,7 @@ import { ImageService, variantPrefix } from '../../../src/core/images/image-serv
 import { ImageWorkLimiter } from '../../../src/core/images/image-work-limiter.js';
 import { parseCloudflareOptions } from '../../../src/core/images/parse-cloudflare-options.js';
 import { parseUploadcareOps } from '../../../src/core/images/parse-uploadcare-ops.js';
+import { SourceCache } from '../../../src/core/images/source-cache.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 import { fixturePhotos, transparentPng } from '../../support/test-images.js';
 
@@ -136,5 +137,73 @@ describe('ImageService', () => {
     assert.ok(refused.length >= 1, 'at least one refused');
     for (const s of refused)
       assert.equal(((s as PromiseRejectedResult).reason as KilnError).code, 'unavailable');
+  });
+
+  it('renders again over an empty variant file, which is all a machine crash can leave of one', async () => {
+    const service = new ImageService();
+    const plan = parseCloudflareOptions('w=200,f=jpeg');
+    const first = await service.transform({ sourceKey: 'sources/photo', sourceEtag: 'crash', store, plan });
+    assert.ok(first.data && first.data.length === first.size, 'a miss hands back the bytes it stored');
+    await store.put(first.key, Buffer.alloc(0));
+    const again = await service.transform({ sourceKey: 'sources/photo', sourceEtag: 'crash', store, plan });
+    assert.deepEqual([again.cached, service.renders, again.size], [false, 2, first.size]);
+    const stored = Buffer.concat(await collect(await store.get(first.key)));
+    assert.equal((await sharp(stored).metadata()).width, 200);
+  });
+
+  it('reads a source once for several variants, and again once its etag changes', async () => {
+    let reads = 0;
+    const counting: BlobStore = Object.create(store, {
+      get: {
+        value: (key: string, range?: Parameters<BlobStore['get']>[1]) => (reads++, store.get(key, range)),
+      },
+    });
+    const service = new ImageService();
+    for (const w of [100, 150, 200])
+      await service.transform({
+        sourceKey: 'sources/photo',
+        sourceEtag: 'v1',
+        store: counting,
+        plan: parseCloudflareOptions(`w=${w},f=jpeg`),
+      });
+    assert.deepEqual([reads, service.renders], [1, 3]);
+    await service.transform({
+      sourceKey: 'sources/photo',
+      sourceEtag: 'v2',
+      store: counting,
+      plan: parseCloudflareOptions('w=100,f=jpeg'),
+    });
+    assert.equal(reads, 2);
+    const uncached = new ImageService({ sourceCacheBytes: 0 });
+    for (const w of [100, 150])
+      await uncached.transform({
+        sourceKey: 'sources/photo',
+        sourceEtag: 'v3',
+        store: counting,
+        plan: parseCloudflareOptions(`w=${w},f=webp`),
+      });
+    assert.equal(reads, 4, 'without the cache the second variant reads the source again');
+  });
+});
+
+describe('SourceCache', () => {
+  it('keeps the most recently used entries within its byte budget and skips oversized ones', () => {
+    const cache = new SourceCache(100);
+    cache.set('a', Buffer.alloc(20));
+    cache.set('b', Buffer.alloc(20));
+    cache.set('c', Buffer.alloc(20));
+    cache.set('d', Buffer.alloc(20));
+    assert.ok(cache.get('a'), 'a is now the most recent');
+    cache.set('e', Buffer.alloc(25));
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((k) => !!cache.get(k)),
+      [true, false, true, true, true],
+    );
+    assert.ok(cache.size <= 100);
+    cache.set('huge', Buffer.alloc(26));
+    assert.equal(cache.get('huge'), undefined, 'over a quarter of the budget is never cached');
+    cache.set('c', Buffer.alloc(5));
+    assert.equal(cache.get('c')!.length, 5, 'replacing an entry keeps the count right');
+    assert.equal(cache.size, 20 + 20 + 25 + 5);
   });
 });

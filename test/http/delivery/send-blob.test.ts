@@ -13,11 +13,13 @@ import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-s
 /** A real store with an optional delay before get(), to widen the "client left while opening" window. */
 class SlowOpenStore implements BlobStore {
   openDelayMs = 0;
+  gets = 0;
   constructor(private readonly inner: BlobStore) {}
   get kind() {
     return this.inner.kind;
   }
   async get(key: string, range?: ByteRange): Promise<Readable> {
+    this.gets++;
     if (this.openDelayMs) await sleep(this.openDelayMs);
     return this.inner.get(key, range);
   }
@@ -100,6 +102,23 @@ describe('sendBlob through a real Fastify server', () => {
         },
       );
     });
+    // A just-rendered variant: its bytes are in memory, so nothing is read back from the store.
+    app.get('/memory/big.bin', async (request, reply) =>
+      sendBlob(
+        reply,
+        request,
+        store,
+        {
+          key: 'media/big.bin',
+          size: big.length,
+          lastModified: new Date(0),
+          etag: 'mem',
+          contentType: 'application/octet-stream',
+          data: big,
+        },
+        { cacheControl: 'public, max-age=60' },
+      ),
+    );
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
@@ -126,6 +145,23 @@ describe('sendBlob through a real Fastify server', () => {
       'attachment; filename="caf_.bin"; filename*=UTF-8\'\'caf%C3%A9.bin',
     );
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(big));
+  });
+
+  it('sends bytes already in memory with the same answers, without reading the store', async () => {
+    const before = store.gets;
+    let res = await fetch(`${base}/memory/big.bin`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-length'), String(big.length));
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(big));
+    res = await fetch(`${base}/memory/big.bin`, { headers: { range: 'bytes=10-19' } });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get('content-range'), `bytes 10-19/${big.length}`);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(big.subarray(10, 20)));
+    res = await fetch(`${base}/memory/big.bin`, { method: 'HEAD' });
+    assert.equal(res.headers.get('content-length'), String(big.length));
+    res = await fetch(`${base}/memory/big.bin`, { headers: { 'if-none-match': '"mem"' } });
+    assert.equal(res.status, 304);
+    assert.equal(store.gets, before);
   });
 
   it('serves single ranges, suffix ranges and 416', async () => {
