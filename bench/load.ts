@@ -7,19 +7,33 @@
  *     BENCH_SECONDS=60 node --import tsx bench/load.ts
  *
  * BENCH_SECONDS (default 60; 600 for the soak), BENCH_CONCURRENCY (default 8 clients),
- * BENCH_SAMPLE_SECONDS (RSS sampling, default 10). The mix: 20% uploads (16-256 KiB), 65%
- * deliveries (whole file, or a Range), 10% list, 5% delete (purge jobs for the worker).
- * Image transforms (cache hit and miss) join the mix once the dialects' delivery routes land.
+ * BENCH_SAMPLE_SECONDS (RSS sampling, default 10). The mix: 15% uploads (16-256 KiB), 40%
+ * deliveries (whole file, or a Range), 20% transform cache hits, 10% transform cache misses,
+ * 10% list, 5% delete (purge jobs for the worker).
+ *
+ * Transforms go through `GET /kiln/v1/assets/:id/image?options=` on image assets uploaded at the
+ * start: the fixture photos scaled to 1280 px wide (a typical web original; the 2560 px originals
+ * are bench/images' subject). Hits cycle through 8 fixed option strings; every miss asks for a
+ * width never asked before, so it renders, writes a variant and records a rendition. Each answer is
+ * checked: 200, the image's format and the asked width.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { startKilnCluster } from '../test/support/kiln-cluster.js';
+import { fixturePhotos } from '../test/support/test-images.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SAMPLE_SECONDS = Number(process.env.BENCH_SAMPLE_SECONDS ?? 10);
 
-type Op = 'upload' | 'deliver' | 'range' | 'list' | 'delete';
+type Op = 'upload' | 'deliver' | 'range' | 'hit' | 'miss' | 'list' | 'delete';
+const OPS: Op[] = ['upload', 'deliver', 'range', 'hit', 'miss', 'list', 'delete'];
+const HIT_OPTIONS = ['320', '640', '960'].flatMap((w) => [
+  `width=${w},format=webp`,
+  `width=${w},format=jpeg`,
+]);
+HIT_OPTIONS.push('width=200,height=200,fit=cover,format=avif', 'width=480,format=auto');
 const stats = new Map<Op, { latencies: number[]; errors: number; bytes: number }>();
 const record = (op: Op, ms: number, ok: boolean, bytes = 0) => {
   const s = stats.get(op) ?? { latencies: [], errors: 0, bytes: 0 };
@@ -55,7 +69,7 @@ async function main() {
   const node = (i: number) => nodes[i % nodes.length]!;
   let counter = 0;
 
-  const upload = async (base: string) => {
+  const upload = async (base: string): Promise<void> => {
     const body = randomBytes(16 * 1024 + Math.floor(Math.random() * 240 * 1024));
     const t = performance.now();
     const res = await fetch(`${base}/kiln/v1/assets?name=f${counter++}.bin`, {
@@ -73,6 +87,54 @@ async function main() {
   };
 
   for (let i = 0; i < 20; i++) await upload(node(i));
+
+  // Image sources: each fixture photo at 1280 px, twice (different JPEG qualities: distinct bytes).
+  const images: string[] = [];
+  for (const photo of fixturePhotos()) {
+    for (const quality of [82, 90]) {
+      const body = await sharp(photo.data).resize(1280).jpeg({ quality }).toBuffer();
+      const res = await fetch(`${node(images.length)}/kiln/v1/assets?name=${photo.name}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'image/jpeg' },
+        body: new Uint8Array(body),
+      });
+      if (res.status !== 201) throw new Error(`image upload: ${res.status} ${await res.text()}`);
+      images.push(((await res.json()) as { id: string }).id);
+    }
+  }
+  let missWidth = 0;
+  const transform = async (base: string, op: 'hit' | 'miss') => {
+    const id = images[Math.floor(Math.random() * images.length)]!;
+    let options: string;
+    let width: number;
+    if (op === 'hit') {
+      options = HIT_OPTIONS[Math.floor(Math.random() * HIT_OPTIONS.length)]!;
+      width = Number(/width=(\d+)/.exec(options)![1]);
+    } else {
+      width = 100 + (missWidth++ % 1100); // 100..1199, then the same widths in other formats
+      options = `width=${width},format=${['jpeg', 'webp'][Math.floor(missWidth / 1100) % 2]}`;
+    }
+    const t = performance.now();
+    const res = await fetch(`${base}/kiln/v1/assets/${id}/image?options=${options}`, {
+      headers: { ...auth, accept: 'image/avif,image/webp,*/*' },
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    let ok = res.status === 200;
+    if (ok) {
+      const meta = await sharp(body).metadata();
+      ok = meta.width === width;
+    }
+    if (!ok) console.error(`${op} ${options}: ${res.status} ${res.status === 200 ? `width ${(await sharp(body).metadata()).width}` : body.subarray(0, 200).toString()}`);
+    record(op, performance.now() - t, ok, body.length);
+  };
+  // Warm the hits' variants once, so "hit" measures the cache from the start.
+  for (const [i, options] of HIT_OPTIONS.entries())
+    for (const id of images)
+      await (
+        await fetch(`${node(i)}/kiln/v1/assets/${id}/image?options=${options}`, {
+          headers: { ...auth, accept: 'image/avif,image/webp,*/*' },
+        })
+      ).arrayBuffer();
   stats.clear();
 
   const rss: string[] = [];
@@ -87,34 +149,48 @@ async function main() {
   sample();
   const sampler = setInterval(sample, SAMPLE_SECONDS * 1000);
 
+  const deliver = async (base: string, range: boolean) => {
+    const a = assets[Math.floor(Math.random() * assets.length)]!;
+    const t = performance.now();
+    const res = await fetch(`${base}${a.path}`, { headers: range ? { range: 'bytes=0-4095' } : {} });
+    const bytes = (await res.arrayBuffer()).byteLength;
+    const ok = range ? res.status === 206 && bytes === 4096 : res.status === 200 && bytes === a.size;
+    // An asset deleted by another client meanwhile answers 404: not an error of the server.
+    record(range ? 'range' : 'deliver', performance.now() - t, ok || res.status === 404, bytes);
+  };
+  const list = async (base: string) => {
+    const t = performance.now();
+    const res = await fetch(`${base}/kiln/v1/assets?limit=50`, { headers: auth });
+    await res.arrayBuffer();
+    record('list', performance.now() - t, res.status === 200);
+  };
+  const remove = async (base: string) => {
+    if (assets.length <= 10) return;
+    const a = assets.splice(Math.floor(Math.random() * assets.length), 1)[0]!;
+    const t = performance.now();
+    const res = await fetch(`${base}/kiln/v1/assets/${a.id}`, { method: 'DELETE', headers: auth });
+    record('delete', performance.now() - t, res.status === 204);
+  };
+  /** The mix, as cumulative shares. */
+  const MIX: Array<[number, Op, (base: string) => Promise<void>]> = [
+    [0.15, 'upload', upload],
+    [0.25, 'miss', (b) => transform(b, 'miss')],
+    [0.45, 'hit', (b) => transform(b, 'hit')],
+    [0.77, 'deliver', (b) => deliver(b, false)],
+    [0.85, 'range', (b) => deliver(b, true)],
+    [0.95, 'list', list],
+    [1, 'delete', remove],
+  ];
+
   const client = async (c: number) => {
     for (let i = 0; performance.now() < deadline; i++) {
-      const base = node(c + i);
       const r = Math.random();
+      const [, op, run] = MIX.find(([share]) => r < share)!;
       try {
-        if (r < 0.2) await upload(base);
-        else if (r < 0.85) {
-          const a = assets[Math.floor(Math.random() * assets.length)]!;
-          const range = r > 0.75;
-          const t = performance.now();
-          const res = await fetch(`${base}${a.path}`, { headers: range ? { range: 'bytes=0-4095' } : {} });
-          const bytes = (await res.arrayBuffer()).byteLength;
-          const ok = range ? res.status === 206 && bytes === 4096 : res.status === 200 && bytes === a.size;
-          // An asset deleted by another client meanwhile answers 404: not an error of the server.
-          record(range ? 'range' : 'deliver', performance.now() - t, ok || res.status === 404, bytes);
-        } else if (r < 0.95) {
-          const t = performance.now();
-          const res = await fetch(`${base}/kiln/v1/assets?limit=50`, { headers: auth });
-          await res.arrayBuffer();
-          record('list', performance.now() - t, res.status === 200);
-        } else if (assets.length > 10) {
-          const a = assets.splice(Math.floor(Math.random() * assets.length), 1)[0]!;
-          const t = performance.now();
-          const res = await fetch(`${base}/kiln/v1/assets/${a.id}`, { method: 'DELETE', headers: auth });
-          record('delete', performance.now() - t, res.status === 204);
-        }
-      } catch {
-        record('deliver', 0, false);
+        await run(node(c + i));
+      } catch (err) {
+        record(op, 0, false);
+        console.error(`${op}: ${err}`);
       }
     }
   };
@@ -132,7 +208,7 @@ async function main() {
   console.log('op        requests    req/s    p50 ms    p99 ms   errors   MB moved');
   let total = 0;
   let errors = 0;
-  for (const op of ['upload', 'deliver', 'range', 'list', 'delete'] as Op[]) {
+  for (const op of OPS) {
     const s = stats.get(op);
     if (!s) continue;
     const sorted = [...s.latencies].sort((a, b) => a - b);

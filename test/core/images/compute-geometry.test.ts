@@ -38,6 +38,21 @@ describe('computeGeometry', () => {
     assert.deepEqual([fill.width, fill.height], [500, 500]);
   });
 
+  it('one given side is kept exactly, whatever the rounding of the other (found by bench/load)', () => {
+    const src = { width: 1280, height: 800 };
+    for (let w = 100; w < 1280; w += 7) {
+      const g = cf(`width=${w}`, src);
+      assert.deepEqual([g.width, g.height], [w, Math.round((w * 800) / 1280)], `width=${w}`);
+    }
+    for (let h = 50; h < 800; h += 7) assert.equal(cf(`height=${h}`, src).height, h, `height=${h}`);
+    assert.deepEqual([uc('-/resize/103x/', src).width, gs({ w: '103' }, src).width], [103, 103]);
+    assert.deepEqual(cf('width=103,height=103,fit=pad', src), {
+      ...cf('width=103,height=103,fit=pad', src),
+      width: 103,
+      height: 103,
+    });
+  });
+
   it('scale-down never enlarges; contain does', () => {
     assert.deepEqual([cf('w=4000').width, cf('w=4000').height], [2000, 1000]);
     assert.deepEqual([cf('w=4000,fit=contain').width, cf('w=4000,fit=contain').height], [4000, 2000]);

@@ -168,10 +168,15 @@ function applyResize(s: State, step: ResizeStep): void {
     s.ch = Math.max(1, Math.round(h * k));
     return;
   }
-  // contain / pad (and cover with one side given, which is the same as contain).
-  const k = cap(Math.min(bw / s.cw, bh / s.ch));
-  const iw = Math.max(1, Math.round(s.cw * k));
-  const ih = Math.max(1, Math.round(s.ch * k));
+  // contain / pad (and cover with one side given, which is the same as contain). With one side
+  // given, that side alone sets the scale and the box is the output: letting the derived (rounded)
+  // side constrain too would turn width=103 on a 1280x800 image into 102x64.
+  const oneSide = step.width === undefined || step.height === undefined;
+  const scale = oneSide ? (step.width === undefined ? bh / s.ch : bw / s.cw) : Math.min(bw / s.cw, bh / s.ch);
+  const k = cap(scale);
+  const exact = oneSide && k === scale;
+  const iw = exact ? bw : Math.max(1, Math.round(s.cw * k));
+  const ih = exact ? bh : Math.max(1, Math.round(s.ch * k));
   if (step.fit !== 'pad' || (iw === bw && ih === bh)) {
     s.cw = iw;
     s.ch = ih;
