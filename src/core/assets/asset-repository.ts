@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../../adapters/db/database.js';
 import type { AssetsTable, DatabaseSchema } from '../../adapters/db/schema.js';
-import { errors } from '../errors/kiln-error.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
 import type { Asset, AssetKind, AssetPatch, NewAsset } from './asset.js';
 
 export interface ListAssetsQuery {
@@ -143,30 +143,51 @@ export class AssetRepository {
   }
 
   async update(accountId: string, id: string, patch: AssetPatch): Promise<Asset> {
-    const set: Partial<AssetsTable> = { updated_at: new Date().toISOString() };
-    if (patch.status !== undefined) set.status = patch.status;
-    if (patch.kind !== undefined) set.kind = patch.kind;
-    if (patch.blobKey !== undefined) set.blob_key = patch.blobKey;
-    if (patch.size !== undefined) set.size = patch.size;
-    if (patch.contentType !== undefined) set.content_type = patch.contentType;
-    if (patch.sha256 !== undefined) set.sha256 = patch.sha256;
-    if (patch.originalName !== undefined) set.original_name = patch.originalName;
-    if (patch.metadata !== undefined) set.metadata = JSON.stringify(patch.metadata);
-    if (patch.stored !== undefined) set.stored = patch.stored ? 1 : 0;
-    if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
-    if (patch.width !== undefined) set.width = patch.width;
-    if (patch.height !== undefined) set.height = patch.height;
-    if (patch.durationSeconds !== undefined) set.duration_seconds = patch.durationSeconds;
-    if (patch.extra !== undefined) set.extra = JSON.stringify(patch.extra);
     const res = await this.db
       .updateTable('assets')
-      .set(set)
+      .set(columnsOf(patch))
       .where('id', '=', id)
       .where('account_id', '=', accountId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw errors.notFound('Asset');
     return this.get(accountId, id);
+  }
+
+  /**
+   * Merges `patch` into `extra` as the row holds it when the write lands, with the other fields of
+   * `rest` set as given. Compare-and-swap on the stored JSON, retried: a transcode's progress on a
+   * worker and an edit on an API node never undo each other (a plain read-merge-write could).
+   */
+  async mergeExtra(
+    accountId: string,
+    id: string,
+    patch: Record<string, unknown>,
+    rest: Omit<AssetPatch, 'extra'> = {},
+  ): Promise<Asset> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const row = await this.db
+        .selectFrom('assets')
+        .select('extra')
+        .where('id', '=', id)
+        .where('account_id', '=', accountId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!row) throw errors.notFound('Asset');
+      const extra = { ...(JSON.parse(row.extra) as Record<string, unknown>), ...patch };
+      const res = await this.db
+        .updateTable('assets')
+        .set(columnsOf({ ...rest, extra }))
+        .where('id', '=', id)
+        .where('account_id', '=', accountId)
+        .where('deleted_at', 'is', null)
+        .where('extra', '=', row.extra)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) > 0) return this.get(accountId, id);
+    }
+    throw new KilnError('unavailable', 'The asset is being changed too often, retry shortly', {
+      retryAfter: 1,
+    });
   }
 
   /** Marks deleted; returns false if it was not there. The purge job removes bytes and the row. */
@@ -248,4 +269,24 @@ export function toAsset(row: AssetsTable): Asset {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** The columns an AssetPatch sets (and updated_at). */
+function columnsOf(patch: AssetPatch): Partial<AssetsTable> {
+  const set: Partial<AssetsTable> = { updated_at: new Date().toISOString() };
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.kind !== undefined) set.kind = patch.kind;
+  if (patch.blobKey !== undefined) set.blob_key = patch.blobKey;
+  if (patch.size !== undefined) set.size = patch.size;
+  if (patch.contentType !== undefined) set.content_type = patch.contentType;
+  if (patch.sha256 !== undefined) set.sha256 = patch.sha256;
+  if (patch.originalName !== undefined) set.original_name = patch.originalName;
+  if (patch.metadata !== undefined) set.metadata = JSON.stringify(patch.metadata);
+  if (patch.stored !== undefined) set.stored = patch.stored ? 1 : 0;
+  if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
+  if (patch.width !== undefined) set.width = patch.width;
+  if (patch.height !== undefined) set.height = patch.height;
+  if (patch.durationSeconds !== undefined) set.duration_seconds = patch.durationSeconds;
+  if (patch.extra !== undefined) set.extra = JSON.stringify(patch.extra);
+  return set;
 }

@@ -80,15 +80,11 @@ export async function updateFacts(
   assets: AssetRepository,
   asset: Asset,
   patch: Partial<StreamFacts>,
-  rest: Parameters<AssetRepository['update']>[2] = {},
+  rest: Omit<Parameters<AssetRepository['update']>[2], 'extra'> = {},
 ): Promise<Asset> {
-  // Merge into the row as it is now, not the caller's snapshot: a transcode's progress writes
-  // would otherwise put back facts an API node changed meanwhile (requireSignedURLs, meta...).
-  const current = (await assets.find(asset.accountId, asset.id)) ?? asset;
-  return assets.update(asset.accountId, asset.id, {
-    ...rest,
-    extra: { ...current.extra, ...patch },
-  });
+  // Merged into the row as it is when the write lands (compare-and-swap): a transcode's progress
+  // writes would otherwise put back facts an API node changed meanwhile (requireSignedURLs, meta...).
+  return assets.mergeExtra(asset.accountId, asset.id, patch, rest);
 }
 
 /**

@@ -112,3 +112,24 @@ test('list filters, searches (literal, case-insensitive) and pages by keyset', a
     await h.close();
   }
 });
+
+test('mergeExtra: concurrent merges of different facts all survive (compare-and-swap)', async () => {
+  const { h, repo, a, b } = await setup();
+  try {
+    const asset = await repo.create({ accountId: a, kind: 'video', source: 'test', extra: { keep: 1 } });
+    // On PostgreSQL these run on several pooled connections at once; on SQLite they interleave at
+    // every await. A read-merge-write without the swap check loses most of them.
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        repo.mergeExtra(a, asset.id, { [`k${i}`]: i }, i === 7 ? { status: 'ready' } : {}),
+      ),
+    );
+    const { extra, status } = await repo.get(a, asset.id);
+    assert.equal(Object.keys(extra).length, 31);
+    for (let i = 0; i < 30; i++) assert.equal(extra[`k${i}`], i);
+    assert.deepEqual([extra.keep, status], [1, 'ready']);
+    await assert.rejects(repo.mergeExtra(b, asset.id, { x: 1 }), /not found/);
+  } finally {
+    await h.close();
+  }
+});
