@@ -13,9 +13,9 @@
  *
  * Transforms go through `GET /kiln/v1/assets/:id/image?options=` on image assets uploaded at the
  * start: the fixture photos scaled to 1280 px wide (a typical web original; the 2560 px originals
- * are bench/images' subject). Hits cycle through 8 fixed option strings; every miss asks for a
- * width never asked before, so it renders, writes a variant and records a rendition. Each answer is
- * checked: 200, the image's format and the asked width.
+ * are bench/images' subject). Hits cycle through 8 fixed option strings; every miss has a canonical
+ * key never asked before, so it renders, writes a variant and records a rendition. Each answer is
+ * checked: 200, `Kiln-Cache: hit|miss` as expected, and the decoded image's width.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -102,7 +102,7 @@ async function main() {
       images.push(((await res.json()) as { id: string }).id);
     }
   }
-  let missWidth = 0;
+  let missSeq = 0;
   const transform = async (base: string, op: 'hit' | 'miss') => {
     const id = images[Math.floor(Math.random() * images.length)]!;
     let options: string;
@@ -111,20 +111,27 @@ async function main() {
       options = HIT_OPTIONS[Math.floor(Math.random() * HIT_OPTIONS.length)]!;
       width = Number(/width=(\d+)/.exec(options)![1]);
     } else {
-      width = 100 + (missWidth++ % 1100); // 100..1199, then the same widths in other formats
-      options = `width=${width},format=${['jpeg', 'webp'][Math.floor(missWidth / 1100) % 2]}`;
+      // A box taller than any source with scale-down: the width alone decides the output, and the
+      // height makes every miss's canonical key new, whichever image and width it lands on.
+      const n = missSeq++;
+      width = 100 + (n % 1100);
+      options = `width=${width},height=${5000 + n},fit=scale-down,format=${n % 2 ? 'webp' : 'jpeg'}`;
     }
     const t = performance.now();
     const res = await fetch(`${base}/kiln/v1/assets/${id}/image?options=${options}`, {
       headers: { ...auth, accept: 'image/avif,image/webp,*/*' },
     });
     const body = Buffer.from(await res.arrayBuffer());
-    let ok = res.status === 200;
+    // The server says whether the variant cache answered; a hit must be a hit and a miss a miss.
+    let ok = res.status === 200 && res.headers.get('kiln-cache') === op;
     if (ok) {
       const meta = await sharp(body).metadata();
       ok = meta.width === width;
     }
-    if (!ok) console.error(`${op} ${options}: ${res.status} ${res.status === 200 ? `width ${(await sharp(body).metadata()).width}` : body.subarray(0, 200).toString()}`);
+    if (!ok)
+      console.error(
+        `${op} ${options}: ${res.status} ${res.status === 200 ? `width ${(await sharp(body).metadata()).width}` : body.subarray(0, 200).toString()}`,
+      );
     record(op, performance.now() - t, ok, body.length);
   };
   // Warm the hits' variants once, so "hit" measures the cache from the start.

@@ -47,6 +47,8 @@ export async function sendImageVariant(
     });
   }
   if (options.headers) reply.headers(options.headers);
+  // Like Cloudflare's cf-cache-status, for operators and load tests: did the variant cache answer?
+  reply.header('kiln-cache', result.cached ? 'hit' : 'miss');
   return sendBlob(
     reply,
     request,

@@ -10,6 +10,7 @@ type AnyMethod = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 const CODES: Record<number, ErrorCode> = {
   400: 'invalid_input',
+  401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
@@ -17,6 +18,9 @@ const CODES: Record<number, ErrorCode> = {
   412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  422: 'processing_failed',
+  429: 'rate_limited',
+  503: 'unavailable',
 };
 
 /**
@@ -70,13 +74,17 @@ export async function handleTusInEnvelope(
   const { status, headers } = failed as { status: number; headers: unknown[] };
   const text = Buffer.concat(chunks).toString('utf8').trim();
   const code = CODES[status] ?? (status >= 500 ? 'internal' : 'invalid_input');
-  const err = new KilnError(code, text || STATUS_CODES[status] || 'Upload refused', { status });
+  const err = new KilnError(code, text || STATUS_CODES[status] || 'Upload refused', {
+    status,
+    ...(status === 503 && { retryAfter: 1 }),
+  });
   if (status >= 500) request.log.error({ status, tus: text }, 'tus request failed');
   const rendered = render(err, request);
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = String(headers[i]);
     if (!/^content-(length|type)$/i.test(name)) res.setHeader(name, headers[i + 1] as string);
   }
+  if (err.retryAfter !== undefined) res.setHeader('retry-after', String(err.retryAfter));
   for (const [name, value] of Object.entries(rendered.headers ?? {})) res.setHeader(name, value);
   const body = JSON.stringify(rendered.body);
   res.writeHead(rendered.status ?? status, {
@@ -90,8 +98,13 @@ export async function handleTusInEnvelope(
  * @tus/server's `onResponseError` for Kiln's stores, which fix the length at creation (no
  * creation-defer-length): a PATCH carrying Upload-Length is then a client error (the length is
  * already set, tus' INVALID_LENGTH), not the 501 "extension not supported" tus checks first.
+ * A KilnError client error keeps its status and message.
  */
 export function mapTusError(_req: Request, err: Error | { status_code: number; body: string }) {
   if (err === ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION) return ERRORS.INVALID_LENGTH;
+  // Our own refusals from the store or onUploadFinish (quota, size, not an image, the store down):
+  // their status and message, not tus' blanket 500 "something went wrong".
+  if (err instanceof KilnError && (err.status < 500 || err.code === 'unavailable'))
+    return { status_code: err.status, body: err.message };
   return undefined;
 }

@@ -54,6 +54,11 @@ test('variants: create, list, get, edit, delete; every image lists and serves th
   assert.equal(edited.variant!.options!.width, 400);
   const resized = await get(`${base}/thumb`, { accept: 'image/jpeg' });
   assert.deepEqual(await dimensions(resized.body), { width: 400, height: 250, format: 'jpeg' });
+  // The edited variant is a new cache entry: rendered once, then served from the variant cache.
+  assert.equal(resized.headers.get('kiln-cache'), 'miss');
+  const again = await get(`${base}/thumb`, { accept: 'image/jpeg' });
+  assert.equal(again.headers.get('kiln-cache'), 'hit');
+  assert.ok(again.body.equals(resized.body), 'the stored variant is what the miss sent from memory');
 
   const dup = await h.client.images.v1.variants
     .create({ account_id, id: 'thumb', options: { fit: 'cover', width: 1, height: 1, metadata: 'none' } })

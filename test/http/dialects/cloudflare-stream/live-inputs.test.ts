@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type Cloudflare from 'cloudflare';
+import { importJWK, SignJWT } from 'jose';
 import { freePort } from '../../../support/free-port.js';
 import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
 import { pushLive, rtmpDestination } from './live-support.js';
@@ -225,6 +226,38 @@ test('RTMP: live HLS while pushing, restream to an output, then a ready recordin
     ['live_input.connected', 'live_input.disconnected'],
   );
   await waitFor('the ready webhook', async () => hooks.find((h) => h.uid === video.uid));
+});
+
+test("live playback follows the input's recording settings: signed URLs and allowed origins", async () => {
+  const a = { account_id: accountId };
+  const input = await client.stream.liveInputs.create({
+    ...a,
+    recording: { mode: 'off', requireSignedURLs: true, allowedOrigins: ['example.com'] },
+  });
+  const key = await client.stream.keys.create(a);
+  const jwk = JSON.parse(Buffer.from(key.jwk!, 'base64').toString()) as Record<string, string>;
+  const sign = async (claims: Record<string, unknown>) =>
+    new SignJWT({ sub: input.uid, kid: key.id, exp: Math.floor(Date.now() / 1000) + 600, ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: key.id! })
+      .sign(await importJWK(jwk, 'RS256'));
+  const hls = input.playback!.hls!;
+  const signedHls = hls.replace(input.uid!, await sign({}));
+
+  const pushing = pushLive(`${input.rtmps!.url}${input.rtmps!.streamKey}`, 'flv', 6);
+  // The signed URL plays, segments included (their names are relative to the token's path).
+  await checkLiveHls(signedHls);
+  const unsigned = await fetch(hls);
+  assert.equal(unsigned.status, 401, 'the bare uid is refused');
+  assert.match(await unsigned.text(), /signed URL/);
+  const expired = hls.replace(input.uid!, await sign({ exp: Math.floor(Date.now() / 1000) - 10 }));
+  assert.notEqual((await fetch(expired)).status, 200);
+  assert.equal((await fetch(signedHls, { headers: { origin: 'https://evil.example' } })).status, 403);
+  const allowed = await fetch(signedHls, { headers: { origin: 'https://example.com' } });
+  assert.equal(allowed.status, 200);
+  await allowed.arrayBuffer();
+  await pushing;
+  await client.stream.liveInputs.delete(input.uid!, a);
+  await client.stream.keys.delete(key.id!, a);
 });
 
 test('SRT: live HLS while pushing with the passphrase, then a ready recording', async () => {

@@ -1,27 +1,39 @@
 import type { FastifyInstance } from 'fastify';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { originAllowed } from '../../../../core/stream/allowed-origins.js';
 import { liveHlsPrefix } from '../../../../core/stream/live-input-view.js';
 import { LiveInputs } from '../../../../core/stream/live-inputs.js';
-import { isStreamUid } from '../../../../core/stream/stream-facts.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';
+import { resolveLivePlayback } from './playback-access.js';
 
 /**
  * The live HLS of a live input while a broadcast runs: `/stream/live/<input uid>/manifest/video.m3u8`
  * (a sliding playlist of MPEG-TS segments that the worker mirrors into the blob store). 404 when
- * nothing is live. The playlist is never cached; segments are immutable.
+ * nothing is live. The playlist is never cached; segments are immutable. The input's recording
+ * settings apply: requireSignedURLs (a signed token with the input's uid as `sub` replaces the uid;
+ * segment names are relative, so they follow it) and allowedOrigins.
  */
 export async function streamLiveDelivery(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
   const inputs = new LiveInputs(runtime);
 
-  app.get('/stream/live/:uid/manifest/:file', async (request, reply) => {
-    const { uid, file } = request.params as { uid: string; file: string };
-    if (!isStreamUid(uid) || !/^[A-Za-z0-9_.-]+\.(m3u8|ts)$/.test(file)) throw notLive();
-    const input = await inputs.find(uid);
-    if (!input) throw notLive();
+  app.get('/stream/live/:ident/manifest/:file', async (request, reply) => {
+    const { ident, file } = request.params as { ident: string; file: string };
+    if (!/^[A-Za-z0-9_.-]+\.(m3u8|ts)$/.test(file)) throw notLive();
+    const { input, signed } = await resolveLivePlayback(inputs, runtime, ident, request.ip, notLive);
+    const { origin, referer } = request.headers;
+    if (!originAllowed(input.settings.recording.allowedOrigins ?? [], origin, referer)) {
+      throw new KilnError(
+        'forbidden',
+        'This live input may not be played from this origin (allowedOrigins)',
+        {
+          details: { cloudflareCode: 10000 },
+        },
+      );
+    }
     const ext = file.slice(file.lastIndexOf('.'));
     const blob = await storedBlob(
       runtime.blobs,
@@ -30,7 +42,7 @@ export async function streamLiveDelivery(app: FastifyInstance, opts: { runtime: 
     );
     if (!blob) throw notLive();
     return sendBlob(reply, request, runtime.blobs, blob, {
-      cacheControl: ext === '.ts' ? 'public, max-age=60, immutable' : 'no-cache',
+      cacheControl: ext === '.ts' ? `${signed ? 'private' : 'public'}, max-age=60, immutable` : 'no-cache',
       extraHeaders: { 'access-control-allow-origin': '*' },
     });
   });
