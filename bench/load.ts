@@ -111,11 +111,11 @@ async function main() {
       options = HIT_OPTIONS[Math.floor(Math.random() * HIT_OPTIONS.length)]!;
       width = Number(/width=(\d+)/.exec(options)![1]);
     } else {
-      // A box taller than any source with scale-down: the width alone decides the output, and the
-      // height makes every miss's canonical key new, whichever image and width it lands on.
+      // (width, format, quality) never repeats within 134,200 misses, so every miss has a canonical
+      // key of its own whichever image it lands on; the width alone decides the output's width.
       const n = missSeq++;
-      width = 100 + (n % 1100);
-      options = `width=${width},height=${5000 + n},fit=scale-down,format=${n % 2 ? 'webp' : 'jpeg'}`;
+      width = 100 + ((n >> 1) % 1100);
+      options = `width=${width},quality=${40 + Math.floor(n / 2200)},format=${n % 2 ? 'webp' : 'jpeg'}`;
     }
     const t = performance.now();
     const res = await fetch(`${base}/kiln/v1/assets/${id}/image?options=${options}`, {
