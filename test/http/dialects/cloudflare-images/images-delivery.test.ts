@@ -157,6 +157,25 @@ test('/cdn-cgi/image/<options>/<source> transforms Kiln-served images only', asy
   const abs = await get(`${h.kiln.url}/cdn-cgi/image/w=100,f=jpeg/${base}/public`);
   assert.deepEqual(await dimensions(abs.body), { width: 100, height: 63, format: 'jpeg' });
 
+  // A named variant is the source: the options transform its result (a square), not the original,
+  // and its own format settings (auto) carry over unless a format is asked.
+  await h.client.images.v1.variants.create({
+    account_id: h.account.id,
+    id: 'square',
+    options: { fit: 'cover', width: 300, height: 300, metadata: 'none' },
+  });
+  const onVariant = await get(`${h.kiln.url}/cdn-cgi/image/width=250/${base}/square`, {
+    accept: 'image/webp,*/*',
+  });
+  assert.deepEqual(await dimensions(onVariant.body), { width: 250, height: 250, format: 'webp' });
+  // Compared with the same crop encoded the same way: lossy WebP against JPEG alone differs by ~8 MAD.
+  const square = await sharp(cups).resize(250, 250, { fit: 'cover' }).webp({ quality: 85 }).toBuffer();
+  await assertSimilar(onVariant.body, square);
+  const asPng = await get(`${h.kiln.url}/cdn-cgi/image/width=100,format=png/${base}/square`);
+  assert.deepEqual(await dimensions(asPng.body), { width: 100, height: 100, format: 'png' });
+  const onOriginal = await get(`${h.kiln.url}/cdn-cgi/image/width=100/${base}`);
+  assert.deepEqual(await dimensions(onOriginal.body), { width: 100, height: 63, format: 'jpeg' });
+
   const remote = await get(`${h.kiln.url}/cdn-cgi/image/w=100/https://example.com/cat.jpg`);
   assert.equal(remote.status, 403);
   assert.equal(remote.headers.get('cf-resized'), 'err=9401');

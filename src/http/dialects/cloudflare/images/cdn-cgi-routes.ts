@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
+import { chainPlans } from '../../../../core/images/chain-plans.js';
 import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
 import type { TransformPlan } from '../../../../core/images/transform-plan.js';
 import { verifySignedPath } from '../../../../core/signing/signed-link.js';
@@ -16,7 +17,10 @@ const PREFIX = '/cdn-cgi/image/';
  * `/cdn-cgi/image/<options>/<source>` (§6). The source must be an image this Kiln serves itself,
  * as a path or as an absolute URL on its public origin: an Images delivery URL (its access rules
  * and signature apply, the query of the request being the source's) or a signed Kiln file link.
- * Remote origins are refused: Kiln is not an open proxy. The options apply to the original image.
+ * Remote origins are refused: Kiln is not an open proxy. When the source names a variant, the
+ * options transform that variant's result, as on Cloudflare: the two plans are chained and rendered
+ * from the original in one pass (no generation loss); without a format option the variant's own
+ * format settings carry over.
  */
 export async function cdnCgiRoutes(app: FastifyInstance, { ctx }: { ctx: CfImagesContext }) {
   installErrorHandler(app, renderDeliveryError);
@@ -26,12 +30,35 @@ export async function cdnCgiRoutes(app: FastifyInstance, { ctx }: { ctx: CfImage
     if (slash <= 0) throw deliveryError(400, 9401, 'Expected /cdn-cgi/image/<options>/<source>');
     const options = decodeOptions(raw.slice(0, slash));
     const source = sameOriginPath(ctx, raw.slice(slash));
-    const plan = parseCloudflareOptions(options, { defaultFormat: 'original' });
-    const { asset, cacheControl } = await resolveSource(ctx, source, request);
-    return sendImageVariant(ctx.runtime, request, reply, asset, plan satisfies TransformPlan, {
-      cacheControl,
-    });
+    const own = parseCloudflareOptions(options, { defaultFormat: 'original' });
+    const { asset, cacheControl, variantPlan } = await resolveSource(ctx, source, request);
+    const plan = variantPlan ? onVariant(variantPlan, own, options) : own;
+    return sendImageVariant(ctx.runtime, request, reply, asset, plan, { cacheControl });
   });
+}
+
+/**
+ * The variant, then the request's options. The variant's output is the source here, so its format
+ * settings carry over unless a format is asked, and metadata it stripped cannot come back.
+ */
+function onVariant(variant: TransformPlan, own: TransformPlan, options: string): TransformPlan {
+  const chained = chainPlans(variant, own);
+  const metadata =
+    METADATA_KEPT.indexOf(variant.metadata) < METADATA_KEPT.indexOf(own.metadata)
+      ? variant.metadata
+      : own.metadata;
+  const formatAsked = /(?:^|,)\s*(?:format|f)\s*=/.test(options);
+  const output = formatAsked
+    ? chained.output
+    : { ...variant.output, ...definedOnly(own.output), format: variant.output.format };
+  return { ...chained, metadata, output };
+}
+
+/** From least to most metadata kept. */
+const METADATA_KEPT: ReadonlyArray<TransformPlan['metadata']> = ['none', 'copyright', 'keep'];
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function decodeOptions(text: string): string {
@@ -64,10 +91,14 @@ async function resolveSource(
   ctx: CfImagesContext,
   source: string,
   request: FastifyRequest,
-): Promise<{ asset: Asset; cacheControl: string }> {
+): Promise<{ asset: Asset; cacheControl: string; variantPlan?: TransformPlan }> {
   if (source.startsWith(`${DELIVERY_PREFIX}/`)) {
     const resolved = await resolveDelivery(ctx, source, request.headers);
-    return { asset: resolved.image.asset, cacheControl: resolved.cacheControl };
+    return {
+      asset: resolved.image.asset,
+      cacheControl: resolved.cacheControl,
+      ...(resolved.variant && { variantPlan: resolved.plan }),
+    };
   }
   const file = /^\/files\/([^/?]+)\/[^/?]+(?:\?|$)/.exec(source);
   if (file) {

@@ -22,6 +22,8 @@ export interface ResolvedDelivery {
   account: Account;
   image: CfImage;
   plan: TransformPlan;
+  /** The URL named a variant (or flexible options); false when the device default applies. */
+  variant: boolean;
   vary: string[];
   cacheControl: string;
 }
@@ -66,6 +68,7 @@ export async function resolveDelivery(
   let plan: TransformPlan;
   let vary: string[] = [];
   let publicVariant = false;
+  let named = true;
   if (variantText?.includes('=')) {
     if (account.settings.flexibleVariants !== true) {
       throw deliveryError(403, 9429, 'Flexible variants are not enabled for this account');
@@ -82,6 +85,7 @@ export async function resolveDelivery(
       const box = DEVICE_DEFAULTS[deviceClass(headers)];
       plan = variantPlan({ fit: 'scale-down', metadata: 'none', ...box });
       vary = DEVICE_HINT_HEADERS;
+      named = false;
     } else {
       throw deliveryError(404, 9431, `Variant "${variantText}" not found`);
     }
@@ -94,7 +98,7 @@ export async function resolveDelivery(
     const ttl = Math.max(0, Math.min(172_800, expiresAt - Math.floor(Date.now() / 1000)));
     cacheControl = `private, max-age=${ttl}`;
   }
-  return { account, image, plan, vary, cacheControl };
+  return { account, image, plan, variant: named, vary, cacheControl };
 }
 
 export function variantPlan(o: VariantOptions): TransformPlan {
