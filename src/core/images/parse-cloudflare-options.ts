@@ -6,7 +6,14 @@
  */
 import { KilnError } from '../errors/kiln-error.js';
 import { parseColor } from './color.js';
-import { emptyPlan, type Fit, type Gravity, type ResizeStep, type TransformPlan } from './transform-plan.js';
+import {
+  emptyPlan,
+  type Fit,
+  type Gravity,
+  type OutputFormatChoice,
+  type ResizeStep,
+  type TransformPlan,
+} from './transform-plan.js';
 
 const FITS: Record<string, { fit: Fit; withoutEnlargement: boolean }> = {
   'scale-down': { fit: 'contain', withoutEnlargement: true },
@@ -169,8 +176,11 @@ const ALIASES: Record<string, string> = {
 };
 
 export interface CloudflareParseOptions {
-  /** `original` for /cdn-cgi/image/ (keeps the source format), `auto` for hosted Images. */
-  defaultFormat?: 'auto' | 'original';
+  /**
+   * The format when none is asked: `original` for /cdn-cgi/image/ (keeps the source format), `auto`
+   * for hosted Images, a variant's own format when /cdn-cgi/image/ transforms a named variant.
+   */
+  defaultFormat?: OutputFormatChoice;
 }
 
 export function parseCloudflareOptions(text: string, options: CloudflareParseOptions = {}): TransformPlan {

@@ -20,7 +20,7 @@ const PREFIX = '/cdn-cgi/image/';
  * Remote origins are refused: Kiln is not an open proxy. When the source names a variant, the
  * options transform that variant's result, as on Cloudflare: the two plans are chained and rendered
  * from the original in one pass (no generation loss); without a format option the variant's own
- * format settings carry over.
+ * format is kept.
  */
 export async function cdnCgiRoutes(app: FastifyInstance, { ctx }: { ctx: CfImagesContext }) {
   installErrorHandler(app, renderDeliveryError);
@@ -30,36 +30,28 @@ export async function cdnCgiRoutes(app: FastifyInstance, { ctx }: { ctx: CfImage
     if (slash <= 0) throw deliveryError(400, 9401, 'Expected /cdn-cgi/image/<options>/<source>');
     const options = decodeOptions(raw.slice(0, slash));
     const source = sameOriginPath(ctx, raw.slice(slash));
-    const own = parseCloudflareOptions(options, { defaultFormat: 'original' });
+    const own = parseCloudflareOptions(options, { defaultFormat: 'original' }); // refused before any lookup
     const { asset, cacheControl, variantPlan } = await resolveSource(ctx, source, request);
-    const plan = variantPlan ? onVariant(variantPlan, own, options) : own;
+    // On a variant the source is the variant's output, so its format is the one kept by default.
+    const plan = variantPlan
+      ? onVariant(variantPlan, parseCloudflareOptions(options, { defaultFormat: variantPlan.output.format }))
+      : own;
     return sendImageVariant(ctx.runtime, request, reply, asset, plan, { cacheControl });
   });
 }
 
-/**
- * The variant, then the request's options. The variant's output is the source here, so its format
- * settings carry over unless a format is asked, and metadata it stripped cannot come back.
- */
-function onVariant(variant: TransformPlan, own: TransformPlan, options: string): TransformPlan {
+/** The variant, then the request's options; metadata the variant stripped cannot come back. */
+function onVariant(variant: TransformPlan, own: TransformPlan): TransformPlan {
   const chained = chainPlans(variant, own);
   const metadata =
     METADATA_KEPT.indexOf(variant.metadata) < METADATA_KEPT.indexOf(own.metadata)
       ? variant.metadata
       : own.metadata;
-  const formatAsked = /(?:^|,)\s*(?:format|f)\s*=/.test(options);
-  const output = formatAsked
-    ? chained.output
-    : { ...variant.output, ...definedOnly(own.output), format: variant.output.format };
-  return { ...chained, metadata, output };
+  return { ...chained, metadata };
 }
 
 /** From least to most metadata kept. */
 const METADATA_KEPT: ReadonlyArray<TransformPlan['metadata']> = ['none', 'copyright', 'keep'];
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 function decodeOptions(text: string): string {
   try {
