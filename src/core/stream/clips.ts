@@ -10,6 +10,7 @@ import type { JobContext } from '../jobs/job-queue.js';
 import { failVideo } from './stream-failure.js';
 import { badRequest, type VideoSettings } from './stream-options.js';
 import { createStreamVideo, ingestVideoBytes, type StreamDeps } from './stream-videos.js';
+import type { WatermarkView } from './watermarks.js';
 
 export const CLIP_STREAM_VIDEO_JOB = 'cfstream.clip';
 
@@ -49,7 +50,7 @@ export async function createClip(
   settings: VideoSettings & {
     name?: string | null;
     creator?: string | null;
-    watermark?: Record<string, unknown> | null;
+    watermark?: WatermarkView | null;
   },
 ): Promise<Asset> {
   const video = await createStreamVideo(deps, { ...settings, accountId, state: 'queued', uploadKind: 'api' });

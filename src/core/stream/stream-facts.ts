@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Asset, assetPrefix } from '../assets/asset.js';
+import type { WatermarkView } from './watermarks.js';
 
 /** The `source` of assets created through the Cloudflare Stream dialect. */
 export const STREAM_SOURCE = 'cloudflare-stream';
@@ -49,7 +50,7 @@ export interface StreamFacts {
   errorReasonText: string | null;
   watermarkUid: string | null;
   /** The watermark profile as it was when the video named it (profiles are immutable). */
-  watermark: Record<string, unknown> | null;
+  watermark: WatermarkView | null;
   /** The live input a recording came from. */
   liveInput: string | null;
   /** The ladder that was packaged, lowest first; empty until ready. */

@@ -75,6 +75,15 @@ export function parseCreator(value: unknown): string | null {
   return value;
 }
 
+/** The creator of a new video: the Upload-Creator header when sent (it wins, as on Cloudflare), else the body's. */
+export function creatorOf(
+  headers: Record<string, string | string[] | undefined>,
+  settings: VideoSettings,
+): string | null | undefined {
+  const header = headers['upload-creator'];
+  return typeof header === 'string' ? parseCreator(header) : settings.creator;
+}
+
 export function parsePct(value: unknown): number {
   const n = typeof value === 'string' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {

@@ -14,6 +14,7 @@ import {
   streamFacts,
 } from './stream-facts.js';
 import type { VideoSettings } from './stream-options.js';
+import type { WatermarkView } from './watermarks.js';
 
 export const PROCESS_STREAM_VIDEO_JOB = 'cfstream.process';
 
@@ -34,7 +35,7 @@ export interface NewStreamVideo extends VideoSettings {
   copyUrl?: string | null;
   name?: string | null;
   /** The resolved watermark profile (resolveWatermark) to snapshot on the video. */
-  watermark?: Record<string, unknown> | null;
+  watermark?: WatermarkView | null;
   liveInput?: string | null;
 }
 

@@ -154,6 +154,13 @@ export function watermarkView(row: StreamWatermarksTable): WatermarkView {
     width: Number(row.width),
     created: row.created_at,
     downloadedFrom: row.downloaded_from,
+    ...placementOf(row),
+  };
+}
+
+/** Where and how the profile's image sits on the frame, as stored. */
+function placementOf(row: StreamWatermarksTable): Omit<VideoOverlay, 'path'> {
+  return {
     opacity: Number(row.opacity),
     padding: Number(row.padding),
     scale: Number(row.scale),
@@ -175,13 +182,7 @@ export async function loadWatermarkOverlay(
   if (!row) return null;
   const path = join(dir, 'watermark.png');
   await pipeline(await deps.blobs.get(row.blob_key), createWriteStream(path));
-  return {
-    path,
-    opacity: Number(row.opacity),
-    padding: Number(row.padding),
-    scale: Number(row.scale),
-    position: row.position as OverlayPosition,
-  };
+  return { path, ...placementOf(row) };
 }
 
 /** The profile a new video names (`watermark.uid`), as the snapshot it keeps; 404 if unknown. */

@@ -3,7 +3,7 @@ import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { createClip, parseClipRange } from '../../../../core/stream/clips.js';
 import { startCopy } from '../../../../core/stream/copy-from-url.js';
 import { STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
-import { badRequest, parseCreator, parseVideoSettings } from '../../../../core/stream/stream-options.js';
+import { badRequest, creatorOf, parseVideoSettings } from '../../../../core/stream/stream-options.js';
 import { videoView } from '../../../../core/stream/video-view.js';
 import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
@@ -24,19 +24,15 @@ export async function streamCopyClipRoutes(app: FastifyInstance, opts: { runtime
     const url = body.input ?? body.url;
     if (typeof url !== 'string' || url.trim() === '') throw badRequest('required field url is missing');
     const settings = parseVideoSettings(body);
-    const header = request.headers['upload-creator'];
     const video = await startCopy(
       { ...runtime, onFinished: undefined },
       {
         ...settings,
-        watermark: (await resolveWatermark(runtime, account.id, settings.watermarkUid)) as Record<
-          string,
-          unknown
-        > | null,
+        watermark: await resolveWatermark(runtime, account.id, settings.watermarkUid),
         accountId: account.id,
         url,
         name: typeof body.name === 'string' ? body.name : null,
-        creator: typeof header === 'string' ? parseCreator(header) : settings.creator,
+        creator: creatorOf(request.headers, settings),
       },
     );
     return cfOk(videoView(runtime.config.publicUrl, video));
@@ -57,10 +53,7 @@ export async function streamCopyClipRoutes(app: FastifyInstance, opts: { runtime
     const { scheduledDeletion: _notInherited, ...settings } = parseVideoSettings(body);
     const clip = await createClip(runtime, account.id, range, {
       ...settings,
-      watermark: (await resolveWatermark(runtime, account.id, settings.watermarkUid)) as Record<
-        string,
-        unknown
-      > | null,
+      watermark: await resolveWatermark(runtime, account.id, settings.watermarkUid),
       scheduledDeletion: body.scheduledDeletion === undefined ? null : _notInherited,
       name: typeof body.name === 'string' ? body.name : null,
     });

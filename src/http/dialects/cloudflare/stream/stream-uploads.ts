@@ -4,8 +4,8 @@ import type { Asset } from '../../../../core/assets/asset.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { streamFacts } from '../../../../core/stream/stream-facts.js';
 import {
+  creatorOf,
   MAX_EXPIRY_MS,
-  parseCreator,
   parseExpiry,
   parseMaxDuration,
   parseOrigins,
@@ -59,17 +59,16 @@ export async function tusCreate(
     directUser || expiry
       ? parseExpiry(expiry ?? undefined)
       : new Date(Date.now() + MAX_EXPIRY_MS).toISOString();
-  const creatorHeader = h['upload-creator'];
   const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
   const video = await createStreamVideo(runtime, {
     ...settings,
-    watermark: watermark as Record<string, unknown> | null,
+    watermark,
     accountId: account.id,
     state: 'pendingupload',
     uploadKind: 'tus',
     uploadLength: length,
     uploadExpiry,
-    creator: typeof creatorHeader === 'string' ? parseCreator(creatorHeader) : settings.creator,
+    creator: creatorOf(h, settings),
   });
   createdUids.set(request.raw, video.id);
   reply.hijack();
@@ -137,7 +136,7 @@ export async function receiveFilePart(
         const watermark = await resolveWatermark(runtime, video.accountId, part.value as string);
         video = await updateFacts(runtime.assets, video, {
           watermarkUid: part.value as string,
-          watermark: watermark as Record<string, unknown> | null,
+          watermark,
         });
       }
       continue;

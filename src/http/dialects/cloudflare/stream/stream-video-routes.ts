@@ -5,7 +5,7 @@ import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
 import {
   badRequest,
-  parseCreator,
+  creatorOf,
   parseExpiry,
   parseRfc3339,
   parseVideoSettings,
@@ -60,16 +60,15 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
       throw badRequest('required field maxDurationSeconds is missing');
     }
     const settings = parseVideoSettings(body);
-    const header = request.headers['upload-creator'];
     const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
     const video = await createStreamVideo(runtime, {
       ...settings,
-      watermark: watermark as Record<string, unknown> | null,
+      watermark,
       accountId: account.id,
       state: 'pendingupload',
       uploadKind: 'direct',
       uploadExpiry: parseExpiry(body.expiry),
-      creator: typeof header === 'string' ? parseCreator(header) : settings.creator,
+      creator: creatorOf(request.headers, settings),
     });
     return cfOk({
       uid: video.id,
