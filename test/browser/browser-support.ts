@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type StartKilnOptions, startKiln, type TestKiln } from '../support/start-kiln.js';
 
 export const CHROMIUM = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
 /** Why browser tests skip, or null when Chromium is there (CI: scripts/install-system-deps.sh). */
@@ -48,4 +49,42 @@ export function watchErrors(page: Page): string[] {
     if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) errors.push(msg.text());
   });
   return errors;
+}
+
+/** A Kiln with one account and a headless Chromium: what every dashboard test file starts from. */
+export interface DashboardHarness {
+  kiln: TestKiln;
+  token: string;
+  browser: Browser;
+  /** A new page at the viewport, signed in to the dashboard, with its errors collected. */
+  signedIn(viewport: typeof DESKTOP): Promise<{ page: Page; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(
+  accountName: string,
+  options?: StartKilnOptions,
+): Promise<DashboardHarness> {
+  const kiln = await startKiln(options);
+  const token = (await kiln.createAccount(accountName)).apiToken;
+  const chromium = await launchChromium();
+  const { browser } = chromium;
+  return {
+    kiln,
+    token,
+    browser,
+    async signedIn(viewport) {
+      const page = await (await browser.newContext({ viewport })).newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${kiln.url}/dashboard/`);
+      await page.fill('input[name=token]', token);
+      await page.click('#sign-in button[type=submit]');
+      await page.waitForSelector('#uploader .uppy-Dashboard');
+      return { page, errors };
+    },
+    async close() {
+      await chromium.close();
+      await kiln.close();
+    },
+  };
 }

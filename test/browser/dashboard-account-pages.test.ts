@@ -2,15 +2,21 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { freePort } from '../support/free-port.js';
-import { startKiln, type TestKiln } from '../support/start-kiln.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, skipBrowser, watchErrors } from './browser-support.js';
+import type { TestKiln } from '../support/start-kiln.js';
+import {
+  type DashboardHarness,
+  DESKTOP,
+  PHONE,
+  screenshot,
+  skipBrowser,
+  startDashboard,
+} from './browser-support.js';
 
 let kiln: TestKiln;
 let token: string;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let browser: Browser;
+let h: DashboardHarness;
 const photo = join(
   '..',
   'shared',
@@ -22,25 +28,16 @@ const photo = join(
 
 before(async () => {
   if (skipBrowser) return;
-  kiln = await startKiln({ env: { KILN_RTMP_PORT: String(await freePort()), KILN_LIVE_PORTS: '2' } });
-  token = (await kiln.createAccount('dashboard-account-pages')).apiToken;
-  chromium = await launchChromium();
-  browser = chromium.browser;
+  h = await startDashboard('dashboard-account-pages', {
+    env: { KILN_RTMP_PORT: String(await freePort()), KILN_LIVE_PORTS: '2' },
+  });
+  ({ kiln, token } = h);
 });
 after(async () => {
-  await chromium?.close();
-  await kiln?.close();
+  await h?.close();
 });
 
-async function signedIn(viewport: typeof DESKTOP): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await browser.newContext({ viewport })).newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${kiln.url}/dashboard/`);
-  await page.fill('input[name=token]', token);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('#uploader .uppy-Dashboard');
-  return { page, errors };
-}
+const signedIn = (viewport: typeof DESKTOP) => h.signedIn(viewport);
 
 /** Elements wider than the screen (none at phone width). */
 const overflow = (page: Page) =>

@@ -3,13 +3,20 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startKiln, type TestKiln } from '../support/start-kiln.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, skipBrowser, watchErrors } from './browser-support.js';
+import type { Browser } from 'playwright-core';
+import type { TestKiln } from '../support/start-kiln.js';
+import {
+  type DashboardHarness,
+  DESKTOP,
+  PHONE,
+  screenshot,
+  skipBrowser,
+  startDashboard,
+} from './browser-support.js';
 
 let kiln: TestKiln;
 let token: string;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let h: DashboardHarness;
 let browser: Browser;
 const work = mkdtempSync(join(tmpdir(), 'kiln-dash-'));
 // A real photo, under a name the search can find.
@@ -18,14 +25,11 @@ const photo = join(work, 'harbour-sunset-7q.jpg');
 before(async () => {
   if (skipBrowser) return;
   copyFileSync(join('..', 'shared', 'fixtures', firstFixture()), photo);
-  kiln = await startKiln();
-  token = (await kiln.createAccount('dashboard-test')).apiToken;
-  chromium = await launchChromium();
-  browser = chromium.browser;
+  h = await startDashboard('dashboard-test');
+  ({ kiln, token, browser } = h);
 });
 after(async () => {
-  await chromium?.close();
-  await kiln?.close();
+  await h?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -35,16 +39,7 @@ function firstFixture(): string {
     .sort()[0]!;
 }
 
-async function signedIn(viewport: typeof DESKTOP): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${kiln.url}/dashboard/`);
-  await page.fill('input[name=token]', token);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('#uploader .uppy-Dashboard');
-  return { page, errors };
-}
+const signedIn = (viewport: typeof DESKTOP) => h.signedIn(viewport);
 
 test('sign-in refuses a wrong token plainly, then accepts the right one', { skip: skipBrowser }, async () => {
   const context = await browser.newContext({ viewport: DESKTOP });

@@ -3,40 +3,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import { sampleMp4 } from '../support/media-samples.js';
-import { startKiln, type TestKiln } from '../support/start-kiln.js';
-import { DESKTOP, launchChromium, screenshot, skipBrowser, watchErrors } from './browser-support.js';
+import {
+  type DashboardHarness,
+  DESKTOP,
+  screenshot,
+  skipBrowser,
+  startDashboard,
+} from './browser-support.js';
 
-let kiln: TestKiln;
-let token: string;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let browser: Browser;
+let h: DashboardHarness;
 const work = mkdtempSync(join(tmpdir(), 'kiln-dash-video-'));
 
 before(async () => {
   if (skipBrowser) return;
-  kiln = await startKiln();
-  token = (await kiln.createAccount('dashboard-video')).apiToken;
-  chromium = await launchChromium();
-  browser = chromium.browser;
+  h = await startDashboard('dashboard-video');
 });
 after(async () => {
-  await chromium?.close();
-  await kiln?.close();
+  await h?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
-async function signedIn(viewport: typeof DESKTOP): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${kiln.url}/dashboard/`);
-  await page.fill('input[name=token]', token);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('#uploader .uppy-Dashboard');
-  return { page, errors };
-}
+const signedIn = (viewport: typeof DESKTOP) => h.signedIn(viewport);
 
 test('upload a video: it goes through Stream, reaches ready and plays in the player', {
   skip: skipBrowser,
