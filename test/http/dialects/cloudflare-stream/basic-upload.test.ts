@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type Cloudflare from 'cloudflare';
 import sharp from 'sharp';
-import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
-import { makeVideoFixtures, type VideoFixtures } from '../../../support/video-fixtures.js';
-import { decodedSeconds, probeUrl, sdk, waitSettled } from './stream-support.js';
+import type { TestKiln } from '../../../support/start-kiln.js';
+import type { VideoFixtures } from '../../../support/video-fixtures.js';
+import { decodedSeconds, probeUrl, type StreamHarness, startStream, waitSettled } from './stream-support.js';
 
 let kiln: TestKiln;
 let fx: VideoFixtures;
@@ -13,17 +13,12 @@ let client: Cloudflare;
 let accountId: string;
 let apiToken: string;
 
+let h: StreamHarness;
 before(async () => {
-  [kiln, fx] = await Promise.all([startKiln(), makeVideoFixtures()]);
-  const creds = await kiln.createAccount();
-  accountId = creds.id;
-  apiToken = creds.apiToken;
-  client = sdk(kiln, apiToken);
+  h = await startStream();
+  ({ kiln, fx, client, accountId, apiToken } = h);
 });
-after(async () => {
-  await kiln.close();
-  await fx.remove();
-});
+after(() => h.close());
 
 async function basicUpload(path: string, name = 'clip.mp4') {
   const form = new FormData();

@@ -3,12 +3,39 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Cloudflare from 'cloudflare';
-import type { TestKiln } from '../../../support/start-kiln.js';
+import { type StartKilnOptions, startKiln, type TestKiln } from '../../../support/start-kiln.js';
+import { makeVideoFixtures, type VideoFixtures } from '../../../support/video-fixtures.js';
 
 const run = promisify(execFile);
 
 export function sdk(kiln: TestKiln, apiToken: string): Cloudflare {
   return new Cloudflare({ apiToken, baseURL: `${kiln.url}/client/v4`, maxRetries: 0 });
+}
+
+/** A Kiln with one account, the SDK signed in to it, and the generated test videos. */
+export interface StreamHarness {
+  kiln: TestKiln;
+  fx: VideoFixtures;
+  client: Cloudflare;
+  accountId: string;
+  apiToken: string;
+  close(): Promise<void>;
+}
+
+export async function startStream(options?: StartKilnOptions): Promise<StreamHarness> {
+  const [kiln, fx] = await Promise.all([startKiln(options), makeVideoFixtures()]);
+  const { id: accountId, apiToken } = await kiln.createAccount();
+  return {
+    kiln,
+    fx,
+    client: sdk(kiln, apiToken),
+    accountId,
+    apiToken,
+    close: async () => {
+      await kiln.close();
+      await fx.remove();
+    },
+  };
 }
 
 /** Polls stream.get until the video leaves the processing states. */

@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import type Cloudflare from 'cloudflare';
 import { importJWK, SignJWT } from 'jose';
 import * as tus from 'tus-js-client';
-import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
-import { makeVideoFixtures, type VideoFixtures } from '../../../support/video-fixtures.js';
-import { sdk, waitSettled } from './stream-support.js';
+import type { TestKiln } from '../../../support/start-kiln.js';
+import type { VideoFixtures } from '../../../support/video-fixtures.js';
+import { type StreamHarness, startStream, waitSettled } from './stream-support.js';
 
 let kiln: TestKiln;
 let fx: VideoFixtures;
@@ -17,20 +17,12 @@ let client: Cloudflare;
 let accountId: string;
 let apiToken: string;
 
+let h: StreamHarness;
 before(async () => {
-  [kiln, fx] = await Promise.all([
-    startKiln({ env: { KILN_ALLOW_PRIVATE_FETCH: '1' } }),
-    makeVideoFixtures(),
-  ]);
-  const creds = await kiln.createAccount();
-  accountId = creds.id;
-  apiToken = creds.apiToken;
-  client = sdk(kiln, apiToken);
+  h = await startStream({ env: { KILN_ALLOW_PRIVATE_FETCH: '1' } });
+  ({ kiln, fx, client, accountId, apiToken } = h);
 });
-after(async () => {
-  await kiln.close();
-  await fx.remove();
-});
+after(() => h.close());
 
 function tusUpload(
   data: Buffer,
