@@ -3,13 +3,29 @@
 //   node scripts/run-tests.mjs                 embedded backends: SQLite and the local disk
 //   node scripts/run-tests.mjs --scale-out     PostgreSQL (KILN_TEST_DATABASE_URL) and an S3 protocol server
 //   node scripts/run-tests.mjs test/foo        only the files under a path
+//   node scripts/run-tests.mjs --preflight     only find (or install) the system tools, then exit
+// Before any test: the system tools (ffmpeg, ffprobe, bubblewrap, Chromium) are found, installed
+// from Debian's packages when running as root, or the run stops with one message (system-tools.mjs).
 // test/scale-out/ (multi-process clusters on PostgreSQL + S3) runs only in the scale-out run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureSystemTools } from './system-tools.mjs';
 
 const args = process.argv.slice(2);
 const scaleOut = args.includes('--scale-out');
+
+let toolsEnv;
+try {
+  toolsEnv = ensureSystemTools(process.env);
+} catch (err) {
+  console.error(err.message);
+  process.exit(1);
+}
+if (args.includes('--preflight')) {
+  console.log('kiln tests: system tools present');
+  process.exit(0);
+}
 const roots = args.filter((a) => !a.startsWith('--'));
 
 function collect(path, out) {
@@ -37,7 +53,7 @@ if (files.length === 0) {
   console.log('kiln tests: nothing to run');
   process.exit(0);
 }
-const env = { ...process.env, KILN_LOG_LEVEL: process.env.KILN_LOG_LEVEL ?? 'silent' };
+const env = { ...toolsEnv, KILN_LOG_LEVEL: process.env.KILN_LOG_LEVEL ?? 'silent' };
 if (scaleOut) {
   env.KILN_TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
   env.KILN_TEST_STORAGE = 's3';

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort } from '../support/free-port.js';
 import type { TestKiln } from '../support/start-kiln.js';
+import { fixturePhotoPath } from '../support/test-images.js';
 import {
   type DashboardHarness,
   DESKTOP,
@@ -17,14 +16,7 @@ import {
 let kiln: TestKiln;
 let token: string;
 let h: DashboardHarness;
-const photo = join(
-  '..',
-  'shared',
-  'fixtures',
-  readdirSync(join('..', 'shared', 'fixtures'))
-    .filter((f) => f.endsWith('.jpg'))
-    .sort()[0]!,
-);
+const photo = fixturePhotoPath('cups');
 
 before(async () => {
   if (skipBrowser) return;

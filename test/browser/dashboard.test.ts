@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { TestKiln } from '../support/start-kiln.js';
+import { fixturePhotoPath } from '../support/test-images.js';
 import {
   type DashboardHarness,
   DESKTOP,
@@ -24,7 +25,7 @@ const photo = join(work, 'harbour-sunset-7q.jpg');
 
 before(async () => {
   if (skipBrowser) return;
-  copyFileSync(join('..', 'shared', 'fixtures', firstFixture()), photo);
+  copyFileSync(fixturePhotoPath('cups'), photo);
   h = await startDashboard('dashboard-test');
   ({ kiln, token, browser } = h);
 });
@@ -32,12 +33,6 @@ after(async () => {
   await h?.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-function firstFixture(): string {
-  return readdirSync(join('..', 'shared', 'fixtures'))
-    .filter((f) => f.endsWith('.jpg'))
-    .sort()[0]!;
-}
 
 const signedIn = (viewport: typeof DESKTOP) => h.signedIn(viewport);
 

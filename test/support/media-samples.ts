@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { fixturePhotoPath } from './test-images.js';
 
 /** Small real media, produced by the real tools, for sniffing and delivery tests. */
 export async function samplePng(): Promise<Buffer> {
@@ -13,7 +14,7 @@ export async function samplePng(): Promise<Buffer> {
 }
 
 export async function sampleJpeg(): Promise<Buffer> {
-  return readFile(new URL('../../../shared/fixtures/cups-2560x1600.jpg', import.meta.url));
+  return readFile(fixturePhotoPath('cups'));
 }
 
 /** One second of 320x240 test pattern, H.264 in MP4. */

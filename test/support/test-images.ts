@@ -75,10 +75,21 @@ export function transparentPng(): Promise<Buffer> {
     .toBuffer();
 }
 
-export const FIXTURES_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
+/** The repository's own photographs (test/fixtures/photos/README.md: authors and licences). */
+export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'photos');
+
+/** One fixture photograph by name (`cups` or `path`, both 2560x1600 JPEG). */
+export function fixturePhoto(name: 'cups' | 'path' = 'cups'): Buffer {
+  return readFileSync(fixturePhotoPath(name));
+}
+
+export function fixturePhotoPath(name: 'cups' | 'path' = 'cups'): string {
+  return join(FIXTURES_DIR, `${name}-2560x1600.jpg`);
+}
 
 export function fixturePhotos(): Array<{ name: string; data: Buffer }> {
   return readdirSync(FIXTURES_DIR)
     .filter((f) => f.endsWith('.jpg'))
+    .sort()
     .map((name) => ({ name, data: readFileSync(join(FIXTURES_DIR, name)) }));
 }

@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Cloudflare, { toFile } from 'cloudflare';
 import sharp from 'sharp';
 import type { AccountCredentials } from '../../../../src/core/accounts/account.js';
 import { type StartKilnOptions, startKiln, type TestKiln } from '../../../support/start-kiln.js';
-
-export const FIXTURES = join(import.meta.dirname, '../../../../../shared/fixtures');
+import { fixturePhoto } from '../../../support/test-images.js';
 
 /** A fixture photo scaled to 800x500 (small enough to keep the suite fast, real enough to compare). */
 export async function photo(name: 'cups' | 'path' = 'cups', width = 800): Promise<Buffer> {
-  const original = readFileSync(join(FIXTURES, `${name}-2560x1600.jpg`));
+  const original = fixturePhoto(name);
   return sharp(original).resize(width).jpeg({ quality: 90 }).toBuffer();
 }
 
