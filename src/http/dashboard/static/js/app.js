@@ -1,5 +1,5 @@
-// The dashboard shell: a hash router over the pages, and the header's storage figure.
-import { kiln, session } from './api.js';
+// The dashboard shell: a hash router over the pages; the header's storage figure is usage-figure.js.
+import { session } from './api.js';
 import { renderAsset } from './pages/asset.js';
 import { renderAssets } from './pages/assets.js';
 import { renderLiveInputs } from './pages/live-inputs.js';
@@ -7,7 +7,8 @@ import { renderSignIn } from './pages/sign-in.js';
 import { renderSigningKeys } from './pages/signing-keys.js';
 import { renderVariants } from './pages/variants.js';
 import { renderWebhooks } from './pages/webhooks.js';
-import { errorBox, formatBytes } from './ui.js';
+import { errorBox } from './ui.js';
+import { refreshUsage } from './usage-figure.js';
 
 const main = document.getElementById('main');
 /** The account pages, by path. */
@@ -18,14 +19,6 @@ const PAGES = {
   '/live': renderLiveInputs,
 };
 const nav = document.getElementById('nav');
-
-export async function refreshUsage() {
-  try {
-    const account = await kiln.account();
-    document.getElementById('usage').textContent =
-      `${account.name} · ${formatBytes(account.storedBytes)} in ${account.assets} assets`;
-  } catch {}
-}
 
 async function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');

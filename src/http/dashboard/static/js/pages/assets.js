@@ -1,8 +1,8 @@
 // The asset browser: upload area, search and kind filter, a grid of thumbnails, pagination.
 import { apiBlob, kiln } from '../api.js';
-import { refreshUsage } from '../app.js';
 import { errorBox, formatBytes, formatDate, h, kindIcon } from '../ui.js';
 import { mountUploader } from '../uploader.js';
+import { refreshUsage } from '../usage-figure.js';
 
 const PAGE_SIZE = 24;
 
