@@ -60,8 +60,16 @@ test('the cost estimate follows pixels in (after shrink-on-load), pixels out, ba
   const pad = estimateTransformCost(source(10, 10), parseCloudflareOptions('w=8192,h=8192,fit=pad'), 'png');
   assert.equal(pad.pixelsOut, 8192 * 8192);
   assert.ok(pad.bytes > 8192 * 8192 * 3);
-  const rgba = estimateTransformCost(source(1000, 1000, 'png', 4), parseCloudflareOptions('fit=scale-down'), 'png');
-  const rgb = estimateTransformCost(source(1000, 1000, 'png', 3), parseCloudflareOptions('fit=scale-down'), 'png');
+  const rgba = estimateTransformCost(
+    source(1000, 1000, 'png', 4),
+    parseCloudflareOptions('fit=scale-down'),
+    'png',
+  );
+  const rgb = estimateTransformCost(
+    source(1000, 1000, 'png', 3),
+    parseCloudflareOptions('fit=scale-down'),
+    'png',
+  );
   assert.ok(rgba.bytes > rgb.bytes);
   assert.equal(
     estimateTransformCost(source(8000, 8000), parseCloudflareOptions('format=json'), 'json').bytes,
