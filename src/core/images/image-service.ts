@@ -1,9 +1,9 @@
 /**
- * Transforms with a variant cache: negotiate the output format, derive the variant key from the
- * source, its etag, the canonical plan and the format, serve a stored variant when present, otherwise
- * render once per key (single-flight) under the work limiter and store the result atomically.
- * Callers serve the returned key through the delivery primitive and add `bytesWritten` to the
- * account's stored bytes.
+ * Transforms with a variant cache: negotiate the output format, canonicalise the plan against the
+ * source, derive the variant key from the source, its etag, the canonical plan and the format, serve
+ * a stored variant when present, otherwise render once per key (single-flight) under the work
+ * limiter (admission by estimated cost) and store the result atomically. Servers call it through
+ * VariantRenderer, which records the variant and keeps the store under its caps.
  */
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
