@@ -92,7 +92,8 @@ test('0008 gives every image variant one naming: old variant names and getstream
       ].sort(),
     );
     // Of the two rows of one variant, getstream's (with its owner) is the one kept.
-    assert.equal(rows.find((r) => r.name === name)?.extra, '{"userId":"u1"}');
+    // Marked addressed: eviction keeps its row, so its links render it again.
+    assert.deepEqual(JSON.parse(rows.find((r) => r.name === name)!.extra), { userId: 'u1', addressed: true });
   } finally {
     await h.close();
   }

@@ -45,11 +45,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .where('name', '=', row.name)
       .execute();
   }
-  await d
-    .updateTable('renditions')
-    .set({ kind: 'variant' })
+  // Getstream variants are objects with links: eviction must keep their rows (see VariantRepository).
+  const addressed = await d
+    .selectFrom('renditions')
+    .select(['id', 'extra'])
     .where('kind', '=', 'getstream-variant')
     .execute();
+  for (const row of addressed) {
+    const extra = { ...(JSON.parse(row.extra) as Record<string, unknown>), addressed: true };
+    await d
+      .updateTable('renditions')
+      .set({ kind: 'variant', extra: JSON.stringify(extra) })
+      .where('id', '=', row.id)
+      .execute();
+  }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -35,7 +35,7 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
       let { blobKey: key, size, contentType } = variant;
       let data: Buffer | undefined;
       // Evicted (bytes dropped, row kept): render it again from its plan, under the same name.
-      if (size === 0 || !(await runtime.blobs.stat(key))) {
+      if (size === 0) {
         const plan = variant.extra.plan as TransformPlan;
         const keep = (existing: Record<string, unknown> | null) => ({ userId: existing?.userId ?? null });
         ({ key, size, contentType, data } = await runtime.variants.render(asset, plan, { addressed: keep }));
