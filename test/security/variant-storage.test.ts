@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { uploadFile } from '@uploadcare/upload-client';
+import { connect } from 'getstream';
 import sharp from 'sharp';
 import type { Asset } from '../../src/core/assets/asset.js';
 import { EVICT_VARIANTS_JOB } from '../../src/core/images/evict-variants.js';
@@ -175,4 +176,23 @@ test('variant bytes count in the account usage', async () => {
   const variant = await get(`${h.kiln.url}/${uc.uuid}/-/resize/123x/-/format/png/`);
   assert.equal(variant.headers.get('kiln-cache'), 'miss');
   assert.equal((await usage()) - before, variant.body.length);
+});
+
+test('getstream processed images: over the cap their bytes are evicted, and their links render them again', async () => {
+  const options = { urlOverride: { api: `${h.kiln.url}/api/` } };
+  const server = connect(h.account.stream.apiKey, h.account.stream.apiSecret, undefined, options);
+  const alice = connect(h.account.stream.apiKey, server.createUserToken('alice'), undefined, options);
+  const img = (await alice.images.upload(source, 'g.jpg')).file;
+  const links: string[] = [];
+  for (let i = 0; i < CAP + 8; i++) links.push((await alice.images.process(img, { w: 20 + i })).file);
+  await evictionSettled();
+  const asset = (await assetsOfAccount()).find((a) => a.source === 'getstream')!;
+  const stored = await storedVariants(asset);
+  assert.ok(stored.rows <= CAP, `${stored.rows} stored getstream variants, cap ${CAP}`);
+  assert.ok(stored.blobs <= CAP, `${stored.blobs} getstream variant blobs, cap ${CAP}`);
+  for (const [i, link] of links.entries()) {
+    const res = await get(link);
+    assert.equal(res.status, 200, link);
+    assert.equal((await sharp(res.body).metadata()).width, 20 + i);
+  }
 });
