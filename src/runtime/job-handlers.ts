@@ -1,6 +1,11 @@
 import { CLEAN_ORPHANS_JOB, cleanOrphans, scheduleOrphanSweep } from '../core/assets/clean-orphans.js';
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import {
+  EVICT_VARIANTS_JOB,
+  type EvictVariantsPayload,
+  evictVariants,
+} from '../core/images/evict-variants.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
@@ -46,6 +51,21 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       const result = await cleanOrphans(runtime, cutoff);
       if (result.orphanAssets + result.staleUploads > 0)
         runtime.log.info(result, 'removed orphan blobs and stale uploads');
+    },
+    1,
+  );
+
+  // Image variants: least-recently-used eviction back under the caps (one run at a time per process).
+  work<EvictVariantsPayload>(
+    EVICT_VARIANTS_JOB,
+    async (job) => {
+      const { repository, usage, caps, stats } = runtime.variantStore;
+      const result = await evictVariants(
+        { blobs: runtime.blobs, variants: repository, usage, caps, stats, log: runtime.log },
+        job.payload.accountId,
+      );
+      if (result.evicted > 0)
+        runtime.log.info({ accountId: job.payload.accountId, ...result }, 'evicted variants');
     },
     1,
   );

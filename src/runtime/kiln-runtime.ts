@@ -9,6 +9,10 @@ import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
+import type { VariantCaps, VariantStats } from '../core/images/variant-renderer.js';
+import { VariantRenderer } from '../core/images/variant-renderer.js';
+import { VariantRepository } from '../core/images/variant-repository.js';
+import { VariantUsageTracker } from '../core/images/variant-usage-tracker.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
@@ -35,6 +39,14 @@ export interface KilnRuntime {
   renditions: RenditionRepository;
   /** The one image pipeline with its variant cache, concurrency limit and queue. */
   images: ImageService;
+  /** Image variants: render, store, record and keep under the caps (every grammar goes through it). */
+  variants: VariantRenderer;
+  variantStore: {
+    repository: VariantRepository;
+    usage: VariantUsageTracker;
+    caps: VariantCaps;
+    stats: VariantStats;
+  };
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
@@ -61,6 +73,24 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const jobs = await createJobQueue({ handle: database, logger: log });
     closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const db = database.db;
+    const images = createImageService(config);
+    const renditions = new RenditionRepository(db);
+    const variantRepository = new VariantRepository(db);
+    const usage = new VariantUsageTracker(variantRepository);
+    const caps: VariantCaps = {
+      perAsset: config.variantsPerAsset,
+      bytesPerAccount: config.variantBytesPerAccount,
+      evictionDelaySeconds: config.variantEvictionDelaySeconds,
+    };
+    const stats: VariantStats = { stored: 0, storedBytes: 0, evicted: 0, evictedBytes: 0 };
+    const flushUsage = () => usage.flush().catch((err) => log.warn({ err }, 'variant usage flush failed'));
+    const flushTimer = setInterval(flushUsage, config.variantUsageFlushSeconds * 1000);
+    flushTimer.unref();
+    // Runs before the queue and the database close.
+    closers.unshift(async () => {
+      clearInterval(flushTimer);
+      await flushUsage();
+    });
     return {
       config,
       log,
@@ -72,9 +102,20 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       linkKey,
       accounts: new AccountService(db, box),
       assets: new AssetRepository(db),
-      renditions: new RenditionRepository(db),
-      images: createImageService(config),
-      metrics: new Metrics({ db, jobs }),
+      renditions,
+      images,
+      variants: new VariantRenderer({
+        images,
+        blobs,
+        jobs,
+        renditions,
+        variants: variantRepository,
+        usage,
+        caps,
+        stats,
+      }),
+      variantStore: { repository: variantRepository, usage, caps, stats },
+      metrics: new Metrics({ db, jobs, images, variantStats: stats }),
       rateLimits: createRateLimits(config),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
