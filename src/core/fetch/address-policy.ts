@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { embeddedIpv4 } from './embedded-ipv4.js';
 
@@ -41,8 +42,9 @@ const IPV6_REFUSED = [
 ].map((cidr) => ipaddr.IPv6.parseCIDR(cidr));
 
 export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address) || address.includes('%')) return false;
-  const ip = ipaddr.parse(address);
+  const canonical = literalAddress(address);
+  if (!canonical) return false;
+  const ip = ipaddr.parse(canonical);
   if (ip.kind() === 'ipv4') return isPublicIpv4(ip as ipaddr.IPv4);
   const v6 = ip as ipaddr.IPv6;
   const inner = embeddedIpv4(v6);
@@ -56,11 +58,22 @@ function isPublicIpv4(ip: ipaddr.IPv4): boolean {
 }
 
 /**
- * Parses the literal IP of a URL host (`[::1]`, `127.0.0.1`), or null for a DNS name. Accepts the
- * numeric IPv4 spellings too (`2130706433`, `0x7f.1`, `127.1`), as hosts of non-special schemes
- * such as rtmp:// keep them unnormalised and the system resolver would read them as addresses.
+ * The literal IP of a URL host (`[::1]`, `127.0.0.1`) in canonical form, or null for a DNS name
+ * (and for a zoned IPv6 address, never a fetch target). Parsed the way URLs and the system parse
+ * them, not by ipaddr.js, which reads `::a.b.c.d` as IPv4-mapped where the system dials the
+ * IPv4-compatible `::a.b.c.d`. Numeric IPv4 spellings (`2130706433`, `0x7f.1`, `127.1`) count as
+ * addresses too: hosts of non-special schemes such as rtmp:// keep them unnormalised, and the
+ * system resolver reads them as addresses.
  */
 export function literalAddress(hostname: string): string | null {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  return ipaddr.isValid(bare) ? ipaddr.parse(bare).toString() : null;
+  if (!bare || /[^0-9a-fx.:]/i.test(bare)) return null;
+  let host: string;
+  try {
+    host = new URL(`http://${bare.includes(':') ? `[${bare}]` : bare}/`).hostname;
+  } catch {
+    return null;
+  }
+  if (host.startsWith('[')) return host.slice(1, -1);
+  return isIPv4(host) ? host : null;
 }
