@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { AccountCredentials } from '../../src/core/accounts/account.js';
+import { nonPublicAddressUrl } from '../support/address-forms.js';
+import { guardConnections } from '../support/connect-guard.js';
 import { Fuzzer } from '../support/fuzz.js';
 import { rawRequest } from '../support/raw-http.js';
 import { startKiln, type TestKiln } from '../support/start-kiln.js';
@@ -334,4 +336,44 @@ test('JSON bodies: deep nesting, huge strings, wrong types', async () => {
     for (const [i, body] of bodies.entries())
       await send(route, [json], body, `${route.method} ${route.path()} body ${i}`);
   assert.equal((await fetch(`${kiln.url}/healthz`)).status, 200);
+});
+
+test('URL inputs: non-public addresses in fuzzed spellings are refused before any connection', async () => {
+  const f = new Fuzzer(SEED);
+  const guard = guardConnections();
+  try {
+    const auth = [`Authorization: Bearer ${creds.apiToken}`];
+    const json = 'Content-Type: application/json';
+    for (let i = 0; i < 40; i++) {
+      const url = nonPublicAddressUrl(f);
+      const copy = await send(
+        {
+          dialect: 'cloudflare',
+          method: 'POST',
+          path: () => `/client/v4/accounts/${creds.id}/stream/copy`,
+          headers: () => auth,
+        },
+        [json],
+        JSON.stringify({ url }),
+        `stream copy ${url}`,
+      );
+      assert.equal(copy.status, 400, `stream copy ${url}: ${copy.body}`);
+      const uc = await send(
+        {
+          dialect: 'uploadcare',
+          method: 'POST',
+          path: () => '/uploadcare/from_url/?jsonerrors=1',
+          headers: () => [],
+        },
+        ['Content-Type: application/x-www-form-urlencoded'],
+        new URLSearchParams({ pub_key: creds.uploadcare.publicKey, source_url: url }).toString(),
+        `from_url ${url}`,
+      );
+      // jsonerrors=1: Uploadcare's error envelope, answered with 200.
+      assert.match(uc.body, /"error_code":"URL[A-Za-z]+Error"/, `from_url ${url}: ${uc.body}`);
+    }
+    assert.deepEqual(guard.refused, [], 'no connection left loopback');
+  } finally {
+    guard.uninstall();
+  }
 });

@@ -10,7 +10,9 @@ import { fetchReasonOf } from '../../src/core/fetch/fetch-error.js';
 import { safeFetch } from '../../src/core/fetch/safe-fetch.js';
 import type { JobContext } from '../../src/core/jobs/job-queue.js';
 import { deliverWebhook, putWebhook } from '../../src/core/stream/stream-webhooks.js';
+import { nonPublicAddressUrl } from '../support/address-forms.js';
 import { type ConnectGuard, guardConnections } from '../support/connect-guard.js';
+import { Fuzzer } from '../support/fuzz.js';
 import { startKiln, type TestKiln } from '../support/start-kiln.js';
 import { quadrantPng } from '../support/test-images.js';
 
@@ -425,4 +427,16 @@ test('rebinding: safeFetch, webhooks, images by URL and restreams use the addres
     await pair.close();
   }
   assert.deepEqual(guard.refused, []);
+});
+
+test('fuzzed address spellings: every one refused without asking DNS', async () => {
+  const f = new Fuzzer(Number(process.env.KILN_FUZZ_SEED ?? 15));
+  let privateIp = 0;
+  for (let i = 0; i < 3000; i++) {
+    const url = nonPublicAddressUrl(f);
+    const r = await reason(url);
+    assert.ok(['private_ip', 'host_malformed', 'url_invalid'].includes(r), `${url}: ${r}`);
+    if (r === 'private_ip') privateIp++;
+  }
+  assert.ok(privateIp > 2500, `${privateIp} of 3000 reached the address check`);
 });
