@@ -85,7 +85,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   );
   work<{ accountId: string; body: string }>(
     STREAM_WEBHOOK_JOB,
-    (job) => deliverWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
+    (job) => deliverWebhook(runtime, job),
     config.workerConcurrency,
   );
 

@@ -8,6 +8,7 @@ import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import type { VariantCaps, VariantStats } from '../core/images/variant-renderer.js';
 import { VariantRenderer } from '../core/images/variant-renderer.js';
@@ -50,6 +51,8 @@ export interface KilnRuntime {
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
+  /** What every outgoing fetch, webhook and restream may reach (KILN_ALLOW_PRIVATE_FETCH) and its DNS. */
+  fetchPolicy: UrlPolicy;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,8 @@ export interface RuntimeOptions {
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
   logger?: Logger;
+  /** DNS for outgoing fetches, webhooks and restreams (default: the system's); tests pass their own. */
+  resolver?: Resolver;
 }
 
 export async function createRuntime(config: KilnConfig, options: RuntimeOptions = {}): Promise<KilnRuntime> {
@@ -117,6 +122,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       variantStore: { repository: variantRepository, usage, caps, stats },
       metrics: new Metrics({ db, jobs, images, variantStats: stats }),
       rateLimits: createRateLimits(config),
+      fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
       },

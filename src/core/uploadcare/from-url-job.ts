@@ -33,7 +33,7 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
   const dir = await mkdtemp(join(tmpdir(), 'kiln-uc-url-'));
   try {
     const res = await safeFetch(task.sourceUrl, {
-      allowPrivate: runtime.config.allowPrivateFetch,
+      ...runtime.fetchPolicy,
       maxBytes,
       timeoutMs: timeoutSeconds * 1000,
       signal: job.signal,
