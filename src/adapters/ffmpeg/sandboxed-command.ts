@@ -65,6 +65,8 @@ export function sandboxedCommand(
     ...(access.write ?? []).map((p) => ['--bind', absolute(p)] as const),
   ].sort((a, b) => a[1].length - b[1].length);
   for (const [flag, path] of binds) out.push(flag, path, path);
+  // The directories made to hold those binds are on the sandbox's own root: make it read-only too.
+  out.push('--remount-ro', '/');
   if (cwd) out.push('--chdir', absolute(cwd));
   out.push('--', binary, ...args);
   return { command: sandbox.bwrap, args: out };
