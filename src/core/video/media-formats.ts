@@ -20,6 +20,9 @@ const DEMUXERS: Record<string, readonly MediaUse[]> = {
   mpeg: ['av', 'audio'], // MPEG program stream (VOB, .mpg)
   ogg: ['av', 'audio'],
   asf: ['av', 'audio'], // WMV, WMA
+  mxf: ['av', 'audio'], // the formats below are on Cloudflare Stream's list of inputs; none follows external references
+  gxf: ['av', 'audio'],
+  lxf: ['av', 'audio'],
   m4v: ['av'], // raw MPEG-4 part 2
   h264: ['av'],
   hevc: ['av'],
