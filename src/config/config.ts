@@ -29,6 +29,8 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ffmpegPath: z.string().optional(),
   ffprobePath: z.string().optional(),
+  /** How ffmpeg/ffprobe are confined (src/adapters/ffmpeg/sandboxed-command.ts). */
+  mediaSandbox: z.enum(['auto', 'bwrap', 'off']).default('auto'),
   /** Largest single upload body accepted by the generic ingest path. */
   maxUploadBytes: int(1, Number.MAX_SAFE_INTEGER).default(5 * 1024 ** 3),
   /** Seconds in-flight requests get to finish on shutdown. */
@@ -109,6 +111,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   logLevel: { env: 'KILN_LOG_LEVEL' },
   ffmpegPath: { env: 'KILN_FFMPEG' },
   ffprobePath: { env: 'KILN_FFPROBE' },
+  mediaSandbox: { env: 'KILN_MEDIA_SANDBOX' },
   maxUploadBytes: { env: 'KILN_MAX_UPLOAD_BYTES' },
   shutdownGraceSeconds: { env: 'KILN_SHUTDOWN_GRACE_SECONDS' },
   workerConcurrency: { env: 'KILN_WORKER_CONCURRENCY' },

@@ -3,6 +3,7 @@ import type { KilnConfig } from '../config/config.js';
 import { type LiveIngest, startLiveIngest } from '../core/stream/live-ingest.js';
 import { registerJobHandlers } from '../runtime/job-handlers.js';
 import { createRuntime, type KilnRuntime, type RuntimeOptions } from '../runtime/kiln-runtime.js';
+import { prepareMediaTools } from '../runtime/prepare-media-tools.js';
 import { buildApp } from './app.js';
 
 export interface RunningServer {
@@ -23,6 +24,7 @@ export async function startServer(config: KilnConfig, options: RuntimeOptions = 
   let port: number | null = null;
   let live: LiveIngest | null = null;
   try {
+    await prepareMediaTools(config, runtime.log);
     if (config.role !== 'api') {
       registerJobHandlers(runtime);
       await runtime.jobs.start();

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
+import { mediaSandbox } from '../../adapters/ffmpeg/sandboxed-command.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveHlsSync } from './live-hls-sync.js';
@@ -137,6 +138,7 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
         segmentSeconds: input.settings.preferLowLatency ? 1 : 2,
         record: input.settings.recording.mode === 'automatic',
         restream: await targets(input),
+        sandbox: await mediaSandbox(),
       },
       {
         onConnected: () => connected(state, protocol, entry),
