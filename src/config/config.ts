@@ -21,6 +21,16 @@ const schema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./kiln-data'),
   publicUrl: z.string().url().optional(),
+  /**
+   * A separate origin for user files (e.g. https://files.example.net, pointing at the same server):
+   * links to uploaded files are built on it, and only requests that arrive on it may show active
+   * types (HTML, SVG, XML, PDF...) inline. Unset: everything on the public URL, active types as attachments.
+   */
+  deliveryUrl: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\/[^/?#]+\/?$/.test(u), 'must be an origin (scheme://host[:port]) with no path')
+    .optional(),
   role: z.enum(ROLES).default('all'),
   databaseUrl: z.string().optional(),
   storageUrl: z.string().optional(),
@@ -86,6 +96,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   host: { env: 'KILN_HOST', flag: 'host' },
   dataDir: { env: 'KILN_DATA_DIR', flag: 'data' },
   publicUrl: { env: 'KILN_PUBLIC_URL', flag: 'publicUrl' },
+  deliveryUrl: { env: 'KILN_DELIVERY_URL' },
   role: { env: 'KILN_ROLE', flag: 'role' },
   databaseUrl: { env: 'KILN_DATABASE_URL' },
   storageUrl: { env: 'KILN_STORAGE_URL' },
@@ -170,6 +181,7 @@ export function loadConfig(
     ...c,
     dataDir,
     publicUrl,
+    deliveryUrl: c.deliveryUrl?.replace(/\/+$/, ''),
     databaseUrl,
     embedded: !databaseUrl.startsWith('postgres') && !c.storageUrl?.startsWith('s3://'),
   });

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { decorateDeliveryOrigin } from './delivery/delivery-origin.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
 import { renderCloudflareError } from './dialects/cloudflare/envelope.js';
@@ -61,6 +62,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     ),
   });
   answerStalledBodies(app);
+  decorateDeliveryOrigin(app, runtime.config.deliveryUrl);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
