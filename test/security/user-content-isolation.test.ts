@@ -89,7 +89,7 @@ async function uploadcareUpload(body: string | Buffer, name: string, type: strin
   const form = new FormData();
   form.set('UPLOADCARE_PUB_KEY', creds.uploadcare.publicKey);
   form.set('UPLOADCARE_STORE', '1');
-  form.set('file', new Blob([body], { type }), name);
+  form.set('file', new Blob([typeof body === 'string' ? body : new Uint8Array(body)], { type }), name);
   const res = await fetch(`${kiln.url}/uploadcare/base/`, { method: 'POST', body: form });
   assert.equal(res.status, 200);
   const { file } = (await res.json()) as { file: string };
@@ -128,11 +128,11 @@ test('Uploadcare CDN: an SVG is an attachment even with -/inline/yes/; a PNG sta
   assertUserContentHeaders(res.headers, 'png');
 });
 
-test('getstream CDN: an SVG image link is an attachment on the main origin', async () => {
+test('getstream CDN: an SVG uploaded as an image is an attachment on the main origin', async () => {
   const server = streamConnect(creds.stream.apiKey, creds.stream.apiSecret, undefined, {
     urlOverride: { api: `${kiln.url}/api/` },
   });
-  const { file } = await server.files.upload(
+  const { file } = await server.images.upload(
     Readable.from([Buffer.from(svg())]) as unknown as NodeJS.ReadStream,
     'x.svg',
     'image/svg+xml',
