@@ -10,6 +10,8 @@ import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
+import { DbAuthFailureCounter } from '../core/limits/auth-failure-counter.js';
+import { FailedAuthLimiter } from '../core/limits/failed-auth-limiter.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
@@ -38,6 +40,8 @@ export interface KilnRuntime {
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
+  /** The one limit on failed authentication, every dialect, counted in the database. */
+  failedAuth: FailedAuthLimiter;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,10 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       images: createImageService(config),
       metrics: new Metrics({ db, jobs }),
       rateLimits: createRateLimits(config),
+      failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
+        perIp: config.authFailuresPerIpPerMinute,
+        perAccount: config.authFailuresPerAccountPerMinute,
+      }),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
       },
