@@ -98,11 +98,11 @@ test('failures through every dialect count toward one limit per address; past it
   const kilnApi = await FAILURES[0]!.send(ip);
   assert.equal(kilnApi.status, 429);
   assert.ok(Number(kilnApi.headers.get('retry-after')) >= 1);
-  assert.equal(((await kilnApi.json()) as any).error.code, 'rate_limited');
+  assert.equal(((await kilnApi.json()) as { error: { code: string } }).error.code, 'rate_limited');
 
   const cf = await FAILURES[1]!.send(ip);
   assert.equal(cf.status, 429);
-  const cfBody = (await cf.json()) as any;
+  const cfBody = (await cf.json()) as { success: boolean };
   assert.equal(cfBody.success, false);
   assert.ok(Number(cf.headers.get('retry-after')) >= 1);
 
@@ -112,7 +112,7 @@ test('failures through every dialect count toward one limit per address; past it
 
   const gs = await FAILURES[3]!.send(ip);
   assert.equal(gs.status, 429);
-  assert.equal(((await gs.json()) as any).exception, 'RateLimitReached');
+  assert.equal(((await gs.json()) as { exception: string }).exception, 'RateLimitReached');
 
   // The address is blocked: even its correct credentials wait for the window to end.
   const right = await fetch(`${kiln.url}/kiln/v1/assets`, {
