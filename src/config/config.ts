@@ -80,10 +80,12 @@ const schema = z.object({
   rateLimitIpPerMinute: int(0, 10_000_000).default(1200),
   /** Native API requests per minute per account (token bucket, per process); 0 = off. */
   rateLimitAccountPerMinute: int(0, 10_000_000).default(6000),
-  /** Failed authentications per minute per client IP, every dialect, shared by all nodes; 0 = off. */
-  authFailuresPerIpPerMinute: int(0, 10_000_000).default(60),
-  /** Failed authentications per minute against one account (from any address); 0 = off. */
-  authFailuresPerAccountPerMinute: int(0, 10_000_000).default(600),
+  /** Failed authentications per window per client IP, every dialect, shared by all nodes; 0 = off. */
+  authFailuresPerIp: int(0, 10_000_000).default(60),
+  /** Failed authentications per window against one account (from any address); 0 = off. */
+  authFailuresPerAccount: int(0, 10_000_000).default(600),
+  /** The fixed window those two limits count in, in seconds; a blocked key waits for its end. */
+  authFailureWindowSeconds: int(1, 86_400).default(60),
   /** Seconds between two expiry sweeps (one sweep per period across all workers). */
   expirySweepSeconds: int(1, 86_400).default(60),
   /** Seconds between two orphan sweeps (blobs without an asset row, stale incomplete uploads). */
@@ -131,8 +133,9 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   trustProxy: { env: 'KILN_TRUST_PROXY' },
   rateLimitIpPerMinute: { env: 'KILN_RATE_LIMIT_IP_PER_MINUTE' },
   rateLimitAccountPerMinute: { env: 'KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE' },
-  authFailuresPerIpPerMinute: { env: 'KILN_AUTH_FAILURES_PER_IP_PER_MINUTE' },
-  authFailuresPerAccountPerMinute: { env: 'KILN_AUTH_FAILURES_PER_ACCOUNT_PER_MINUTE' },
+  authFailuresPerIp: { env: 'KILN_AUTH_FAILURES_PER_IP' },
+  authFailuresPerAccount: { env: 'KILN_AUTH_FAILURES_PER_ACCOUNT' },
+  authFailureWindowSeconds: { env: 'KILN_AUTH_FAILURE_WINDOW_SECONDS' },
   expirySweepSeconds: { env: 'KILN_EXPIRY_SWEEP_SECONDS' },
   orphanSweepSeconds: { env: 'KILN_ORPHAN_SWEEP_SECONDS' },
   orphanMinAgeSeconds: { env: 'KILN_ORPHAN_MIN_AGE_SECONDS' },

@@ -81,8 +81,9 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       metrics: new Metrics({ db, jobs }),
       rateLimits: createRateLimits(config),
       failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
-        perIp: config.authFailuresPerIpPerMinute,
-        perAccount: config.authFailuresPerAccountPerMinute,
+        perIp: config.authFailuresPerIp,
+        perAccount: config.authFailuresPerAccount,
+        windowSeconds: config.authFailureWindowSeconds,
       }),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));

@@ -19,8 +19,10 @@ let fileLink: string;
 before(async () => {
   kiln = await startKiln({
     env: {
-      KILN_AUTH_FAILURES_PER_IP_PER_MINUTE: '8',
-      KILN_AUTH_FAILURES_PER_ACCOUNT_PER_MINUTE: '5',
+      KILN_AUTH_FAILURES_PER_IP: '8',
+      // A day-long window: a test never straddles two windows.
+      KILN_AUTH_FAILURE_WINDOW_SECONDS: '86400',
+      KILN_AUTH_FAILURES_PER_ACCOUNT: '5',
       KILN_RATE_LIMIT_IP_PER_MINUTE: '0',
       KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
     },

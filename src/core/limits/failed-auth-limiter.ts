@@ -1,15 +1,16 @@
 import { KilnError } from '../errors/kiln-error.js';
 import type { AuthFailureCounter } from './auth-failure-counter.js';
 
-const WINDOW_SECONDS = 60;
 /** Blocks remembered in memory at most; past it the oldest are dropped (they are re-learnt on a failure). */
 const MAX_BLOCKS = 100_000;
 
 export interface FailedAuthLimits {
-  /** Failed authentications per minute per client IP; 0 = no limit. */
+  /** Failed authentications per window per client IP; 0 = no limit. */
   perIp: number;
-  /** Failed authentications per minute per account named by the request; 0 = no limit. */
+  /** Failed authentications per window per account named by the request; 0 = no limit. */
   perAccount: number;
+  /** Length of the fixed window, in seconds (windows start at multiples of it since the epoch). */
+  windowSeconds: number;
 }
 
 /** Who a request is, for counting: its client address and, when the request names one, the account. */
@@ -19,8 +20,8 @@ export interface AuthSubject {
 }
 
 /**
- * One limit on failed authentication for every dialect, counted in fixed one-minute windows in a
- * store all nodes share (the database). A failure past the limit is answered 429 with Retry-After
+ * One limit on failed authentication for every dialect, counted in fixed windows (a minute by
+ * default) in a store all nodes share (the database). A failure past the limit is answered 429 with Retry-After
  * (the end of the window) instead of the dialect's 401/403, and the key is blocked: later requests
  * of a blocked IP, or naming a blocked account, are refused before any credential is looked at.
  *
@@ -60,8 +61,9 @@ export class FailedAuthLimiter {
   async fail(subject: AuthSubject, failure: KilnError): Promise<KilnError> {
     if (!this.enabled) return failure;
     const nowMs = this.now();
-    const windowStart = Math.floor(nowMs / 1000 / WINDOW_SECONDS) * WINDOW_SECONDS;
-    const windowEnd = (windowStart + WINDOW_SECONDS) * 1000;
+    const window = this.limits.windowSeconds;
+    const windowStart = Math.floor(nowMs / 1000 / window) * window;
+    const windowEnd = (windowStart + window) * 1000;
     let answer = failure;
     for (const key of this.keys(subject)) {
       const count = await this.counter.increment(key.name, windowStart);
@@ -70,9 +72,9 @@ export class FailedAuthLimiter {
         answer = this.refusal(windowEnd - nowMs, key.limit);
       }
     }
-    if (nowMs - this.lastPrune > WINDOW_SECONDS * 1000) {
+    if (nowMs - this.lastPrune > window * 1000) {
       this.lastPrune = nowMs;
-      await this.counter.prune(windowStart - WINDOW_SECONDS);
+      await this.counter.prune(windowStart);
     }
     return answer;
   }
@@ -95,7 +97,7 @@ export class FailedAuthLimiter {
   private refusal(msLeft: number, limit: number): KilnError {
     return new KilnError('rate_limited', 'Too many failed authentication attempts; retry later', {
       retryAfter: Math.max(1, Math.ceil(msLeft / 1000)),
-      details: { limit, window: '1m' },
+      details: { limit, window: `${this.limits.windowSeconds}s` },
     });
   }
 }
