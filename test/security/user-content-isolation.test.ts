@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, get, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { connect as streamConnect } from 'getstream';
@@ -10,6 +13,7 @@ import { launchChromium, skipBrowser } from '../browser/browser-support.js';
 import { freePort } from '../support/free-port.js';
 import { startKiln, type TestKiln } from '../support/start-kiln.js';
 import { quadrantPng } from '../support/test-images.js';
+import { ffmpeg } from '../support/video-fixtures.js';
 
 // Uploaded bytes never run script on Kiln's origin (issue 15 item 2). Every user file carries
 // nosniff and a sandboxing CSP; HTML, SVG and other active types are attachments on Kiln's own
@@ -26,7 +30,7 @@ let deliveryOrigin: string;
 
 before(async () => {
   counterPort = await freePort();
-  counter = createHttpServer((req, res) => {
+  counter = createHttpServer((_req, res) => {
     hits++;
     res.setHeader('access-control-allow-origin', '*');
     res.end('counted');
@@ -193,5 +197,29 @@ test('Chromium: an image opened on its own still displays under the sandboxing p
   const width = await page.evaluate(() => document.querySelector('img')?.naturalWidth ?? 0);
   assert.ok(width > 0, 'the image document shows the image');
   assert.deepEqual(violations, []);
+  await page.close();
+});
+
+test('Chromium: a video opened on its own still plays under the sandboxing policy', {
+  skip: skipBrowser,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-csp-video-'));
+  const path = join(dir, 'clip.webm');
+  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '1', '-c:v', 'libvpx', path]);
+  const bytes = await readFile(path);
+  await rm(dir, { recursive: true, force: true });
+  const res = await fetch(`${kiln.url}/kiln/v1/assets?name=clip.webm`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${creds.apiToken}`, 'content-type': 'video/webm' },
+    body: new Uint8Array(bytes),
+  });
+  const url = onMain(((await res.json()) as { url: string }).url);
+  if (!browser) ({ browser, close: closeBrowser } = await launchChromium());
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, {
+    timeout: 10_000,
+  });
+  assert.equal(await page.evaluate(() => document.querySelector('video')?.videoWidth), 160);
   await page.close();
 });

@@ -73,3 +73,17 @@ export const USER_CONTENT_HEADERS: Readonly<Record<string, string>> = Object.fre
   'x-content-type-options': 'nosniff',
   'content-security-policy': USER_CONTENT_CSP,
 });
+
+const MEDIA_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...USER_CONTENT_HEADERS,
+  // A video or audio file opened on its own: the browser's media document (Chromium) loads it with
+  // crossorigin="anonymous" from the sandbox's opaque origin, so without this it would not play.
+  // The link is already the credential; allowing any origin to read it gives away nothing more.
+  'access-control-allow-origin': '*',
+});
+
+/** The user-content headers for a blob of this type (media also readable cross-origin). */
+export function userContentHeaders(contentType: string): Readonly<Record<string, string>> {
+  const type = essence(contentType);
+  return type.startsWith('video/') || type.startsWith('audio/') ? MEDIA_HEADERS : USER_CONTENT_HEADERS;
+}

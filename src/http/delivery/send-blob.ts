@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
-import { USER_CONTENT_HEADERS, userContentDisposition } from '../../core/delivery/active-content.js';
+import { userContentDisposition, userContentHeaders } from '../../core/delivery/active-content.js';
 import type { Disposition } from '../../core/delivery/content-disposition.js';
 import { planDelivery } from '../../core/delivery/plan-delivery.js';
 import { onDeliveryOrigin } from './delivery-origin.js';
@@ -63,7 +63,7 @@ export async function sendBlob(
   });
 
   reply.code(plan.status);
-  reply.headers({ ...options.extraHeaders, ...plan.headers, ...USER_CONTENT_HEADERS });
+  reply.headers({ ...options.extraHeaders, ...plan.headers, ...userContentHeaders(blob.contentType) });
   if (options.vary?.length) reply.header('vary', options.vary.join(', '));
   if (plan.body.kind === 'none') {
     // Fastify's automatic HEAD route rewrites Content-Length to 0 for an empty payload but leaves it
