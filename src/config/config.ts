@@ -21,6 +21,16 @@ const schema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./kiln-data'),
   publicUrl: z.string().url().optional(),
+  /**
+   * A separate origin for user files (e.g. https://files.example.net, pointing at the same server):
+   * links to uploaded files are built on it, and only requests that arrive on it may show active
+   * types (HTML, SVG, XML, PDF...) inline. Unset: everything on the public URL, active types as attachments.
+   */
+  deliveryUrl: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\/[^/?#]+\/?$/.test(u), 'must be an origin (scheme://host[:port]) with no path')
+    .optional(),
   role: z.enum(ROLES).default('all'),
   databaseUrl: z.string().optional(),
   storageUrl: z.string().optional(),
@@ -87,6 +97,12 @@ const schema = z.object({
   rateLimitIpPerMinute: int(0, 10_000_000).default(1200),
   /** Native API requests per minute per account (token bucket, per process); 0 = off. */
   rateLimitAccountPerMinute: int(0, 10_000_000).default(6000),
+  /** Failed authentications per window per client IP, every dialect, shared by all nodes; 0 = off. */
+  authFailuresPerIp: int(0, 10_000_000).default(60),
+  /** Failed authentications per window against one account (from any address); 0 = off. */
+  authFailuresPerAccount: int(0, 10_000_000).default(600),
+  /** The fixed window those two limits count in, in seconds; a blocked key waits for its end. */
+  authFailureWindowSeconds: int(1, 86_400).default(60),
   /** Seconds between two expiry sweeps (one sweep per period across all workers). */
   expirySweepSeconds: int(1, 86_400).default(60),
   /** Seconds between two orphan sweeps (blobs without an asset row, stale incomplete uploads). */
@@ -103,6 +119,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   host: { env: 'KILN_HOST', flag: 'host' },
   dataDir: { env: 'KILN_DATA_DIR', flag: 'data' },
   publicUrl: { env: 'KILN_PUBLIC_URL', flag: 'publicUrl' },
+  deliveryUrl: { env: 'KILN_DELIVERY_URL' },
   role: { env: 'KILN_ROLE', flag: 'role' },
   databaseUrl: { env: 'KILN_DATABASE_URL' },
   storageUrl: { env: 'KILN_STORAGE_URL' },
@@ -139,6 +156,9 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   trustProxy: { env: 'KILN_TRUST_PROXY' },
   rateLimitIpPerMinute: { env: 'KILN_RATE_LIMIT_IP_PER_MINUTE' },
   rateLimitAccountPerMinute: { env: 'KILN_RATE_LIMIT_ACCOUNT_PER_MINUTE' },
+  authFailuresPerIp: { env: 'KILN_AUTH_FAILURES_PER_IP' },
+  authFailuresPerAccount: { env: 'KILN_AUTH_FAILURES_PER_ACCOUNT' },
+  authFailureWindowSeconds: { env: 'KILN_AUTH_FAILURE_WINDOW_SECONDS' },
   expirySweepSeconds: { env: 'KILN_EXPIRY_SWEEP_SECONDS' },
   orphanSweepSeconds: { env: 'KILN_ORPHAN_SWEEP_SECONDS' },
   orphanMinAgeSeconds: { env: 'KILN_ORPHAN_MIN_AGE_SECONDS' },
@@ -193,6 +213,7 @@ export function loadConfig(
     ...c,
     dataDir,
     publicUrl,
+    deliveryUrl: c.deliveryUrl?.replace(/\/+$/, ''),
     databaseUrl,
     embedded: !databaseUrl.startsWith('postgres') && !c.storageUrl?.startsWith('s3://'),
   });

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../runtime/kiln-runtime.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { decorateDeliveryOrigin } from './delivery/delivery-origin.js';
 import { fileDeliveryRoutes } from './delivery/file-delivery-routes.js';
 import { cloudflareApi } from './dialects/cloudflare/cloudflare-api.js';
 import { renderCloudflareError } from './dialects/cloudflare/envelope.js';
@@ -16,6 +17,7 @@ import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
 import { registerApiDocs } from './docs/api-docs.js';
 import { clientErrorHandler } from './errors/client-error-handler.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
+import { installFailedAuthLimit } from './errors/failed-auth.js';
 import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
@@ -61,6 +63,8 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     ),
   });
   answerStalledBodies(app);
+  decorateDeliveryOrigin(app, runtime.config.deliveryUrl);
+  installFailedAuthLimit(app, runtime.failedAuth);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -15,6 +15,8 @@ import { VariantRenderer } from '../core/images/variant-renderer.js';
 import { VariantRepository } from '../core/images/variant-repository.js';
 import { VariantUsageTracker } from '../core/images/variant-usage-tracker.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
+import { DbAuthFailureCounter } from '../core/limits/auth-failure-counter.js';
+import { FailedAuthLimiter } from '../core/limits/failed-auth-limiter.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
@@ -53,6 +55,8 @@ export interface KilnRuntime {
   rateLimits: RateLimits;
   /** What every outgoing fetch, webhook and restream may reach (KILN_ALLOW_PRIVATE_FETCH) and its DNS. */
   fetchPolicy: UrlPolicy;
+  /** The one limit on failed authentication, every dialect, counted in the database. */
+  failedAuth: FailedAuthLimiter;
   close(): Promise<void>;
 }
 
@@ -123,6 +127,11 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       metrics: new Metrics({ db, jobs, images, variantStats: stats }),
       rateLimits: createRateLimits(config),
       fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
+      failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
+        perIp: config.authFailuresPerIp,
+        perAccount: config.authFailuresPerAccount,
+        windowSeconds: config.authFailureWindowSeconds,
+      }),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
       },

@@ -41,10 +41,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
-/** Collects page errors so a test can assert the page ran without them. */
+/** Collects page errors and Content-Security-Policy violations so a test can assert there were none. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
+  void page.exposeFunction('kilnCspViolation', (text: string) => errors.push(`CSP violation: ${text}`));
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { kilnCspViolation(t: string): void }).kilnCspViolation;
+      report(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) errors.push(msg.text());
   });

@@ -56,3 +56,14 @@ test('an invalid value stops start-up with a message naming the variable', () =>
   assert.throws(() => loadConfig({}, { KILN_STORAGE_URL: 'gcs://x' }), /KILN_STORAGE_URL/);
   assert.throws(() => loadConfig({}, { KILN_ALLOW_PRIVATE_FETCH: 'maybe' }), /KILN_ALLOW_PRIVATE_FETCH/);
 });
+
+test('KILN_DELIVERY_URL: an origin (trailing slash dropped), unset by default; a path or another scheme is refused', () => {
+  assert.equal(loadConfig({}, {}).deliveryUrl, undefined);
+  assert.equal(
+    loadConfig({}, { KILN_DELIVERY_URL: 'https://files.example.net/' }).deliveryUrl,
+    'https://files.example.net',
+  );
+  for (const bad of ['https://files.example.net/media', 'ftp://files.example.net', 'files.example.net']) {
+    assert.throws(() => loadConfig({}, { KILN_DELIVERY_URL: bad }), /KILN_DELIVERY_URL/);
+  }
+});

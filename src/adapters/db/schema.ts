@@ -214,6 +214,13 @@ export interface StreamLiveOutputsTable {
   created_at: string;
 }
 
+/** Failed authentications per key and one-minute window (unix seconds), shared by all nodes. */
+export interface AuthFailuresTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -230,4 +237,5 @@ export interface DatabaseSchema {
   cf_images: CfImagesTable;
   cf_image_variants: CfImageVariantsTable;
   cf_image_keys: CfImageKeysTable;
+  auth_failures: AuthFailuresTable;
 }

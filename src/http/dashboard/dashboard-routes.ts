@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { dashboardCsp } from './dashboard-csp.js';
 import { playerPageRoute } from './player-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,7 +18,14 @@ const vendorDir = (pkg: string) => join(dirname(require.resolve(`${pkg}/package.
  * The web dashboard at `/dashboard/` (a static single-page app on Kiln's native API; the API token
  * stays in the browser's sessionStorage) with its vendor bundles, and the video player page.
  */
-export async function dashboardRoutes(app: FastifyInstance, _opts: { runtime: KilnRuntime }) {
+export async function dashboardRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
+  const { deliveryUrl } = opts.runtime.config;
+  const pageCsp = dashboardCsp({ deliveryUrl, framable: false });
+  const playerCsp = dashboardCsp({ deliveryUrl, framable: true });
+  // Every answer of this scope (pages, scripts, vendor bundles, the player page) carries the policy.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('content-security-policy', request.url.startsWith('/player') ? playerCsp : pageCsp);
+  });
   await app.register(fastifyStatic, {
     root: DASHBOARD_STATIC_DIR,
     prefix: '/dashboard/',

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { sameOriginUrl } from './same-origin-url.js';
 
 export interface PlayerPageOptions {
   /** The HLS master playlist (absolute or same-origin path). */
@@ -36,22 +37,21 @@ export function renderPlayerPage(options: PlayerPageOptions): string {
 <link rel="stylesheet" href="${escapeHtml(base)}/css/player.css">
 </head><body class="player-page">
 <div id="player" aria-label="${title}"></div>
+<script type="application/json" id="kiln-player-config">${config}</script>
 <script src="${escapeHtml(base)}/vendor/hls/hls.min.js"></script>
-<script type="module">
-import { mountPlayer } from ${JSON.stringify(`${base}/js/player.js`)};
-window.kilnPlayer = mountPlayer(document.getElementById('player'), ${config});
-</script>
+<script type="module" src="${escapeHtml(base)}/js/player-page.js"></script>
 </body></html>`;
 }
 
 /**
  * `GET /player?src=<manifest>&poster=&title=`: the player page for a manifest on this server
- * (same-origin paths only, so the page cannot be used to frame other sites' media).
+ * (URLs that resolve to this origin only, so the page cannot be used to frame other sites' media).
  */
 export async function playerPageRoute(app: FastifyInstance) {
   app.get('/player', async (request, reply) => {
     const q = request.query as Record<string, string | undefined>;
-    const sameOrigin = (v: string | undefined) => (v && /^\/(?!\/)/.test(v) ? v : null);
+    const origin = `${request.protocol}://${request.host}`;
+    const sameOrigin = (v: string | undefined) => sameOriginUrl(v, origin);
     const manifestUrl = sameOrigin(q.src);
     if (!manifestUrl) {
       return reply

@@ -1,6 +1,7 @@
 import type { Asset } from '../../core/assets/asset.js';
 import { signedPath } from '../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { userContentBase } from './delivery-origin.js';
 
 /** Kiln's own delivery links: `/files/<id>/<name>?exp=&sig=`, HMAC-signed with the server's link key. */
 export const FILE_LINK_TTL_SECONDS = 7 * 24 * 3600;
@@ -17,5 +18,5 @@ export function fileUrl(
 ) {
   const path = filePath(asset);
   const expires = Math.floor(Date.now() / 1000) + ttl;
-  return `${runtime.config.publicUrl}${signedPath(path, expires, runtime.linkKey)}`;
+  return `${userContentBase(runtime.config)}${signedPath(path, expires, runtime.linkKey)}`;
 }

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import { userContentDisposition, userContentHeaders } from '../../core/delivery/active-content.js';
 import type { Disposition } from '../../core/delivery/content-disposition.js';
 import { planDelivery } from '../../core/delivery/plan-delivery.js';
+import { onDeliveryOrigin } from './delivery-origin.js';
 
 export interface DeliverableBlob {
   key: string;
@@ -27,6 +29,10 @@ export interface SendBlobOptions {
  * Answers a GET or HEAD for a stored blob: validators, conditional requests and byte ranges per
  * planDelivery, then streams only the bytes the plan names (HEAD, 304 and 416 read nothing).
  * Returns the reply, as an async Fastify handler must after send().
+ *
+ * Every blob is user content: it goes out with nosniff and the sandboxing CSP, and an active type
+ * (HTML, SVG, XML, script, PDF: see active-content.ts) as an attachment unless the request came in
+ * on the separate delivery origin. This is the one place that decides it for every dialect.
  *
  * A client that leaves, mid-download or while the blob is being opened: Fastify destroys the payload
  * stream as soon as it sees the response closed early (reply.js sendStream, end-of-stream on `res`),
@@ -53,11 +59,11 @@ export async function sendBlob(
       ifRange: single(h['if-range']),
     },
     cacheControl: options.cacheControl,
-    disposition: options.disposition,
+    disposition: userContentDisposition(blob.contentType, options.disposition, onDeliveryOrigin(request)),
   });
 
   reply.code(plan.status);
-  reply.headers({ ...options.extraHeaders, ...plan.headers, 'x-content-type-options': 'nosniff' });
+  reply.headers({ ...options.extraHeaders, ...plan.headers, ...userContentHeaders(blob.contentType) });
   if (options.vary?.length) reply.header('vary', options.vary.join(', '));
   if (plan.body.kind === 'none') {
     // Fastify's automatic HEAD route rewrites Content-Length to 0 for an empty payload but leaves it

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { mapDatabaseError } from '../../adapters/db/db-errors.js';
 import { KilnError, toKilnError } from '../../core/errors/kiln-error.js';
+import { countAuthFailure } from './failed-auth.js';
 
 /** Renders a KilnError in one dialect's envelope. */
 export type ErrorRenderer = (
@@ -45,8 +46,14 @@ export function installErrorHandler(app: FastifyInstance, render: ErrorRenderer)
   app.setErrorHandler((raw, request, reply) => sendError(raw, request, reply, render));
 }
 
-export function sendError(raw: unknown, request: FastifyRequest, reply: FastifyReply, render: ErrorRenderer) {
-  const err = fromFastifyError(raw);
+export async function sendError(
+  raw: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  render: ErrorRenderer,
+) {
+  // A failed authentication counts toward the one shared limit; past it the answer is a 429.
+  const err = await countAuthFailure(request, fromFastifyError(raw));
   if (err.status >= 500) request.log.error({ err: raw }, 'request failed');
   else request.log.info({ code: err.code, msg: err.message }, 'request refused');
   if (err.retryAfter !== undefined) reply.header('Retry-After', String(err.retryAfter));

@@ -3,6 +3,7 @@ import mime from 'mime-types';
 import type { Asset } from '../../../core/assets/asset.js';
 import { GETSTREAM_LINK_SCHEME, signedPath, verifySignedPath } from '../../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { userContentBase } from '../../delivery/delivery-origin.js';
 
 /**
  * The CDN URLs the Stream dialect hands out (reference §7.2): `<public>/stream-cdn/<account>/<area>/
@@ -59,7 +60,7 @@ export function cdnUrl(
   if (area === 'attachments') query.set('dl', name);
   query.set('Key-Pair-Id', keyPairId(runtime.linkKey));
   const expiresAt = options.expiresAt ?? Math.floor(Date.now() / 1000) + STREAM_LINK_TTL_SECONDS;
-  return `${runtime.config.publicUrl}${signedPath(`${path}?${query}`, expiresAt, runtime.linkKey, GETSTREAM_LINK_SCHEME)}`;
+  return `${userContentBase(runtime.config)}${signedPath(`${path}?${query}`, expiresAt, runtime.linkKey, GETSTREAM_LINK_SCHEME)}`;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../../../core/accounts/account.js';
-import { isKilnError } from '../../../core/errors/kiln-error.js';
+import { isKilnError, KilnError } from '../../../core/errors/kiln-error.js';
 import { verifyHs256 } from '../../../core/signing/jwt.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { identifiedAccount } from '../../errors/failed-auth.js';
 import { notAllowed, streamError } from './stream-errors.js';
 
 /** What a token must allow: upload and refresh write, process reads, delete deletes (reference §5.3). */
@@ -30,6 +31,7 @@ export async function authenticateStream(
   }
   const account = await runtime.accounts.findByStreamApiKey(apiKey);
   if (!account) throw streamError(401, 2, 'ApiKeyException', 'api_key not found');
+  identifiedAccount(request, account.id);
 
   const authType = request.headers['stream-auth-type'];
   const header = request.headers.authorization;
@@ -41,7 +43,7 @@ export async function authenticateStream(
     claims = await verifyHs256(token, await runtime.accounts.streamSecret(account.id));
   } catch (err) {
     if (isKilnError(err) && err.details.reason === 'expired') throw notAllowed('token is expired');
-    throw notAllowed('signature is invalid');
+    throw badCredential('signature is invalid');
   }
 
   if (claims.resource !== undefined) {
@@ -64,4 +66,12 @@ function allows(claim: unknown, granted: string[]): boolean {
 export function assertOwner(caller: StreamCaller, ownerUserId: unknown): void {
   if (caller.userId === null || caller.userId === ownerUserId) return;
   throw notAllowed('You are not allowed to modify a file uploaded by another user');
+}
+
+/** Stream's 403 code 17 for a token that does not verify, marked as a failed authentication. */
+function badCredential(detail: string): KilnError {
+  return new KilnError('forbidden', detail, {
+    status: 403,
+    details: { stream: { code: 17, exception: 'NotAllowedException' }, authFailure: true },
+  });
 }

@@ -2,10 +2,12 @@ import { PassThrough, type Readable } from 'node:stream';
 import { ZipArchive } from 'archiver';
 import type { FastifyReply } from 'fastify';
 import type { Asset } from '../../../core/assets/asset.js';
+import { USER_CONTENT_HEADERS } from '../../../core/delivery/active-content.js';
 import { formatContentDisposition } from '../../../core/delivery/content-disposition.js';
 import { KilnError } from '../../../core/errors/kiln-error.js';
 import type { UcGroup } from '../../../core/uploadcare/group-repository.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { userContentBase } from '../../delivery/delivery-origin.js';
 import { isVisible } from './uc-base-routes.js';
 import { sanitizeFilename } from './uc-upload-options.js';
 
@@ -42,6 +44,7 @@ export async function sendGroupArchive(
     .type('application/zip')
     .header('content-disposition', formatContentDisposition({ type: 'attachment', filename: name }))
     .header('cache-control', 'public, max-age=31536000, immutable')
+    .headers(USER_CONTENT_HEADERS)
     .send(archive);
 }
 
@@ -71,7 +74,7 @@ function lazyBlob(runtime: KilnRuntime, key: string): Readable {
 
 /** `/<group>/`: a plain page listing the member files with their CDN URLs. */
 export async function sendGroupPage(runtime: KilnRuntime, reply: FastifyReply, group: UcGroup) {
-  const base = runtime.config.publicUrl;
+  const base = userContentBase(runtime.config);
   const items = group.files
     .map((f, i) => {
       const url = `${base}/${group.id}/nth/${i}/`;

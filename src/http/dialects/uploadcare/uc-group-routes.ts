@@ -6,6 +6,7 @@ import {
   GroupRepository,
   type UcGroup,
 } from '../../../core/uploadcare/group-repository.js';
+import { userContentBase } from '../../delivery/delivery-origin.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isVisible } from './uc-base-routes.js';
 import type { UcContext } from './uc-context.js';
@@ -31,7 +32,7 @@ export async function ucGroupRoutes(app: FastifyInstance, ctx: UcContext) {
       datetime_created: group.createdAt,
       datetime_stored: allStored ? group.createdAt : null,
       files_count: group.files.length,
-      cdn_url: `${runtime.config.publicUrl}/${group.id}/`,
+      cdn_url: `${userContentBase(runtime.config)}/${group.id}/`,
       url: `${runtime.config.publicUrl}/uploadcare/group/info/?group_id=${encodeURIComponent(group.id)}`,
       files: live.map((a, i) => (a ? { ...fileInfo(a), default_effects: group.files[i]!.effects } : null)),
     };

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { USER_CONTENT_HEADERS } from '../../../../core/delivery/active-content.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import {
   captionBlobKey,
@@ -53,7 +54,7 @@ export async function streamCaptionRoutes(app: FastifyInstance, opts: { runtime:
     const language = lang(request);
     await getCaption(runtime, video, language);
     const body = await runtime.blobs.get(captionBlobKey(video, language));
-    return reply.type('text/vtt; charset=utf-8').send(body);
+    return reply.type('text/vtt; charset=utf-8').headers(USER_CONTENT_HEADERS).send(body);
   });
 }
 

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
+import { USER_CONTENT_HEADERS } from '../../../../core/delivery/active-content.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { listAudioTracks } from '../../../../core/stream/audio-tracks.js';
 import { listCaptions } from '../../../../core/stream/captions.js';
@@ -59,7 +60,7 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       return reply
         .type(PACKAGING_CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'text/plain')
         .header('cache-control', `${signed ? 'private' : 'public'}, max-age=10`)
-        .headers(cors)
+        .headers({ ...cors, ...USER_CONTENT_HEADERS })
         .send(body);
     });
   }
@@ -72,7 +73,7 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       return reply
         .type(PACKAGING_CONTENT_TYPES['.m3u8']!)
         .header('cache-control', `${signed ? 'private' : 'public'}, max-age=10`)
-        .headers(cors)
+        .headers({ ...cors, ...USER_CONTENT_HEADERS })
         .send(subtitlePlaylist(asset.durationSeconds ?? 0, 'caption.vtt'));
     }
     const ext = file.slice(file.lastIndexOf('.'));
