@@ -11,12 +11,14 @@ import { streamDeliveryRoutes } from './stream-delivery-routes.js';
 import { streamLiveDelivery } from './stream-live-delivery.js';
 import { streamTrackDeliveryRoutes } from './stream-track-delivery-routes.js';
 import { streamTus } from './stream-tus.js';
+import { authorizeTusUpload } from './stream-upload-access.js';
 import { claimDirectUpload } from './stream-uploads.js';
 
 /**
  * What Cloudflare serves from its upload and delivery hosts, at Kiln's root: the one-time upload
  * URL `/stream/upload/<uid>` (a basic multipart POST for direct creator uploads; tus HEAD/PATCH/
- * DELETE for TUS uploads, no credentials: the unguessable uid is the credential) and playback.
+ * DELETE for TUS uploads, with the creator's token unless created with direct_user, see
+ * authorizeTusUpload) and playback.
  */
 export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
@@ -38,6 +40,7 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
     request: import('fastify').FastifyRequest,
     reply: import('fastify').FastifyReply,
   ) => {
+    if (request.method !== 'OPTIONS') await authorizeTusUpload(runtime, request);
     reply.hijack();
     await streamTus(runtime).handle(request.raw, reply.raw);
   };
