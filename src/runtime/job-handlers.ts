@@ -1,6 +1,7 @@
 import { CLEAN_ORPHANS_JOB, cleanOrphans, scheduleOrphanSweep } from '../core/assets/clean-orphans.js';
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import { ResumableUploadStore } from '../core/ingest/resumable-upload-store.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
@@ -33,6 +34,9 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       await armExpiry();
       const expired = await expireAssets(runtime);
       if (expired > 0) runtime.log.info({ expired }, 'expired temporary assets');
+      // Kiln's resumable uploads have no row: their records expire by age.
+      const abandoned = await new ResumableUploadStore(runtime.blobs).deleteExpired();
+      if (abandoned > 0) runtime.log.info({ abandoned }, 'removed abandoned resumable uploads');
     },
     1,
   );
