@@ -87,11 +87,9 @@ test('kill -9 mid-PATCH: HEAD on the restarted server shows the committed bytes;
   const head = await fetch(url, { method: 'HEAD', headers: { ...auth, 'tus-resumable': '1.0.0' } });
   assert.equal(head.status, 200);
   const offset = Number(head.headers.get('upload-offset'));
-  // Whole 4 MiB chunks: at most the one in flight was lost.
-  assert.ok(
-    offset >= 4 * MiB && offset <= 10 * MiB && offset % (4 * MiB) === 0,
-    `offset after the crash: ${offset}`,
-  );
+  // At least the first whole 4 MiB chunk. (The S3 test server keeps a PUT cut by the kill, unlike
+  // S3; those are still the right bytes at the right offset, so the offset may fall between chunks.)
+  assert.ok(offset >= 4 * MiB && offset <= 10 * MiB, `offset after the crash: ${offset}`);
 
   let firstProgress = -1;
   const asset = await new Promise<Record<string, any>>((done, fail) => {
