@@ -123,3 +123,12 @@ test('Upload-Defer-Length is refused with an error that says it is not supported
   assert.equal(native.status, 400);
   assert.match(await native.text(), /Upload-Defer-Length is not supported/);
 });
+
+test("tus refusals on a Stream upload URL come in Cloudflare's envelope", async () => {
+  const url = await createStream('?direct_user=true');
+  const res = await patch(url, 3, 'late');
+  assert.equal(res.status, 409);
+  const cf = (await res.json()) as { success: boolean; errors: Array<{ code: number; message: string }> };
+  assert.equal(cf.success, false);
+  assert.match(cf.errors[0]!.message, /offset/i);
+});

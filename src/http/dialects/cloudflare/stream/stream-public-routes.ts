@@ -6,6 +6,7 @@ import { assertUploadOpen } from '../../../../core/stream/stream-videos.js';
 import { videoView } from '../../../../core/stream/video-view.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
+import { handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
 import { cfOk, renderCloudflareError } from '../envelope.js';
 import { streamDeliveryRoutes } from './stream-delivery-routes.js';
 import { streamLiveDelivery } from './stream-live-delivery.js';
@@ -42,7 +43,8 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
   ) => {
     if (request.method !== 'OPTIONS') await authorizeTusUpload(runtime, request);
     reply.hijack();
-    await streamTus(runtime).handle(request.raw, reply.raw);
+    // tus' refusals (409 offset, 423 locked, 410 expired...) in Cloudflare's envelope, as the creation's.
+    await handleTusInEnvelope(streamTus(runtime).handle, request, reply.raw, renderCloudflareError);
   };
   app.route({
     method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'],
