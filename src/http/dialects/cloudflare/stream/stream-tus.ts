@@ -42,7 +42,7 @@ const instances = new WeakMap<KilnRuntime, StreamTus>();
  * The one @tus/server of a runtime for Cloudflare Stream, on the BlobTusStore. Creation runs under
  * the authenticated `POST /accounts/:a/stream`: the video row is made in tus' onUploadCreate hook
  * from the creation the dialect validated (in the request's context). The upload URL it returns,
- * `/stream/upload/<uid>`, takes HEAD/PATCH/DELETE (authorised by streamUploadAccess).
+ * `/stream/upload/<uid>`, takes HEAD/PATCH/DELETE (authorised by authorizeTusUpload).
  */
 export function streamTus(runtime: KilnRuntime): StreamTus {
   const existing = instances.get(runtime);
