@@ -23,6 +23,7 @@ import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { answerStalledBodies } from './request-body/answer-stalled-body.js';
+import { closeTusLocker } from './tus/tus-locker.js';
 
 /**
  * Builds the HTTP application (not listening: server.ts does that, tests may use inject()).
@@ -65,6 +66,8 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   answerStalledBodies(app);
   decorateDeliveryOrigin(app, runtime.config.deliveryUrl);
   installFailedAuthLimit(app, runtime.failedAuth);
+  // The tus lock connection (PostgreSQL) is the app's, not the runtime's.
+  app.addHook('onClose', () => closeTusLocker(runtime));
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -6,6 +6,7 @@ import {
   type EvictVariantsPayload,
   evictVariants,
 } from '../core/images/evict-variants.js';
+import { ResumableUploadStore } from '../core/ingest/resumable-upload-store.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
@@ -38,6 +39,9 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       await armExpiry();
       const expired = await expireAssets(runtime);
       if (expired > 0) runtime.log.info({ expired }, 'expired temporary assets');
+      // Kiln's resumable uploads have no row: their records expire by age.
+      const abandoned = await new ResumableUploadStore(runtime.blobs).deleteExpired();
+      if (abandoned > 0) runtime.log.info({ abandoned }, 'removed abandoned resumable uploads');
     },
     1,
   );

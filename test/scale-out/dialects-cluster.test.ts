@@ -118,14 +118,17 @@ test('a TUS upload started on API node 1 continues on node 2 after node 1 is kil
   assert.ok(uid, 'no stream-media-id on the creation');
   assert.equal(patches, 1, 'the upload was not cut after its first PATCH');
 
-  // Node 2 knows the offset node 1 stored, and takes the rest with the official client.
+  // Node 2 knows the offset node 1 stored, and takes the rest with the official client (with the
+  // token: an upload created without direct_user is no capability URL).
   const resumed = uploadUrl.replace(a.url!, b.url!);
-  const head = await fetch(resumed, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
+  const authorization = `Bearer ${account.apiToken}`;
+  const head = await fetch(resumed, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', authorization } });
   assert.equal(head.status, 200);
   assert.equal(head.headers.get('upload-offset'), String(chunkSize));
   await new Promise<void>((resolve, reject) => {
     new tus.Upload(tiny, {
       uploadUrl: resumed,
+      headers: { authorization },
       chunkSize,
       retryDelays: [],
       onError: reject,

@@ -11,15 +11,22 @@ export interface StreamedUpload {
 
 /**
  * A raw-body upload whose body the test sends piece by piece, so it can kill a node, take a backend
- * away or stall in the middle of it. `length` is announced in Content-Length.
+ * away or stall in the middle of it. `length` is announced in Content-Length. A POST of
+ * application/octet-stream unless told otherwise (a tus PATCH: method and headers).
  */
-export function streamUpload(url: string, token: string, length: number): StreamedUpload {
+export function streamUpload(
+  url: string,
+  token: string,
+  length: number,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): StreamedUpload {
   const req = request(url, {
-    method: 'POST',
+    method: options.method ?? 'POST',
     headers: {
       authorization: `Bearer ${token}`,
       'content-type': 'application/octet-stream',
       'content-length': String(length),
+      ...options.headers,
     },
   });
   const response = new Promise<{

@@ -62,6 +62,13 @@ export interface StreamFacts {
   uploadKind: 'direct' | 'tus' | 'api' | 'copy';
   /** TUS: the declared Upload-Length. */
   uploadLength: number | null;
+  /** TUS: the Upload-Metadata the client sent (HEAD returns it). */
+  uploadMetadata: Record<string, string | null> | null;
+  /**
+   * TUS: the upload URL is a capability (created with `direct_user=true`) and takes HEAD/PATCH/DELETE
+   * without credentials; otherwise they need the API token the upload was created with.
+   */
+  uploadCapability: boolean;
   /** Copy from URL: where the bytes come from. */
   copyUrl: string | null;
 }
@@ -87,6 +94,8 @@ export const DEFAULT_FACTS: StreamFacts = {
   uploadUsed: false,
   uploadKind: 'api',
   uploadLength: null,
+  uploadMetadata: null,
+  uploadCapability: false,
   copyUrl: null,
 };
 

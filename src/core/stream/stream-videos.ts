@@ -27,11 +27,15 @@ export interface StreamDeps {
 }
 
 export interface NewStreamVideo extends VideoSettings {
+  /** A uid chosen beforehand (a tus creation names its upload first); a new one otherwise. */
+  id?: string;
   accountId: string;
   state: StreamState;
   uploadKind: StreamFacts['uploadKind'];
   uploadExpiry?: string | null;
   uploadLength?: number | null;
+  uploadMetadata?: Record<string, string | null> | null;
+  uploadCapability?: boolean;
   copyUrl?: string | null;
   name?: string | null;
   /** The resolved watermark profile (resolveWatermark) to snapshot on the video. */
@@ -55,6 +59,8 @@ export async function createStreamVideo(
     scheduledDeletion: input.scheduledDeletion ?? null,
     uploadKind: input.uploadKind,
     uploadLength: input.uploadLength ?? null,
+    uploadMetadata: input.uploadMetadata ?? null,
+    uploadCapability: input.uploadCapability ?? false,
     copyUrl: input.copyUrl ?? null,
     watermarkUid: input.watermarkUid ?? null,
     watermark: input.watermark ?? null,
@@ -63,7 +69,7 @@ export async function createStreamVideo(
   const meta = { ...(input.meta ?? {}) };
   if (input.name && meta.name === undefined) meta.name = input.name;
   return deps.assets.create({
-    id: newStreamUid(),
+    id: input.id ?? newStreamUid(),
     accountId: input.accountId,
     kind: 'video',
     status: input.state,

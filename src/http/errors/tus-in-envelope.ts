@@ -18,6 +18,7 @@ const CODES: Record<number, ErrorCode> = {
   412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  423: 'conflict',
   422: 'processing_failed',
   429: 'rate_limited',
   503: 'unavailable',
@@ -94,14 +95,21 @@ export async function handleTusInEnvelope(
   res.end(body);
 }
 
+/** A creation with Upload-Defer-Length, which Kiln's store does not offer. */
+export const DEFER_LENGTH_UNSUPPORTED = {
+  status_code: 400,
+  body: 'Upload-Defer-Length is not supported (no creation-defer-length): declare the size in Upload-Length',
+};
+
 /**
  * @tus/server's `onResponseError` for Kiln's stores, which fix the length at creation (no
- * creation-defer-length): a PATCH carrying Upload-Length is then a client error (the length is
- * already set, tus' INVALID_LENGTH), not the 501 "extension not supported" tus checks first.
- * A KilnError client error keeps its status and message.
+ * creation-defer-length): a creation with Upload-Defer-Length is told so; a PATCH carrying
+ * Upload-Length is a client error (the length is already set, tus' INVALID_LENGTH), not the 501
+ * "extension not supported" tus checks first. A KilnError client error keeps its status and message.
  */
-export function mapTusError(_req: Request, err: Error | { status_code: number; body: string }) {
-  if (err === ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION) return ERRORS.INVALID_LENGTH;
+export function mapTusError(req: Request, err: Error | { status_code: number; body: string }) {
+  if (err === ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION)
+    return req.method === 'POST' ? DEFER_LENGTH_UNSUPPORTED : ERRORS.INVALID_LENGTH;
   // Our own refusals from the store or onUploadFinish (quota, size, not an image, the store down):
   // their status and message, not tus' blanket 500 "something went wrong".
   if (err instanceof KilnError && (err.status < 500 || err.code === 'unavailable'))

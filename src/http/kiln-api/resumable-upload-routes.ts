@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors/kiln-error.js';
@@ -8,8 +9,12 @@ import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { renderKilnError } from '../errors/error-handler.js';
 import { handleTusInEnvelope, mapTusError } from '../errors/tus-in-envelope.js';
+import { BlobTusStore } from '../tus/blob-tus-store.js';
+import { tusLocker } from '../tus/tus-locker.js';
+import { serveTus, tusContext } from '../tus/tus-request.js';
 import { assetView } from './asset-view.js';
 import { requireBearerAccount } from './bearer-auth.js';
+import { resumableTusRecords } from './resumable-tus-records.js';
 
 const PATH = '/kiln/v1/uploads';
 
@@ -22,20 +27,29 @@ const PATH = '/kiln/v1/uploads';
  */
 export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
-  const store = new ResumableUploadStore(runtime.blobs);
+  const uploads = new ResumableUploadStore(runtime.blobs);
   const tus = new Server({
     path: PATH,
-    datastore: store,
+    datastore: new BlobTusStore(runtime.blobs, resumableTusRecords(uploads)),
+    locker: tusLocker(runtime),
     maxSize: runtime.config.maxUploadBytes,
     respectForwardedHeaders: false,
     onResponseError: mapTusError,
     namingFunction: () => randomUUID(),
+    // The record is made once tus accepted the creation, where the request (its account) is known.
+    onUploadCreate: async (req, upload) => {
+      const { accountId } = tusContext<{ accountId: string }>(req);
+      const metadata = cleanNames(upload.metadata);
+      await uploads.create({ id: upload.id, accountId, size: upload.size ?? 0, metadata });
+      return { metadata };
+    },
     exposedHeaders: ['Kiln-Asset-Id'],
     generateUrl: (_req, { id }) => `${runtime.config.publicUrl}${PATH}/${id}`,
     onUploadFinish: async (_req, upload) => {
-      const info = await store.readInfo(upload.id);
+      const info = await uploads.readInfo(upload.id);
       if (!info) throw { status_code: 404, body: 'Upload not found\n' };
-      const asset = await finishResumableUpload(runtime, store, info, {
+      // The seam to ingest: the assembled chunks become an asset with the upload's id.
+      const asset = await finishResumableUpload(runtime, uploads, info, {
         maxBytes: runtime.config.maxUploadBytes,
       });
       runtime.metrics.ingestedBytes.inc(asset.size);
@@ -51,45 +65,30 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+  // Every request but OPTIONS needs the account's token, and may only touch the account's uploads.
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    let accountId = '';
     if (request.method !== 'OPTIONS') {
-      const account = await requireBearerAccount(runtime, request);
+      accountId = (await requireBearerAccount(runtime, request)).id;
       const { id } = request.params as { id?: string };
       if (id) {
-        const info = await store.readInfo(id);
-        if (!info || info.accountId !== account.id) throw errors.notFound('Upload');
-      } else if (request.method === 'POST') {
-        setHeader(request, 'upload-metadata', withOwner(request.headers['upload-metadata'], account.id));
+        const info = await uploads.readInfo(id);
+        if (!info || info.accountId !== accountId) throw errors.notFound('Upload');
       }
     }
     reply.hijack();
-    await handleTusInEnvelope((req, res) => tus.handle(req, res), request, reply.raw, renderKilnError);
+    const serve = (req: IncomingMessage, res: ServerResponse) => serveTus(tus, req, res, { accountId });
+    await handleTusInEnvelope(serve, request, reply.raw, renderKilnError);
   };
   app.route({ method: ['POST', 'OPTIONS'], url: '/uploads', handler: handle });
   app.route({ method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'], url: '/uploads/:id', handler: handle });
 }
 
-/** Upload-Metadata with the owner set by us (any client-sent `kiln-account` dropped) and a clean filename. */
-function withOwner(header: string | string[] | undefined, accountId: string): string {
-  const pairs = (typeof header === 'string' ? header.split(',') : [])
-    .map((p) => p.trim().split(' '))
-    .filter(([key]) => key && key !== 'kiln-account')
-    .map(([key, value]) => {
-      if (key !== 'filename' && key !== 'name') return value ? `${key} ${value}` : key!;
-      const clean = sanitizeFileName(Buffer.from(value ?? '', 'base64').toString('utf8'));
-      return `${key} ${Buffer.from(clean).toString('base64')}`;
-    });
-  pairs.push(`kiln-account ${Buffer.from(accountId).toString('base64')}`);
-  return pairs.join(',');
-}
-
-/** Replaces a request header in both views @tus/server's request wrapper (srvx) may read. */
-function setHeader(request: FastifyRequest, name: string, value: string): void {
-  const raw = request.raw;
-  raw.headers[name] = value;
-  const kept: string[] = [];
-  for (let i = 0; i < raw.rawHeaders.length; i += 2) {
-    if (raw.rawHeaders[i]!.toLowerCase() !== name) kept.push(raw.rawHeaders[i]!, raw.rawHeaders[i + 1]!);
+/** The client's metadata, with `filename`/`name` made safe to show and to send back. */
+function cleanNames(metadata: Record<string, string | null> | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) {
+    out[key] = (key === 'filename' || key === 'name') && value !== null ? sanitizeFileName(value) : value;
   }
-  raw.rawHeaders.splice(0, raw.rawHeaders.length, ...kept, name, value);
+  return out;
 }

@@ -7,6 +7,8 @@ import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { ResumableUploadStore } from '../../../src/core/ingest/resumable-upload-store.js';
 import { renderKilnError } from '../../../src/http/errors/error-handler.js';
 import { handleTusInEnvelope, mapTusError } from '../../../src/http/errors/tus-in-envelope.js';
+import { resumableTusRecords } from '../../../src/http/kiln-api/resumable-tus-records.js';
+import { BlobTusStore } from '../../../src/http/tus/blob-tus-store.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 
 /** A tus server on the real resumable store whose finish step refuses, as quota or store checks do. */
@@ -17,10 +19,14 @@ let refusal: KilnError;
 
 before(async () => {
   blobs = await openTestBlobStore();
+  const uploads = new ResumableUploadStore(blobs.store);
   const tus = new Server({
     path: '/uploads',
-    datastore: new ResumableUploadStore(blobs.store),
-    namingFunction: () => randomUUID(),
+    datastore: new BlobTusStore(blobs.store, resumableTusRecords(uploads)),
+    namingFunction: async (req) => {
+      const size = Number(req.headers.get('upload-length'));
+      return (await uploads.create({ id: randomUUID(), accountId: 'acct', size, metadata: {} })).id;
+    },
     onResponseError: mapTusError,
     onUploadFinish: async () => {
       throw refusal;
@@ -52,7 +58,6 @@ async function finalPatch(): Promise<Response> {
     headers: {
       'tus-resumable': '1.0.0',
       'upload-length': '5',
-      'upload-metadata': `kiln-account ${Buffer.from('acct').toString('base64')}`,
     },
   });
   assert.equal(created.status, 201, await created.text());

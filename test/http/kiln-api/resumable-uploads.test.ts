@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, utimesSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tus from 'tus-js-client';
 import { startKiln, type TestKiln } from '../../support/start-kiln.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kiln: TestKiln;
 let token: string;
@@ -11,7 +14,7 @@ const auth = () => ({ authorization: `Bearer ${token}` });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 before(async () => {
-  kiln = await startKiln();
+  kiln = await startKiln({ env: { KILN_EXPIRY_SWEEP_SECONDS: '1' } });
   token = (await kiln.createAccount()).apiToken;
 });
 after(() => kiln.close());
@@ -128,4 +131,32 @@ test('uploads belong to their account; no token is 401; over the size limit is r
     (await fetch(location, { method: 'HEAD', headers: { ...auth(), 'tus-resumable': '1.0.0' } })).status,
     404,
   );
+});
+
+test('an upload abandoned for longer than its 24 h lifetime is removed by the expiry sweep', async (t) => {
+  if (kiln.server.runtime.blobs.kind !== 'fs') return t.skip('ages files on the local disk');
+  // Created with its first 5 bytes (creation-with-upload), then left alone.
+  const created = await fetch(`${kiln.url}/kiln/v1/uploads`, {
+    method: 'POST',
+    headers: {
+      ...auth(),
+      'tus-resumable': '1.0.0',
+      'upload-length': '10',
+      'content-type': 'application/offset+octet-stream',
+    },
+    body: 'hello',
+  });
+  assert.equal(created.headers.get('upload-offset'), '5');
+  const location = created.headers.get('location')!;
+  const id = location.split('/').pop()!;
+  const old = new Date(Date.now() - 25 * 3600_000);
+  for (const f of readdirSync(kiln.dataDir, { recursive: true }) as string[])
+    if (f.includes(join('uploads', id, ''))) utimesSync(join(kiln.dataDir, f), old, old);
+  await waitFor(
+    async () =>
+      (await fetch(location, { method: 'HEAD', headers: { ...auth(), 'tus-resumable': '1.0.0' } })).status ===
+      404,
+    { what: 'the abandoned upload to be removed', timeoutMs: 20_000 },
+  );
+  for await (const b of kiln.server.runtime.blobs.list(`uploads/${id}`)) assert.fail(`left ${b.key}`);
 });

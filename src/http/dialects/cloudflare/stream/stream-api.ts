@@ -12,7 +12,7 @@ import { streamWatermarkRoutes } from './stream-watermark-routes.js';
 
 /**
  * Cloudflare Stream, the API product under `/client/v4/accounts/:account_id`: videos and uploads,
- * signing keys and tokens, webhooks. Delivery and the credential-free upload URLs live at the
+ * signing keys and tokens, webhooks. Delivery and the upload URLs (see authorizeTusUpload) live at the
  * server root (streamPublicRoutes). Bodies: JSON, multipart (basic uploads, streamed), tus
  * (left unread for @tus/server), and none at all (keys.create sends no Content-Type).
  */

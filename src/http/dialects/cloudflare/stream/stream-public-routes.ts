@@ -6,17 +6,20 @@ import { assertUploadOpen } from '../../../../core/stream/stream-videos.js';
 import { videoView } from '../../../../core/stream/video-view.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
+import { handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
 import { cfOk, renderCloudflareError } from '../envelope.js';
 import { streamDeliveryRoutes } from './stream-delivery-routes.js';
 import { streamLiveDelivery } from './stream-live-delivery.js';
 import { streamTrackDeliveryRoutes } from './stream-track-delivery-routes.js';
 import { streamTus } from './stream-tus.js';
+import { authorizeTusUpload } from './stream-upload-access.js';
 import { claimDirectUpload } from './stream-uploads.js';
 
 /**
  * What Cloudflare serves from its upload and delivery hosts, at Kiln's root: the one-time upload
  * URL `/stream/upload/<uid>` (a basic multipart POST for direct creator uploads; tus HEAD/PATCH/
- * DELETE for TUS uploads, no credentials: the unguessable uid is the credential) and playback.
+ * DELETE for TUS uploads, with the creator's token unless created with direct_user, see
+ * authorizeTusUpload) and playback.
  */
 export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
@@ -38,8 +41,10 @@ export async function streamPublicRoutes(app: FastifyInstance, opts: { runtime: 
     request: import('fastify').FastifyRequest,
     reply: import('fastify').FastifyReply,
   ) => {
+    if (request.method !== 'OPTIONS') await authorizeTusUpload(runtime, request);
     reply.hijack();
-    await streamTus(runtime).handle(request.raw, reply.raw);
+    // tus' refusals (409 offset, 423 locked, 410 expired...) in Cloudflare's envelope, as the creation's.
+    await handleTusInEnvelope(streamTus(runtime).handle, request, reply.raw, renderCloudflareError);
   };
   app.route({
     method: ['HEAD', 'PATCH', 'DELETE', 'OPTIONS'],

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../../../../core/accounts/account.js';
 import type { Asset } from '../../../../core/assets/asset.js';
@@ -14,19 +15,22 @@ import {
   parseScheduledDeletion,
   type VideoSettings,
 } from '../../../../core/stream/stream-options.js';
-import { createStreamVideo, ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
+import { ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
 import { claimUpload } from '../../../../core/stream/upload-claim.js';
 import { resolveWatermark } from '../../../../core/stream/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
-import { handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
+import { DEFER_LENGTH_UNSUPPORTED, handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
 import { renderCloudflareError } from '../envelope.js';
-import { createdUids, discardCreated, MAX_TUS_UPLOAD_BYTES, streamTus } from './stream-tus.js';
+import { discardCreated, MAX_TUS_UPLOAD_BYTES, type StreamTusCreation, streamTus } from './stream-tus.js';
 import { parseUploadMetadata } from './tus-metadata.js';
 
 /** Basic POST uploads (API and direct creator URL) are limited to 200 MB. */
 export const MAX_BASIC_UPLOAD_BYTES = 200 * 1024 * 1024;
 
-/** `POST /accounts/:a/stream` with Tus-Resumable: validate, create the row, let @tus/server answer. */
+/**
+ * `POST /accounts/:a/stream` with Tus-Resumable: validate, then let @tus/server create the upload
+ * (its naming function makes the video row from this validated creation) and answer.
+ */
 export async function tusCreate(
   runtime: KilnRuntime,
   account: Account,
@@ -39,6 +43,7 @@ export async function tusCreate(
       details: { cloudflareCode: 10005 },
     });
   }
+  if (h['upload-defer-length'] !== undefined) throw bad(DEFER_LENGTH_UNSUPPORTED.body);
   const lengthHeader = String(h['upload-length'] ?? '');
   if (!/^\d+$/.test(lengthHeader)) throw bad('Upload-Length is required and must be a non-negative integer');
   const length = Number(lengthHeader);
@@ -53,6 +58,7 @@ export async function tusCreate(
   );
   const settings = settingsFromMetadata(meta);
   const q = request.query as Record<string, string | undefined>;
+  // direct_user: the upload URL is handed to an end user and works without the token.
   const directUser = q.direct_user === 'true';
   const expiry = meta.get('expiry');
   const uploadExpiry =
@@ -60,25 +66,33 @@ export async function tusCreate(
       ? parseExpiry(expiry ?? undefined)
       : new Date(Date.now() + MAX_EXPIRY_MS).toISOString();
   const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
-  const video = await createStreamVideo(runtime, {
-    ...settings,
-    watermark,
-    accountId: account.id,
-    state: 'pendingupload',
-    uploadKind: 'tus',
-    uploadLength: length,
-    uploadExpiry,
-    creator: creatorOf(h, settings),
-  });
-  createdUids.set(request.raw, video.id);
+  let uid: string | undefined;
+  const creation: StreamTusCreation = {
+    video: {
+      ...settings,
+      watermark,
+      accountId: account.id,
+      state: 'pendingupload',
+      uploadKind: 'tus',
+      uploadLength: length,
+      uploadExpiry,
+      uploadCapability: directUser,
+      creator: creatorOf(h, settings),
+    },
+    created: (id) => {
+      uid = id;
+      reply.raw.setHeader('stream-media-id', id);
+    },
+  };
   reply.hijack();
-  reply.raw.setHeader('stream-media-id', video.id);
   reply.raw.setHeader(
     'Access-Control-Expose-Headers',
     'Location, stream-media-id, Upload-Offset, Upload-Expires',
   );
-  await handleTusInEnvelope(streamTus(runtime).handle, request, reply.raw, renderCloudflareError);
-  if (reply.raw.statusCode >= 300) await discardCreated(runtime, account.id, video.id);
+  const tus = streamTus(runtime);
+  const handle = (req: IncomingMessage, res: ServerResponse) => tus.handle(req, res, { creation });
+  await handleTusInEnvelope(handle, request, reply.raw, renderCloudflareError);
+  if (uid && reply.raw.statusCode >= 300) await discardCreated(runtime, account.id, uid);
 }
 
 /** The Stream keys of Upload-Metadata; any other key lands in meta (Uppy's filetype, filename...). */

@@ -17,7 +17,7 @@ import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
 import { listVideos, storageUsage } from './stream-list.js';
-import { discardCreated } from './stream-tus.js';
+import { discardCreated, streamTus } from './stream-tus.js';
 import { receiveFilePart, tusCreate } from './stream-uploads.js';
 
 /** Videos: TUS create or basic upload, list, get, edit, delete, direct_upload, storage-usage, embed. */
@@ -39,6 +39,12 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
       await discardCreated(runtime, account.id, video.id);
       throw err;
     }
+  });
+
+  // tus discovery (Tus-Version, Tus-Extension, Tus-Max-Size): no credentials, as for any OPTIONS.
+  app.options('/stream', async (request, reply) => {
+    reply.hijack();
+    await streamTus(runtime).handle(request.raw, reply.raw);
   });
 
   app.get('/stream', async (request) => {
