@@ -10,7 +10,7 @@ import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
-import type { VariantCaps, VariantStats } from '../core/images/variant-renderer.js';
+import type { VariantCaps, VariantStats } from '../core/images/variant-limits.js';
 import { VariantRenderer } from '../core/images/variant-renderer.js';
 import { VariantRepository } from '../core/images/variant-repository.js';
 import { VariantUsageTracker } from '../core/images/variant-usage-tracker.js';

@@ -1,8 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../adapters/db/database.js';
 import type { ImageService } from '../core/images/image-service.js';
+import type { VariantStats } from '../core/images/variant-limits.js';
 import { VARIANT_KIND } from '../core/images/variant-name.js';
-import type { VariantStats } from '../core/images/variant-renderer.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
 
 /** Prometheus metrics of one server: its own registry, so several servers can share a process (tests). */

@@ -6,7 +6,7 @@
  */
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import type { VariantCaps, VariantStats } from './variant-renderer.js';
+import type { VariantCaps, VariantStats } from './variant-limits.js';
 import type { EvictionCandidate, VariantRepository } from './variant-repository.js';
 import type { VariantUsageTracker } from './variant-usage-tracker.js';
 

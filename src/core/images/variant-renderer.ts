@@ -19,26 +19,10 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import { scheduleEviction } from './evict-variants.js';
 import type { ImageService, TransformResult } from './image-service.js';
 import type { TransformPlan } from './transform-plan.js';
+import type { VariantCaps, VariantStats } from './variant-limits.js';
 import { VARIANT_KIND } from './variant-name.js';
 import type { VariantRepository } from './variant-repository.js';
 import type { VariantUsageTracker } from './variant-usage-tracker.js';
-
-export interface VariantCaps {
-  /** Stored variants per asset (0: no cap). */
-  perAsset: number;
-  /** Bytes of stored variants per account (0: no cap). */
-  bytesPerAccount: number;
-  /** Delay (and period) of the eviction run armed by a variant over a cap. */
-  evictionDelaySeconds: number;
-}
-
-/** Counters of this process, for /metrics. */
-export interface VariantStats {
-  stored: number;
-  storedBytes: number;
-  evicted: number;
-  evictedBytes: number;
-}
 
 export interface VariantRendererDeps {
   images: ImageService;

@@ -5,7 +5,7 @@ import { originalKey } from '../../../src/core/assets/asset.js';
 import { AssetRepository } from '../../../src/core/assets/asset-repository.js';
 import { RenditionRepository } from '../../../src/core/assets/rendition-repository.js';
 import { evictVariants } from '../../../src/core/images/evict-variants.js';
-import type { VariantCaps, VariantStats } from '../../../src/core/images/variant-renderer.js';
+import type { VariantCaps, VariantStats } from '../../../src/core/images/variant-limits.js';
 import { VariantRepository } from '../../../src/core/images/variant-repository.js';
 import { VariantUsageTracker } from '../../../src/core/images/variant-usage-tracker.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
