@@ -236,9 +236,7 @@ async function assertLabelFree(
 ): Promise<void> {
   const taken = (await listAudioTracks(deps, asset)).some((t) => t.extra.label === label);
   if (taken) {
-    throw new KilnError('conflict', `An audio track labelled ${JSON.stringify(label)} already exists`, {
-      details: { cloudflareCode: 10005 },
-    });
+    throw new KilnError('conflict', `An audio track labelled ${JSON.stringify(label)} already exists`);
   }
 }
 
@@ -249,5 +247,5 @@ async function findTrack(deps: Pick<AudioDeps, 'renditions'>, asset: Asset, uid:
 }
 
 function trackNotFound(uid: string): KilnError {
-  return new KilnError('not_found', `Audio track ${uid} not found`, { details: { cloudflareCode: 10003 } });
+  return new KilnError('not_found', `Audio track ${uid} not found`);
 }

@@ -114,12 +114,10 @@ export function generationUnavailable(language: string): KilnError {
   return new KilnError(
     'invalid_input',
     `Generating captions is not available on this server: upload a WebVTT or SRT file for "${language}" instead (PUT .../captions/${language})`,
-    { status: 400, details: { cloudflareCode: 10005 } },
+    { status: 400 },
   );
 }
 
 function captionNotFound(language: string): KilnError {
-  return new KilnError('not_found', `No caption for language ${language}`, {
-    details: { cloudflareCode: 10003 },
-  });
+  return new KilnError('not_found', `No caption for language ${language}`);
 }

@@ -98,6 +98,6 @@ function refused(url: string, err: unknown): KilnError {
   const why = err instanceof Error ? err.message : String(err);
   const hint = reason === 'private_ip' ? ' Private, loopback and link-local addresses are refused.' : '';
   return new KilnError('invalid_input', `The URL ${JSON.stringify(url)} cannot be copied: ${why}${hint}`, {
-    details: { cloudflareCode: 10005, fetchReason: reason },
+    details: { fetchReason: reason },
   });
 }

@@ -53,14 +53,10 @@ export async function createDownload(
   type: DownloadType,
 ): Promise<Rendition> {
   if (asset.status !== 'ready') {
-    throw new KilnError('invalid_input', 'Downloads can be created once the video is ready to stream', {
-      details: { cloudflareCode: 10005 },
-    });
+    throw new KilnError('invalid_input', 'Downloads can be created once the video is ready to stream');
   }
   if (type === 'audio' && !streamFacts(asset).hasAudio) {
-    throw new KilnError('invalid_input', 'This video has no audio to download', {
-      details: { cloudflareCode: 10005 },
-    });
+    throw new KilnError('invalid_input', 'This video has no audio to download');
   }
   const existing = await deps.renditions.find(asset.id, DOWNLOAD_KIND, type);
   if (existing && existing.extra.status !== 'error') return existing;

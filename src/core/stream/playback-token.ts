@@ -150,5 +150,5 @@ function validCidr(value: string): boolean {
 }
 
 function denied(message: string): KilnError {
-  return new KilnError('unauthorized', message, { status: 401, details: { cloudflareCode: 10000 } });
+  return new KilnError('unauthorized', message, { status: 401 });
 }

@@ -88,7 +88,7 @@ export class SigningKeys {
       .where('internal', '=', 0)
       .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) {
-      throw new KilnError('not_found', `Signing key ${id} not found`, { details: { cloudflareCode: 10003 } });
+      throw new KilnError('not_found', `Signing key ${id} not found`);
     }
   }
 
@@ -136,8 +136,6 @@ export function pemToPkcs8(input: string): string {
   try {
     return createPrivateKey(text).export({ type: 'pkcs8', format: 'pem' }).toString();
   } catch {
-    throw new KilnError('invalid_input', 'pem is not a valid RSA private key', {
-      details: { cloudflareCode: 10005 },
-    });
+    throw new KilnError('invalid_input', 'pem is not a valid RSA private key');
   }
 }

@@ -23,7 +23,7 @@ export const DEFAULT_EXPIRY_MS = 30 * 60_000;
 const DAY_MS = 86_400_000;
 
 export function badRequest(message: string): KilnError {
-  return new KilnError('invalid_input', message, { details: { cloudflareCode: 10005 } });
+  return new KilnError('invalid_input', message);
 }
 
 /** Reads the shared settings from a JSON body; unknown fields are ignored like Cloudflare does. */

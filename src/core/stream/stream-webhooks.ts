@@ -76,7 +76,7 @@ export async function putWebhook(
 
 export async function deleteWebhook(deps: Deps, accountId: string): Promise<void> {
   if (!(await getWebhook(deps, accountId))) {
-    throw new KilnError('not_found', 'No webhook is configured', { details: { cloudflareCode: 10003 } });
+    throw new KilnError('not_found', 'No webhook is configured');
   }
   await deps.accounts.updateSettings(accountId, { streamWebhook: undefined });
 }

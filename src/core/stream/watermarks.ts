@@ -131,9 +131,7 @@ export class WatermarkProfiles {
   async require(accountId: string, uid: string): Promise<StreamWatermarksTable> {
     const row = await this.find(accountId, uid);
     if (!row) {
-      throw new KilnError('not_found', `Watermark profile ${uid} not found`, {
-        details: { cloudflareCode: 10003 },
-      });
+      throw new KilnError('not_found', `Watermark profile ${uid} not found`);
     }
     return row;
   }
