@@ -5,7 +5,10 @@ import { ConfigError, type KilnConfig, loadConfig } from '../config/config.js';
 export function withDataOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--data <dir>', 'data directory (env KILN_DATA_DIR, default ./kiln-data)'))
-    .addOption(new Option('--log-level <level>', 'log level (env KILN_LOG_LEVEL)'));
+    .addOption(new Option('--log-level <level>', 'log level (env KILN_LOG_LEVEL)'))
+    .addOption(
+      new Option('--log-format <format>', 'auto, json or pretty (env KILN_LOG_FORMAT, default auto)'),
+    );
 }
 
 /** Loads config from flags and env; a bad value exits with a message naming the variable. */

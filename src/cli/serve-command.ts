@@ -19,7 +19,7 @@ export function registerServeCommand(program: Command): void {
       const log = server.runtime.log;
       log.info(
         { port: server.port, role: config.role, publicUrl: config.publicUrl, embedded: config.embedded },
-        `kiln listening${server.port !== null ? ` on ${config.host}:${server.port}` : ' (worker only)'}`,
+        `kiln listening on ${config.host}:${server.port}${config.role === 'worker' ? ' (worker: /healthz and /metrics only)' : ''}`,
       );
       let stopping = false;
       const stop = (signal: string) => {

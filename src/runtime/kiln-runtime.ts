@@ -48,7 +48,7 @@ export interface RuntimeOptions {
 }
 
 export async function createRuntime(config: KilnConfig, options: RuntimeOptions = {}): Promise<KilnRuntime> {
-  const log = options.logger ?? createLogger(config.logLevel);
+  const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const database = await openDatabase({ url: config.databaseUrl });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -58,9 +58,11 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const linkKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'kiln delivery links', 32));
     const blobs = await createBlobStore({ storageUrl: config.storageUrl, dataDir: config.dataDir });
     closers.unshift(() => blobs.close());
-    const jobs = await createJobQueue({ handle: database, logger: log });
-    closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const db = database.db;
+    // The queue reports to the metrics, and the metrics sample the queue's depth.
+    const metrics = new Metrics({ db, queueDepth: () => jobs.depth() });
+    const jobs = createJobQueue({ handle: database, logger: log, observer: metrics.jobs });
+    closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     return {
       config,
       log,
@@ -74,7 +76,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       assets: new AssetRepository(db),
       renditions: new RenditionRepository(db),
       images: createImageService(config),
-      metrics: new Metrics({ db, jobs }),
+      metrics,
       rateLimits: createRateLimits(config),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));

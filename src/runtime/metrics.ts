@@ -1,6 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../adapters/db/database.js';
-import type { JobQueue } from '../core/jobs/job-queue.js';
+import type { QueueDepth } from '../core/jobs/job-queue.js';
+import { cachedSample } from './cached-sample.js';
+import { JobMetrics } from './job-metrics.js';
+
+/** Sums over the asset tables are queries too: scrapes share one per this period. */
+const STORED_BYTES_MAX_AGE_MS = 5_000;
 
 /** Prometheus metrics of one server: its own registry, so several servers can share a process (tests). */
 export class Metrics {
@@ -8,8 +13,10 @@ export class Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly ingestedBytes: Counter;
+  /** The job queue's observer: attempts, outcomes, lease losses, queue depth. */
+  readonly jobs: JobMetrics;
 
-  constructor(deps: { db: Db; jobs: JobQueue }) {
+  constructor(deps: { db: Db; queueDepth: () => Promise<QueueDepth[]> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kiln_' });
     this.httpRequests = new Counter({
       name: 'kiln_http_requests_total',
@@ -29,35 +36,26 @@ export class Metrics {
       help: 'Bytes received into the blob store',
       registers: [this.registry],
     });
-    new Gauge({
-      name: 'kiln_job_queue_depth',
-      help: 'Jobs by kind and state',
-      labelNames: ['kind', 'state'],
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const d of await deps.jobs.depth()) {
-          this.set({ kind: d.kind, state: 'queued' }, d.queued);
-          this.set({ kind: d.kind, state: 'active' }, d.active);
-          this.set({ kind: d.kind, state: 'failed' }, d.failed);
-        }
-      },
-    });
+    this.jobs = new JobMetrics(this.registry, deps.queueDepth);
+    const storedBytes = cachedSample(async () => {
+      const a = await deps.db
+        .selectFrom('assets')
+        .select((eb) => eb.fn.sum<number>('size').as('n'))
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      const r = await deps.db
+        .selectFrom('renditions')
+        .select((eb) => eb.fn.sum<number>('size').as('n'))
+        .executeTakeFirst();
+      return Number(a?.n ?? 0) + Number(r?.n ?? 0);
+    }, STORED_BYTES_MAX_AGE_MS);
     new Gauge({
       name: 'kiln_stored_bytes',
-      help: 'Bytes stored: originals and renditions of live assets',
+      help: 'Bytes stored: originals and renditions of live assets (sampled every 5 s at most)',
       registers: [this.registry],
       async collect() {
-        const a = await deps.db
-          .selectFrom('assets')
-          .select((eb) => eb.fn.sum<number>('size').as('n'))
-          .where('deleted_at', 'is', null)
-          .executeTakeFirst();
-        const r = await deps.db
-          .selectFrom('renditions')
-          .select((eb) => eb.fn.sum<number>('size').as('n'))
-          .executeTakeFirst();
-        this.set(Number(a?.n ?? 0) + Number(r?.n ?? 0));
+        const n = await storedBytes();
+        if (n !== undefined) this.set(n);
       },
     });
   }
