@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { opsRoutes } from './ops-routes.js';
 
@@ -9,7 +9,7 @@ import { opsRoutes } from './ops-routes.js';
 export async function buildOpsApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: true,
     connectionTimeout: 30_000,
