@@ -11,6 +11,15 @@ export function withDataOptions(cmd: Command): Command {
     );
 }
 
+/** Options of a server process (`serve`, and `doctor`, which checks what serve would use). */
+export function withServerOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--port <port>', 'HTTP port (env KILN_PORT, default 8080)'))
+    .addOption(new Option('--host <host>', 'address to bind (env KILN_HOST, default 0.0.0.0)'))
+    .addOption(new Option('--public-url <url>', 'base of every URL in responses (env KILN_PUBLIC_URL)'))
+    .addOption(new Option('--role <role>', 'api, worker or all (env KILN_ROLE, default all)'));
+}
+
 /** Loads config from flags and env; a bad value exits with a message naming the variable. */
 export function configFrom(flags: Record<string, unknown>): KilnConfig {
   try {

@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { startServer } from '../http/server.js';
-import { configFrom, withDataOptions } from './common-options.js';
+import { configFrom, withDataOptions, withServerOptions } from './common-options.js';
 
 export function registerServeCommand(program: Command): void {
-  withDataOptions(program.command('serve'))
+  withServerOptions(withDataOptions(program.command('serve')))
     .description('start the API, delivery and workers (one process, or one role of many)')
-    .addOption(new Option('--port <port>', 'HTTP port (env KILN_PORT, default 8080)'))
-    .addOption(new Option('--host <host>', 'address to bind (env KILN_HOST, default 0.0.0.0)'))
-    .addOption(new Option('--public-url <url>', 'base of every URL in responses (env KILN_PUBLIC_URL)'))
-    .addOption(new Option('--role <role>', 'api, worker or all (env KILN_ROLE, default all)'))
     .action(async (flags) => {
       const config = configFrom(flags);
       const server = await startServer(config).catch((err) => {
