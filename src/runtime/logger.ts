@@ -54,6 +54,7 @@ function prettyDestination(out: NodeJS.WritableStream, color: boolean): Destinat
       colorize: color,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
+      singleLine: true,
     });
   }
   return { write: (line: string) => void out.write(prettyLogLine(line, color)) };
