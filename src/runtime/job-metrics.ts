@@ -16,9 +16,12 @@ export class JobMetrics implements JobQueueObserver {
   private readonly retries: Counter<'kind'>;
   private readonly leaseLosses: Counter<'kind'>;
   private readonly leaseExpiries: Counter<'kind'>;
-  private readonly lastPoll: Gauge;
+  private readonly registry: Registry;
+  /** Made at the first poll: a process that runs no job loop (api) shows no such sample, not a 0. */
+  private lastPoll: Gauge | null = null;
 
   constructor(registry: Registry, queueDepth: () => Promise<QueueDepth[]>) {
+    this.registry = registry;
     const registers = [registry];
     const depth = cachedSample(queueDepth, QUEUE_DEPTH_MAX_AGE_MS);
     new Gauge({
@@ -70,11 +73,6 @@ export class JobMetrics implements JobQueueObserver {
       'kiln_job_lease_expiries_total',
       'Jobs this process took over (or failed) because their worker let the lease run out (a dead or stuck worker)',
     );
-    this.lastPoll = new Gauge({
-      name: 'kiln_job_loop_last_poll_timestamp_seconds',
-      help: 'When the job loop of this process last polled the queue (Unix time; absent on api nodes)',
-      registers,
-    });
   }
 
   attemptStarted(kind: string): void {
@@ -94,6 +92,11 @@ export class JobMetrics implements JobQueueObserver {
   }
 
   polled(at: Date): void {
+    this.lastPoll ??= new Gauge({
+      name: 'kiln_job_loop_last_poll_timestamp_seconds',
+      help: 'When the job loop of this process last polled the queue (Unix time; absent where no job loop runs)',
+      registers: [this.registry],
+    });
     this.lastPoll.set(at.getTime() / 1000);
   }
 }
