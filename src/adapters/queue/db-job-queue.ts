@@ -165,7 +165,10 @@ export class DbJobQueue implements JobQueue {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.loopDone = this.loop();
+    let firstRound!: () => void;
+    const polledOnce = new Promise<void>((resolve) => (firstRound = resolve));
+    this.loopDone = this.loop(firstRound);
+    await polledOnce;
   }
 
   async stop(graceMs = 10_000): Promise<void> {
@@ -192,7 +195,8 @@ export class DbJobQueue implements JobQueue {
     );
   }
 
-  private async loop(): Promise<void> {
+  /** Polls until stopped; `firstRound` is called once the first round ended, well or not. */
+  private async loop(firstRound: () => void): Promise<void> {
     let lastSweep = 0;
     let lastPrune = Date.now();
     while (this.started) {
@@ -223,6 +227,7 @@ export class DbJobQueue implements JobQueue {
       } catch (err) {
         this.logger.error({ err, workerId: this.workerId }, 'job queue poll failed');
       }
+      firstRound();
       await this.poll.wait();
     }
   }

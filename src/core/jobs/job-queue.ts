@@ -116,6 +116,7 @@ export interface JobQueue {
   depth(): Promise<QueueDepth[]>;
   /** The polling loop of this process: not running before start() and after stop(). */
   loopStatus(): JobLoopStatus;
+  /** Starts the polling loop; resolves once its first round has ended (so loopStatus() is meaningful). */
   start(): Promise<void>;
   /**
    * Stops taking jobs and waits for running ones; after `graceMs` aborts their signals and puts
