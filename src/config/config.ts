@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -31,6 +31,8 @@ const schema = z.object({
   logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   ffmpegPath: z.string().optional(),
   ffprobePath: z.string().optional(),
+  /** How ffmpeg/ffprobe are confined (src/adapters/ffmpeg/sandboxed-command.ts). */
+  mediaSandbox: z.enum(['auto', 'bwrap', 'off']).default('auto'),
   /** Largest single upload body accepted by the generic ingest path. */
   maxUploadBytes: int(1, Number.MAX_SAFE_INTEGER).default(5 * 1024 ** 3),
   /** Seconds in-flight requests get to finish on shutdown. */
@@ -45,6 +47,21 @@ const schema = z.object({
   imageConcurrency: int(1, 256).default(() => Math.min(256, 2 * availableParallelism())),
   imageQueueSize: int(0, 10_000).default(64),
   imageSourceCacheMb: int(0, 100_000).default(64),
+  /**
+   * Memory the transforms of this process may hold at once (MiB), by estimated cost: a quarter of
+   * the machine's memory, at least 512 MiB (the largest allowed input must fit) and at most 8 GiB.
+   */
+  imageMemoryBudgetMb: int(1, 1_000_000).default(() =>
+    Math.round(Math.min(8192, Math.max(512, totalmem() / 4 / 1024 ** 2))),
+  ),
+  /** Stored variants kept per asset (least recently used beyond it are evicted); 0: no cap. */
+  variantsPerAsset: int(0, 1_000_000).default(100),
+  /** Bytes of stored variants kept per account (least recently used beyond it are evicted); 0: no cap. */
+  variantBytesPerAccount: int(0, Number.MAX_SAFE_INTEGER).default(5 * 1024 ** 3),
+  /** Delay (and period) of the eviction run after a new variant goes over a cap. */
+  variantEvictionDelaySeconds: int(1, 3600).default(5),
+  /** How often the last use of variants, kept in memory, is written to the database. */
+  variantUsageFlushSeconds: int(1, 3600).default(10),
   /**
    * First live ingest port (Cloudflare Stream live inputs): input slot n listens for RTMP on TCP
    * and SRT on UDP at rtmpPort + n. 0 disables live ingest in this process.
@@ -97,6 +114,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   logFormat: { env: 'KILN_LOG_FORMAT', flag: 'logFormat' },
   ffmpegPath: { env: 'KILN_FFMPEG' },
   ffprobePath: { env: 'KILN_FFPROBE' },
+  mediaSandbox: { env: 'KILN_MEDIA_SANDBOX' },
   maxUploadBytes: { env: 'KILN_MAX_UPLOAD_BYTES' },
   shutdownGraceSeconds: { env: 'KILN_SHUTDOWN_GRACE_SECONDS' },
   workerConcurrency: { env: 'KILN_WORKER_CONCURRENCY' },
@@ -107,6 +125,11 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
   imageSourceCacheMb: { env: 'KILN_IMAGE_SOURCE_CACHE_MB' },
+  imageMemoryBudgetMb: { env: 'KILN_IMAGE_MEMORY_BUDGET_MB' },
+  variantsPerAsset: { env: 'KILN_VARIANTS_PER_ASSET' },
+  variantBytesPerAccount: { env: 'KILN_VARIANT_BYTES_PER_ACCOUNT' },
+  variantEvictionDelaySeconds: { env: 'KILN_VARIANT_EVICTION_DELAY_SECONDS' },
+  variantUsageFlushSeconds: { env: 'KILN_VARIANT_USAGE_FLUSH_SECONDS' },
   rtmpPort: { env: 'KILN_RTMP_PORT' },
   livePorts: { env: 'KILN_LIVE_PORTS' },
   uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },

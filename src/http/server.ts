@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { KilnConfig } from '../config/config.js';
 import { type LiveIngest, startLiveIngest } from '../core/stream/live-ingest.js';
 import { registerJobHandlers } from '../runtime/job-handlers.js';
-import { createRuntime, type KilnRuntime } from '../runtime/kiln-runtime.js';
+import { createRuntime, type KilnRuntime, type RuntimeOptions } from '../runtime/kiln-runtime.js';
+import { prepareMediaTools } from '../runtime/prepare-media-tools.js';
 import { buildApp } from './app.js';
 import { buildOpsApp } from './ops/ops-app.js';
 
@@ -20,12 +21,13 @@ export interface RunningServer {
  * and /metrics on its port), `all` both.
  * close() drains: stop accepting, let in-flight requests and jobs finish, then release backends.
  */
-export async function startServer(config: KilnConfig): Promise<RunningServer> {
-  const runtime = await createRuntime(config);
+export async function startServer(config: KilnConfig, options: RuntimeOptions = {}): Promise<RunningServer> {
+  const runtime = await createRuntime(config, options);
   let app: FastifyInstance | null = null;
   let port: number | null = null;
   let live: LiveIngest | null = null;
   try {
+    await prepareMediaTools(config, runtime.log);
     if (config.role !== 'api') {
       registerJobHandlers(runtime);
       await runtime.jobs.start();

@@ -1,6 +1,11 @@
 import { CLEAN_ORPHANS_JOB, cleanOrphans, scheduleOrphanSweep } from '../core/assets/clean-orphans.js';
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
+import {
+  EVICT_VARIANTS_JOB,
+  type EvictVariantsPayload,
+  evictVariants,
+} from '../core/images/evict-variants.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
@@ -50,6 +55,21 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     1,
   );
 
+  // Image variants: least-recently-used eviction back under the caps (one run at a time per process).
+  work<EvictVariantsPayload>(
+    EVICT_VARIANTS_JOB,
+    async (job) => {
+      const { repository, usage, caps, stats } = runtime.variantStore;
+      const result = await evictVariants(
+        { blobs: runtime.blobs, variants: repository, usage, caps, stats, log: runtime.log },
+        job.payload.accountId,
+      );
+      if (result.evicted > 0)
+        runtime.log.info({ accountId: job.payload.accountId, ...result }, 'evicted variants');
+    },
+    1,
+  );
+
   // Cloudflare Stream. Transcoding takes the CPU: one at a time per worker process.
   work<ProcessPayload>(
     PROCESS_STREAM_VIDEO_JOB,
@@ -65,7 +85,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   );
   work<{ accountId: string; body: string }>(
     STREAM_WEBHOOK_JOB,
-    (job) => deliverWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
+    (job) => deliverWebhook(runtime, job),
     config.workerConcurrency,
   );
 

@@ -8,7 +8,12 @@ import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
+import type { VariantCaps, VariantStats } from '../core/images/variant-renderer.js';
+import { VariantRenderer } from '../core/images/variant-renderer.js';
+import { VariantRepository } from '../core/images/variant-repository.js';
+import { VariantUsageTracker } from '../core/images/variant-usage-tracker.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
@@ -35,9 +40,19 @@ export interface KilnRuntime {
   renditions: RenditionRepository;
   /** The one image pipeline with its variant cache, concurrency limit and queue. */
   images: ImageService;
+  /** Image variants: render, store, record and keep under the caps (every grammar goes through it). */
+  variants: VariantRenderer;
+  variantStore: {
+    repository: VariantRepository;
+    usage: VariantUsageTracker;
+    caps: VariantCaps;
+    stats: VariantStats;
+  };
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
+  /** What every outgoing fetch, webhook and restream may reach (KILN_ALLOW_PRIVATE_FETCH) and its DNS. */
+  fetchPolicy: UrlPolicy;
   close(): Promise<void>;
 }
 
@@ -45,6 +60,8 @@ export interface RuntimeOptions {
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
   logger?: Logger;
+  /** DNS for outgoing fetches, webhooks and restreams (default: the system's); tests pass their own. */
+  resolver?: Resolver;
 }
 
 export async function createRuntime(config: KilnConfig, options: RuntimeOptions = {}): Promise<KilnRuntime> {
@@ -59,10 +76,28 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const blobs = await createBlobStore({ storageUrl: config.storageUrl, dataDir: config.dataDir });
     closers.unshift(() => blobs.close());
     const db = database.db;
+    const images = createImageService(config);
+    const stats: VariantStats = { stored: 0, storedBytes: 0, evicted: 0, evictedBytes: 0 };
     // The queue reports to the metrics, and the metrics sample the queue's depth.
-    const metrics = new Metrics({ db, queueDepth: () => jobs.depth() });
+    const metrics = new Metrics({ db, queueDepth: () => jobs.depth(), images, variantStats: stats });
     const jobs = createJobQueue({ handle: database, logger: log, observer: metrics.jobs });
     closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
+    const renditions = new RenditionRepository(db);
+    const variantRepository = new VariantRepository(db);
+    const usage = new VariantUsageTracker(variantRepository);
+    const caps: VariantCaps = {
+      perAsset: config.variantsPerAsset,
+      bytesPerAccount: config.variantBytesPerAccount,
+      evictionDelaySeconds: config.variantEvictionDelaySeconds,
+    };
+    const flushUsage = () => usage.flush().catch((err) => log.warn({ err }, 'variant usage flush failed'));
+    const flushTimer = setInterval(flushUsage, config.variantUsageFlushSeconds * 1000);
+    flushTimer.unref();
+    // Runs before the queue and the database close.
+    closers.unshift(async () => {
+      clearInterval(flushTimer);
+      await flushUsage();
+    });
     return {
       config,
       log,
@@ -74,10 +109,22 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       linkKey,
       accounts: new AccountService(db, box),
       assets: new AssetRepository(db),
-      renditions: new RenditionRepository(db),
-      images: createImageService(config),
+      renditions,
+      images,
+      variants: new VariantRenderer({
+        images,
+        blobs,
+        jobs,
+        renditions,
+        variants: variantRepository,
+        usage,
+        caps,
+        stats,
+      }),
+      variantStore: { repository: variantRepository, usage, caps, stats },
       metrics,
       rateLimits: createRateLimits(config),
+      fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
       },

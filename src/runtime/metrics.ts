@@ -1,5 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../adapters/db/database.js';
+import type { ImageService } from '../core/images/image-service.js';
+import { VARIANT_KIND } from '../core/images/variant-name.js';
+import type { VariantStats } from '../core/images/variant-renderer.js';
 import type { QueueDepth } from '../core/jobs/job-queue.js';
 import { cachedSample } from './cached-sample.js';
 import { JobMetrics } from './job-metrics.js';
@@ -16,7 +19,12 @@ export class Metrics {
   /** The job queue's observer: attempts, outcomes, lease losses, queue depth. */
   readonly jobs: JobMetrics;
 
-  constructor(deps: { db: Db; queueDepth: () => Promise<QueueDepth[]> }) {
+  constructor(deps: {
+    db: Db;
+    queueDepth: () => Promise<QueueDepth[]>;
+    images?: ImageService;
+    variantStats?: VariantStats;
+  }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kiln_' });
     this.httpRequests = new Counter({
       name: 'kiln_http_requests_total',
@@ -37,6 +45,8 @@ export class Metrics {
       registers: [this.registry],
     });
     this.jobs = new JobMetrics(this.registry, deps.queueDepth);
+    if (deps.images) imageMetrics(this.registry, deps.images);
+    if (deps.variantStats) variantMetrics(this.registry, deps.db, deps.variantStats);
     const storedBytes = cachedSample(async () => {
       const a = await deps.db
         .selectFrom('assets')
@@ -59,4 +69,92 @@ export class Metrics {
       },
     });
   }
+}
+
+/** Admission by cost: what the transforms of this process hold, and what was refused. */
+function imageMetrics(registry: Registry, images: ImageService): void {
+  const { limiter } = images;
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge(
+    'kiln_image_admitted_cost_bytes',
+    'Estimated memory of the image transforms running now',
+    () => limiter.admittedBytes,
+  );
+  gauge(
+    'kiln_image_admitted_cost_peak_bytes',
+    'Highest estimated memory of image transforms running at once since start',
+    () => limiter.peakAdmittedBytes,
+  );
+  gauge('kiln_image_memory_budget_bytes', 'Memory budget that image transforms are admitted against', () =>
+    Number.isFinite(limiter.budgetBytes) ? limiter.budgetBytes : -1,
+  );
+  gauge('kiln_image_transforms_active', 'Image transforms running now', () => limiter.active);
+  gauge(
+    'kiln_image_transforms_peak_active',
+    'Most image transforms running at once since start',
+    () => limiter.peakActive,
+  );
+  gauge('kiln_image_transforms_queued', 'Image transforms waiting for admission', () => limiter.queued);
+  new Counter({
+    name: 'kiln_image_transforms_refused_total',
+    help: 'Image transforms refused: too_costly (estimate over the whole budget, 4xx) or busy (queue full, 503)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'too_costly' }, limiter.refusedTooCostly);
+      this.inc({ reason: 'busy' }, limiter.refusedBusy);
+    },
+  });
+}
+
+/** Bounded variant storage: variants stored and evicted by this process, and what is stored now. */
+function variantMetrics(registry: Registry, db: Db, stats: VariantStats): void {
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter('kiln_image_variants_stored_total', 'Image variants rendered and stored', () => stats.stored);
+  counter(
+    'kiln_image_variants_stored_bytes_total',
+    'Bytes of image variants stored',
+    () => stats.storedBytes,
+  );
+  counter(
+    'kiln_image_variants_evicted_total',
+    'Image variants evicted (least recently used)',
+    () => stats.evicted,
+  );
+  counter(
+    'kiln_image_variants_evicted_bytes_total',
+    'Bytes of image variants evicted',
+    () => stats.evictedBytes,
+  );
+  new Gauge({
+    name: 'kiln_image_variant_bytes',
+    help: 'Bytes of image variants stored now (all accounts)',
+    registers: [registry],
+    async collect() {
+      const r = await db
+        .selectFrom('renditions')
+        .select((eb) => eb.fn.sum<number>('size').as('n'))
+        .where('kind', '=', VARIANT_KIND)
+        .executeTakeFirst();
+      this.set(Number(r?.n ?? 0));
+    },
+  });
 }

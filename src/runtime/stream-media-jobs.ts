@@ -33,7 +33,7 @@ export function registerStreamMediaJobs(runtime: KilnRuntime): void {
           fetchUrl: async (url, signal) =>
             (
               await safeFetch(url, {
-                allowPrivate: config.allowPrivateFetch,
+                ...runtime.fetchPolicy,
                 maxBytes: COPY_MAX_BYTES,
                 timeoutMs: 30 * 60_000,
                 signal,

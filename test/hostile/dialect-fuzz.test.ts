@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { AccountCredentials } from '../../src/core/accounts/account.js';
+import { nonPublicAddressUrl } from '../support/address-forms.js';
+import { type ConnectGuard, guardConnections } from '../support/connect-guard.js';
 import { Fuzzer } from '../support/fuzz.js';
 import { rawRequest } from '../support/raw-http.js';
 import { startKiln, type TestKiln } from '../support/start-kiln.js';
@@ -14,7 +16,12 @@ let creds: AccountCredentials;
 let port: number;
 let gsToken: string;
 
+// Nothing may leave loopback, not even a background job after a test has failed: the guard is
+// installed before Kiln starts and removed only after it has closed.
+let guard: ConnectGuard;
+
 before(async () => {
+  guard = guardConnections();
   kiln = await startKiln({
     env: {
       KILN_RATE_LIMIT_IP_PER_MINUTE: '0',
@@ -31,7 +38,10 @@ before(async () => {
     .setProtectedHeader({ alg: 'HS256' })
     .sign(new TextEncoder().encode(creds.stream.apiSecret));
 });
-after(() => kiln?.close());
+after(async () => {
+  await kiln?.close();
+  guard?.uninstall();
+});
 
 type Dialect = 'cloudflare' | 'uploadcare' | 'getstream' | 'tus';
 /** What an error body of each dialect looks like. */
@@ -334,4 +344,40 @@ test('JSON bodies: deep nesting, huge strings, wrong types', async () => {
     for (const [i, body] of bodies.entries())
       await send(route, [json], body, `${route.method} ${route.path()} body ${i}`);
   assert.equal((await fetch(`${kiln.url}/healthz`)).status, 200);
+});
+
+test('URL inputs: non-public addresses in fuzzed spellings are refused before any connection', async () => {
+  const f = new Fuzzer(SEED);
+  const refusedBefore = guard.refused.length;
+  const auth = [`Authorization: Bearer ${creds.apiToken}`];
+  const json = 'Content-Type: application/json';
+  for (let i = 0; i < 40; i++) {
+    const url = nonPublicAddressUrl(f);
+    const copy = await send(
+      {
+        dialect: 'cloudflare',
+        method: 'POST',
+        path: () => `/client/v4/accounts/${creds.id}/stream/copy`,
+        headers: () => auth,
+      },
+      [json],
+      JSON.stringify({ url }),
+      `stream copy ${url}`,
+    );
+    assert.equal(copy.status, 400, `stream copy ${url}: ${copy.body}`);
+    const uc = await send(
+      {
+        dialect: 'uploadcare',
+        method: 'POST',
+        path: () => '/uploadcare/from_url/?jsonerrors=1',
+        headers: () => [],
+      },
+      ['Content-Type: application/x-www-form-urlencoded'],
+      new URLSearchParams({ pub_key: creds.uploadcare.publicKey, source_url: url }).toString(),
+      `from_url ${url}`,
+    );
+    // jsonerrors=1: Uploadcare's error envelope, answered with 200.
+    assert.match(uc.body, /"error_code":"URL[A-Za-z]+Error"/, `from_url ${url}: ${uc.body}`);
+  }
+  assert.deepEqual(guard.refused.slice(refusedBefore), [], 'no connection left loopback');
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import type { AccountCredentials } from '../../src/core/accounts/account.js';
+import type { Resolver } from '../../src/core/fetch/check-url.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { freePort } from './free-port.js';
 import { startS3Server } from './s3-server.js';
@@ -25,6 +26,8 @@ export interface StartKilnOptions {
   role?: 'all' | 'api' | 'worker';
   /** Reuse the backends of another TestKiln (a second node on the same database and store). */
   sharedWith?: TestKiln;
+  /** DNS for Kiln's outgoing fetches (so tests can name hosts without leaving loopback). */
+  resolver?: Resolver;
 }
 
 /**
@@ -80,7 +83,7 @@ export async function startKiln(options: StartKilnOptions = {}): Promise<TestKil
   const config = loadConfig({ port, host: '127.0.0.1', role: options.role, publicUrl: url }, env);
   let server: RunningServer;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { resolver: options.resolver });
   } catch (err) {
     // Nothing a failed start opened (s3rver, schema, temp dir) may keep the test process alive.
     for (const c of cleanups.reverse()) await c().catch(() => {});

@@ -71,6 +71,8 @@ export interface RenditionsTable {
   content_type: string;
   extra: string;
   created_at: string;
+  /** Image variants: last time it was served (flushed in batches), for least-recently-used eviction. */
+  last_used_at?: string | null;
 }
 
 export interface JobsTable {

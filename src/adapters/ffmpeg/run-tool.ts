@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { KilnError } from '../../core/errors/kiln-error.js';
+import { mediaSandbox, sandboxedCommand, type ToolAccess } from './sandboxed-command.js';
 
 /**
  * Runs an external tool (ffmpeg, ffprobe) to completion. Whatever the tool does (crash on a
@@ -24,6 +25,11 @@ export interface RunToolOptions {
   progress?: { durationSeconds: number; onProgress: (fraction: number, outSeconds: number) => void };
   /** Largest stdout collected before the tool is killed as runaway. Default 64 MiB. */
   maxStdoutBytes?: number;
+  /**
+   * Run confined (sandboxed-command.ts) with access to these paths only. Every run on uploaded
+   * bytes passes this; without it the tool runs as is (e.g. `ffmpeg -version`).
+   */
+  access?: ToolAccess;
 }
 
 export interface RunToolResult {
@@ -34,12 +40,25 @@ export interface RunToolResult {
 
 const STDERR_TAIL_BYTES = 4096;
 
-export function runTool(
+export async function runTool(
   command: string,
   args: readonly string[],
   options: RunToolOptions = {},
 ): Promise<RunToolResult> {
   const name = options.name ?? command.split('/').pop() ?? command;
+  if (!options.access) return spawnTool(name, command, [...args], options, false);
+  const sandbox = await mediaSandbox();
+  const confined = sandboxedCommand(sandbox, command, args, options.access, options.cwd);
+  return spawnTool(name, confined.command, confined.args, options, sandbox.kind === 'bwrap');
+}
+
+function spawnTool(
+  name: string,
+  command: string,
+  args: string[],
+  options: RunToolOptions,
+  sandboxed: boolean,
+): Promise<RunToolResult> {
   const maxStdout = options.maxStdoutBytes ?? 64 * 1024 * 1024;
   const { signal } = options;
 
@@ -119,8 +138,10 @@ export function runTool(
           }),
       );
     });
-    child.on('close', (code, sig) => {
+    child.on('close', (code, closeSignal) => {
       const tail = stderrTail.toString('utf8');
+      // bubblewrap exits 128+n when the tool dies of signal n (ffmpeg itself exits 0, 1 or 255).
+      const sig = closeSignal ?? (sandboxed && code !== null ? signalOfExitCode(code) : null);
       if (failure !== undefined) return finish(failure);
       if (sig !== null) {
         return finish(
@@ -158,6 +179,12 @@ function reportProgress(line: string, progress: NonNullable<RunToolOptions['prog
     const fraction = progress.durationSeconds > 0 ? Math.min(1, us / 1e6 / progress.durationSeconds) : 0;
     progress.onProgress(fraction, us / 1e6);
   }
+}
+
+function signalOfExitCode(code: number): NodeJS.Signals | null {
+  if (code <= 128 || code >= 160) return null;
+  const entry = Object.entries(osConstants.signals).find(([, n]) => n === code - 128);
+  return entry ? (entry[0] as NodeJS.Signals) : null;
 }
 
 function abortReason(signal: AbortSignal): unknown {

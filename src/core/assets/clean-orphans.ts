@@ -1,6 +1,7 @@
 import { type BlobStore, canRemoveStaleUploads } from '../../adapters/blobs/blob-store.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { schedulePeriodic } from '../jobs/periodic-job.js';
+import { sweepScratch } from '../media/scratch-space.js';
 import { assetPrefix } from './asset.js';
 import type { AssetRepository } from './asset-repository.js';
 
@@ -11,6 +12,8 @@ export interface CleanOrphansResult {
   orphanAssets: number;
   /** Incomplete multipart uploads and temp files removed. */
   staleUploads: number;
+  /** Scratch directories of this host that no running job owns (scratch-space.ts). */
+  scratchDirs: number;
 }
 
 const BATCH = 500;
@@ -20,6 +23,7 @@ const BATCH = 500;
  * (the process died after the bytes were durable but before the row was committed), and incomplete
  * uploads (see StaleUploadsCapable). Only what is older than `olderThan` is touched, so an upload
  * in flight, whose row is not written yet, is never removed. Idempotent: safe to run again.
+ * Also sweeps this host's scratch space of directories left by processes that are gone.
  */
 export async function cleanOrphans(
   deps: { assets: AssetRepository; blobs: BlobStore },
@@ -50,7 +54,8 @@ export async function cleanOrphans(
   }
   await flush();
   const staleUploads = canRemoveStaleUploads(deps.blobs) ? await deps.blobs.removeStaleUploads(olderThan) : 0;
-  return { orphanAssets, staleUploads };
+  const scratchDirs = await sweepScratch({ olderThan });
+  return { orphanAssets, staleUploads, scratchDirs };
 }
 
 /** Arms the next orphan sweep: one per period across all workers. */

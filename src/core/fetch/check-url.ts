@@ -38,14 +38,19 @@ export function parseFetchUrl(raw: string): URL {
  * allowed). The WHATWG parser has already turned decimal, hex and short IPv4 forms into dotted form.
  * Returns the addresses so the caller can connect to exactly those (no second, rebindable lookup).
  */
-export async function checkFetchUrl(url: URL, policy: UrlPolicy): Promise<string[]> {
-  const literal = literalAddress(url.hostname);
+export function checkFetchUrl(url: URL, policy: UrlPolicy): Promise<string[]> {
+  return checkHost(url.hostname, policy);
+}
+
+/** checkFetchUrl for a bare host name or literal address (normalised already). */
+export async function checkHost(hostname: string, policy: UrlPolicy): Promise<string[]> {
+  const literal = literalAddress(hostname);
   let addresses: string[];
   if (literal) {
     addresses = [literal];
   } else {
     try {
-      addresses = await (policy.resolver ?? systemResolver)(url.hostname);
+      addresses = await (policy.resolver ?? systemResolver)(hostname);
     } catch {
       throw fetchError('host_not_found');
     }

@@ -1,10 +1,9 @@
-import type { LookupAddress } from 'node:dns';
 import { type Readable, Transform } from 'node:stream';
 import contentDisposition from 'content-disposition';
-import { Agent, request } from 'undici';
-import { isPublicAddress } from './address-policy.js';
-import { checkFetchUrl, parseFetchUrl, systemResolver, type UrlPolicy } from './check-url.js';
+import { request } from 'undici';
+import { checkFetchUrl, parseFetchUrl, type UrlPolicy } from './check-url.js';
 import { fetchError } from './fetch-error.js';
+import { pinnedAgent, pinPolicy } from './pinned-lookup.js';
 
 export interface SafeFetchOptions extends UrlPolicy {
   maxBytes: number;
@@ -28,17 +27,16 @@ export interface FetchedResponse {
 
 /**
  * Fetches a user-supplied URL safely: only http(s), only public addresses (checked for every
- * redirect hop and again at connect time, so DNS rebinding cannot slip a private address in),
+ * redirect hop; each name is resolved once and the connection goes to the checked address, so DNS
+ * rebinding cannot slip a private address in),
  * bounded redirects, size and time.
  */
-export async function safeFetch(raw: string, options: SafeFetchOptions): Promise<FetchedResponse> {
+export async function safeFetch(raw: string, unpinned: SafeFetchOptions): Promise<FetchedResponse> {
+  const options = pinPolicy(unpinned);
   const maxRedirects = options.maxRedirects ?? 5;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const dispatcher = new Agent({
-    connect: { lookup: guardedLookup(options) },
-    connectTimeout: options.timeoutMs,
-  });
+  const dispatcher = pinnedAgent(options, options.timeoutMs);
   let url = parseFetchUrl(raw);
   try {
     for (let hop = 0; ; hop++) {
@@ -82,30 +80,6 @@ export async function safeFetch(raw: string, options: SafeFetchOptions): Promise
     await dispatcher.close().catch(() => {});
     throw err;
   }
-}
-
-/** DNS lookup used at connect time: the same policy, applied to the addresses actually dialled. */
-function guardedLookup(policy: UrlPolicy) {
-  const resolver = policy.resolver ?? systemResolver;
-  return (
-    hostname: string,
-    opts: { all?: boolean },
-    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ) => {
-    resolver(hostname).then(
-      (addresses) => {
-        const allowed = addresses.filter((a) => policy.allowPrivate || isPublicAddress(a));
-        if (allowed.length === 0 || allowed.length !== addresses.length) {
-          callback(Object.assign(new Error('Only public IPs are allowed.'), { code: 'EKILNPRIVATE' }), '');
-          return;
-        }
-        const entries = allowed.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-        if (opts.all) callback(null, entries);
-        else callback(null, entries[0]!.address, entries[0]!.family);
-      },
-      (err) => callback(Object.assign(new Error(String(err)), { code: 'ENOTFOUND' }), ''),
-    );
-  };
 }
 
 function asFetchError(err: unknown) {

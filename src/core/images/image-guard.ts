@@ -94,6 +94,8 @@ export async function inspectImage(input: Buffer, limits: ImageLimits): Promise<
     height: swap ? meta.width : frameHeight,
     pages,
     hasAlpha: meta.hasAlpha,
+    channels: meta.channels,
+    depth: meta.depth,
     orientation,
     size: input.length,
     hasProfile: meta.hasProfile,

@@ -1,13 +1,15 @@
 /**
- * Transforms with a variant cache: negotiate the output format, derive the variant key from the
- * source, its etag, the canonical plan and the format, serve a stored variant when present, otherwise
- * render once per key (single-flight) under the work limiter and store the result atomically.
- * Callers serve the returned key through the delivery primitive and add `bytesWritten` to the
- * account's stored bytes.
+ * Transforms with a variant cache: negotiate the output format, canonicalise the plan against the
+ * source, derive the variant key from the source, its etag, the canonical plan and the format, serve
+ * a stored variant when present, otherwise render once per key (single-flight) under the work
+ * limiter (admission by estimated cost) and store the result atomically. Servers call it through
+ * VariantRenderer, which records the variant and keeps the store under its caps.
  */
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { KilnConfig } from '../../config/config.js';
+import { canonicalizeForSource } from './canonicalize-for-source.js';
+import { estimateTransformCost } from './estimate-cost.js';
 import { CONTENT_TYPES, negotiateFormat } from './format-negotiation.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits, inspectImage } from './image-guard.js';
 import { ImageWorkLimiter } from './image-work-limiter.js';
@@ -17,6 +19,7 @@ import { SingleFlight } from './single-flight.js';
 import { SourceCache } from './source-cache.js';
 import type { SourceMeta } from './source-meta.js';
 import { type ConcreteFormat, canonicalKey, type TransformPlan } from './transform-plan.js';
+import { variantName } from './variant-name.js';
 
 export interface ImageServiceOptions {
   limits?: Partial<ImageLimits>;
@@ -24,6 +27,8 @@ export interface ImageServiceOptions {
   maxSourceBytes?: number;
   concurrency?: number;
   queueSize?: number;
+  /** Memory that transforms may hold at once (bytes, by estimated cost; default: no budget). */
+  memoryBudgetBytes?: number;
   /** Bytes of recently read sources kept in memory (0: none). */
   sourceCacheBytes?: number;
 }
@@ -52,6 +57,10 @@ export interface TransformResult {
   cached: boolean;
   /** The variant's bytes when this call rendered them (a miss), so they go out without a read back. */
   data?: Buffer;
+  /** The plan canonicalised against the source and format (what the variant is keyed by). */
+  plan: TransformPlan;
+  /** The variant's one name across grammars (rendition name, getstream link part). */
+  name: string;
 }
 
 const META_CACHE_SIZE = 1000;
@@ -77,7 +86,11 @@ export class ImageService {
   constructor(options: ImageServiceOptions = {}) {
     this.limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
     this.maxSourceBytes = options.maxSourceBytes ?? 100 * 1024 * 1024;
-    this.limiter = new ImageWorkLimiter(options.concurrency ?? 2, options.queueSize ?? 64);
+    this.limiter = new ImageWorkLimiter(
+      options.concurrency ?? 2,
+      options.queueSize ?? 64,
+      options.memoryBudgetBytes ?? Number.POSITIVE_INFINITY,
+    );
     this.sources = new SourceCache(options.sourceCacheBytes ?? 64 * 1024 * 1024);
   }
 
@@ -90,24 +103,41 @@ export class ImageService {
       ({ input, meta } = await this.load(req, sourceId));
     }
     const { format, varyAccept } = negotiateFormat(req.accept, req.plan, meta);
-    const digest = sha256(`${sourceId}\n${canonicalKey(req.plan)}\n${format}`);
+    // Plans whose results cannot differ for this source share one key (and one stored variant).
+    const plan = canonicalizeForSource(req.plan, meta, format);
+    const name = variantName(plan, format);
+    const digest = sha256(`${sourceId}\n${canonicalKey(plan)}\n${format}`);
     const key = variantPrefix(req.sourceKey) + digest;
     const contentType = CONTENT_TYPES[format];
     const etag = `"${digest.slice(0, 40)}"`;
     const hit = await req.store.stat(key);
     // Variants are written without fsync (a cache): an empty file is what a machine crash can leave.
     if (hit && hit.size > 0)
-      return { key, size: hit.size, contentType, etag, varyAccept, format, bytesWritten: 0, cached: true };
+      return {
+        key,
+        size: hit.size,
+        contentType,
+        etag,
+        varyAccept,
+        format,
+        bytesWritten: 0,
+        cached: true,
+        plan,
+        name,
+      };
 
     let leader = false;
     const result = await this.flights.run(key, async () => {
       leader = true;
+      // Admitted by estimated memory: refused here (before the source is read or decoded) when the
+      // estimate alone is over the budget, queued while the budget is busy.
+      const cost = estimateTransformCost(meta!, plan, format);
       const out = await this.limiter.run(async () => {
         // A cached header means the limits were already checked for this source version: read only.
         input ??= await this.read(req, sourceId);
         this.renders++;
-        return runPipeline(input, meta!, req.plan, format, this.limits);
-      });
+        return runPipeline(input, meta!, plan, format, this.limits);
+      }, cost.bytes);
       const info = await req.store.put(key, out.data, { contentType, durable: false });
       return {
         key,
@@ -119,6 +149,8 @@ export class ImageService {
         bytesWritten: info.size,
         cached: false,
         data: out.data,
+        plan,
+        name,
       };
     });
     return leader ? result : { ...result, bytesWritten: 0 };
@@ -153,6 +185,7 @@ export function createImageService(config: KilnConfig): ImageService {
     },
     concurrency: config.imageConcurrency,
     queueSize: config.imageQueueSize,
+    memoryBudgetBytes: config.imageMemoryBudgetMb * 1024 * 1024,
     sourceCacheBytes: config.imageSourceCacheMb * 1024 * 1024,
   });
 }

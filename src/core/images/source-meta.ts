@@ -8,6 +8,10 @@ export interface SourceMeta {
   /** Frames (1 for still images). */
   pages: number;
   hasAlpha: boolean;
+  /** Bands of the decoded image (3 = RGB, 4 = RGBA, 1 = grey), for cost estimates. */
+  channels?: number;
+  /** Sample format of the decoded image (uchar, ushort, float, ...), for cost estimates. */
+  depth?: string;
   /** EXIF orientation 1..8 (1 when absent). */
   orientation: number;
   /** Bytes of the encoded source. */

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { probeMedia } from '../video/probe.js';
+import { makeScratchDir } from './scratch-space.js';
 
 /** Facts read from the bytes of an uploaded file; stored in an asset's `extra.media`. */
 export interface MediaFacts {
@@ -93,7 +93,7 @@ export async function withLocalCopy<T>(
   key: string,
   fn: (path: string) => Promise<T>,
 ): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-describe-'));
+  const dir = await makeScratchDir('kiln-describe');
   try {
     const path = join(dir, 'blob');
     await pipeline(await blobs.get(key), createWriteStream(path));

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +12,9 @@ import type { Rendition, RenditionRepository } from '../assets/rendition-reposit
 import { KilnError } from '../errors/kiln-error.js';
 import { ingestStream } from '../ingest/ingest-stream.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
+import { makeScratchDir } from '../media/scratch-space.js';
+import { inputArgs } from '../video/media-formats.js';
+import { probeMedia } from '../video/probe.js';
 import { AUDIO_BITRATE, SEGMENT_SECONDS } from '../video/transcode.js';
 import { uploadDirectory } from '../video/upload-directory.js';
 import { relocateAudioAdaptationSet } from './manifest-writer.js';
@@ -156,7 +158,7 @@ export async function processAudioTrack(
   const track = asset ? await deps.renditions.find(assetId, AUDIO_KIND, uid) : null;
   if (!asset || !track || track.extra.status === 'ready' || track.extra.status === 'error') return;
   const folder = trackPrefix(asset, audioTrackName(uid));
-  const work = await mkdtemp(join(tmpdir(), 'kiln-audio-'));
+  const work = await makeScratchDir('kiln-audio');
   try {
     await patchTrack(deps, assetId, AUDIO_KIND, uid, { status: 'inprogress' });
     const input = join(work, 'source');
@@ -169,10 +171,12 @@ export async function processAudioTrack(
     await mkdir(out);
     const tools = await defaultFfmpegTools();
     const duration = asset.durationSeconds ?? 0;
+    const probe = await probeMedia(input, { tools, use: 'audio', signal: job.signal });
     await runTool(
       tools.ffmpeg,
       [
-        ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', input, '-map', '0:a:0'],
+        ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputArgs(input, probe.demuxer)],
+        ...['-map', '0:a:0'],
         ...['-af', 'apad', '-t', duration.toFixed(3), '-c:a', 'aac', '-b:a', `${AUDIO_BITRATE}`, '-ac', '2'],
         ...['-map_metadata', '-1', '-f', 'dash', '-seg_duration', `${SEGMENT_SECONDS}`],
         ...['-use_template', '1', '-use_timeline', '1', '-streaming', '0'],
@@ -180,7 +184,12 @@ export async function processAudioTrack(
         ...['-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s'],
         ...['-hls_playlist', '1', '-hls_master_name', 'master.m3u8', join(out, 'track.mpd')],
       ],
-      { name: 'ffmpeg', signal: job.signal, timeoutMs: 120_000 + duration * 10_000 },
+      {
+        name: 'ffmpeg',
+        signal: job.signal,
+        timeoutMs: 120_000 + duration * 10_000,
+        access: { read: [input], write: [out] },
+      },
     );
     const dash = relocateAudioAdaptationSet(
       await readFile(join(out, 'track.mpd'), 'utf8'),

@@ -1,12 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import type { Asset } from '../assets/asset.js';
 import type { JobContext } from '../jobs/job-queue.js';
+import { makeScratchDir } from '../media/scratch-space.js';
+import { inputArgs } from '../video/media-formats.js';
+import { probeMedia } from '../video/probe.js';
 import { failVideo } from './stream-failure.js';
 import { badRequest, type VideoSettings } from './stream-options.js';
 import { createStreamVideo, ingestVideoBytes, type StreamDeps } from './stream-videos.js';
@@ -80,22 +82,28 @@ export async function cutClip(
     await failVideo(deps, clip, 'ERR_UNKNOWN', 'The video this clip was cut from no longer exists');
     return;
   }
-  const work = await mkdtemp(join(tmpdir(), 'kiln-clip-'));
+  const work = await makeScratchDir('kiln-clip');
   try {
     const input = join(work, 'source');
     const output = join(work, 'clip.mp4');
     await pipeline(await deps.blobs.get(source.blobKey), createWriteStream(input), { signal: job.signal });
     const length = range.endTimeSeconds - range.startTimeSeconds;
     const tools = await defaultFfmpegTools();
+    const probe = await probeMedia(input, { tools, signal: job.signal });
     await runTool(
       tools.ffmpeg,
       [
         ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'],
-        ...['-ss', `${range.startTimeSeconds}`, '-i', input, '-t', `${length}`],
+        ...['-ss', `${range.startTimeSeconds}`, ...inputArgs(input, probe.demuxer), '-t', `${length}`],
         ...['-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16'],
         ...['-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', output],
       ],
-      { name: 'ffmpeg', signal: job.signal, timeoutMs: 120_000 + length * 20_000 },
+      {
+        name: 'ffmpeg',
+        signal: job.signal,
+        timeoutMs: 120_000 + length * 20_000,
+        access: { read: [input], write: [work] },
+      },
     );
     await ingestVideoBytes(deps, clip, createReadStream(output), { maxBytes: Number.MAX_SAFE_INTEGER });
   } catch (err) {

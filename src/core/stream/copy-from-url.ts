@@ -1,6 +1,6 @@
 import type { Asset } from '../assets/asset.js';
 import { KilnError } from '../errors/kiln-error.js';
-import { checkFetchUrl, parseFetchUrl } from '../fetch/check-url.js';
+import { checkFetchUrl, parseFetchUrl, type UrlPolicy } from '../fetch/check-url.js';
 import { type FetchFailureReason, fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
@@ -20,7 +20,8 @@ export const COPY_MAX_BYTES = 30 * 1024 ** 3;
 const COPY_TIMEOUT_MS = 60 * 60_000;
 
 export interface CopyDeps extends StreamDeps {
-  config: { allowPrivateFetch: boolean; streamLeaseSeconds: number };
+  config: { streamLeaseSeconds: number };
+  fetchPolicy: UrlPolicy;
   onFinished?: (asset: Asset) => Promise<void>;
 }
 
@@ -35,7 +36,7 @@ export async function startCopy(
   let url: URL;
   try {
     url = parseFetchUrl(input.url);
-    await checkFetchUrl(url, { allowPrivate: deps.config.allowPrivateFetch });
+    await checkFetchUrl(url, deps.fetchPolicy);
   } catch (err) {
     throw refused(input.url, err);
   }
@@ -69,7 +70,7 @@ export async function copyFromUrl(
     return void (await failVideo(deps, asset, 'ERR_FETCH_ORIGIN_ERROR', 'The video has no URL to copy'));
   try {
     const res = await safeFetch(url, {
-      allowPrivate: deps.config.allowPrivateFetch,
+      ...deps.fetchPolicy,
       maxBytes: COPY_MAX_BYTES,
       timeoutMs: COPY_TIMEOUT_MS,
       signal: job.signal,

@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
@@ -10,6 +9,8 @@ import type { AssetRepository } from '../assets/asset-repository.js';
 import type { Rendition, RenditionRepository } from '../assets/rendition-repository.js';
 import { KilnError } from '../errors/kiln-error.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
+import { makeScratchDir } from '../media/scratch-space.js';
+import { inputArgs } from '../video/media-formats.js';
 import { streamFacts, streamPrefix } from './stream-facts.js';
 import { DOWNLOAD_KIND, patchTrack, saveTrack } from './stream-tracks.js';
 
@@ -104,7 +105,7 @@ export async function buildDownload(
   const videoRep = facts.rungs.length - 1;
   const audioRep = facts.hasAudio ? facts.rungs.length : null;
   const reps = type === 'audio' ? [audioRep] : [videoRep, audioRep];
-  const work = await mkdtemp(join(tmpdir(), 'kiln-download-'));
+  const work = await makeScratchDir('kiln-download');
   try {
     const segments = await deps.renditions.list(assetId, 'stream');
     const inputs: string[] = [];
@@ -134,11 +135,11 @@ export async function buildDownload(
       tools.ffmpeg,
       [
         ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'],
-        ...inputs.flatMap((i) => ['-i', i]),
+        ...inputs.flatMap((i) => inputArgs(i, 'mov')), // fMP4 segments as packaged at processing
         ...inputs.flatMap((_, n) => ['-map', `${n}`]),
         ...['-c', 'copy', '-movflags', '+faststart', output],
       ],
-      { name: 'ffmpeg', signal: job.signal, timeoutMs: 600_000 },
+      { name: 'ffmpeg', signal: job.signal, timeoutMs: 600_000, access: { write: [work] } },
     );
     const key = downloadKey(asset, type);
     await deps.blobs.put(key, createReadStream(output), {

@@ -1,14 +1,15 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
+import { mediaSandbox } from '../../adapters/ffmpeg/sandboxed-command.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
-import { checkFetchUrl } from '../fetch/check-url.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveHlsSync } from './live-hls-sync.js';
 import { ingestPort, liveHlsPrefix, outputTarget } from './live-input-view.js';
 import { type LiveInput, LiveInputs } from './live-inputs.js';
 import { HLS_DIR, type IngestProtocol, LiveListener, RECORD_FILE } from './live-listener.js';
 import { LiveRecording } from './live-recording.js';
+import { pinnedRestreamUrl } from './restream-target.js';
 
 const TICK_MS = 1000;
 const RETRY_MS = 2000;
@@ -82,7 +83,7 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
         input.streamKey,
         input.srtPassphrase,
         input.settings,
-        await targets(input),
+        await configuredTargets(input),
       ]);
       for (const protocol of PROTOCOLS) {
         const waiting = state.listeners.get(protocol);
@@ -100,15 +101,22 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
     }
   }
 
-  /** Enabled outputs as RTMP URLs; private destinations only when private fetches are allowed. */
+  /** Enabled outputs as configured (a change restarts the waiting listeners; no DNS here). */
+  async function configuredTargets(input: LiveInput): Promise<string[]> {
+    return (await repo.outputs(input.id)).filter((o) => o.enabled).map(outputTarget);
+  }
+
+  /**
+   * Enabled outputs as RTMP URLs to the checked address (see pinnedRestreamUrl); private
+   * destinations only when private fetches are allowed, refused ones left out.
+   */
   async function targets(input: LiveInput): Promise<string[]> {
     const out: string[] = [];
     for (const o of await repo.outputs(input.id)) {
       if (!o.enabled) continue;
-      const ok = await checkFetchUrl(new URL(o.url), { allowPrivate: runtime.config.allowPrivateFetch })
-        .then(() => true)
-        .catch(() => false);
-      if (ok) out.push(outputTarget(o));
+      const url = await pinnedRestreamUrl(o.url, runtime.fetchPolicy);
+      if (url) out.push(outputTarget({ ...o, url }));
+      else log.warn({ input: input.id, output: o.id }, 'restream output refused: not a public address');
     }
     return out;
   }
@@ -130,6 +138,7 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
         segmentSeconds: input.settings.preferLowLatency ? 1 : 2,
         record: input.settings.recording.mode === 'automatic',
         restream: await targets(input),
+        sandbox: await mediaSandbox(),
       },
       {
         onConnected: () => connected(state, protocol, entry),

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../../adapters/db/database.js';
 import type { StreamLiveInputsTable, StreamLiveOutputsTable } from '../../adapters/db/schema.js';
 import { KilnError } from '../errors/kiln-error.js';
+import { isAllowedDestination } from '../fetch/check-destination.js';
+import type { UrlPolicy } from '../fetch/check-url.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { type LiveInputSettings, parseLiveInputSettings } from './live-input-settings.js';
 import { newStreamUid } from './stream-facts.js';
@@ -35,7 +37,9 @@ export interface LiveOutput {
  * input exists), a stream key (RTMP) and an SRT passphrase, both sealed by the SecretBox.
  */
 export class LiveInputs {
-  constructor(private readonly deps: { db: Db; box: SecretBox; config: { livePorts: number } }) {}
+  constructor(
+    private readonly deps: { db: Db; box: SecretBox; config: { livePorts: number }; fetchPolicy: UrlPolicy },
+  ) {}
 
   async create(
     accountId: string,
@@ -143,6 +147,8 @@ export class LiveInputs {
   async createOutput(accountId: string, inputId: string, body: Record<string, unknown>): Promise<LiveOutput> {
     await this.require(accountId, inputId);
     const url = parseOutputUrl(body.url);
+    if (!(await isAllowedDestination(new URL(url), this.deps.fetchPolicy)))
+      throw badRequest('url must point to a public address');
     if (typeof body.streamKey !== 'string' || body.streamKey === '' || /[|[\]\\\s]/.test(body.streamKey))
       throw badRequest('streamKey is required (no spaces, |, [, ] or \\)');
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean')

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { type MediaSandbox, sandboxedCommand, signalTool } from '../../adapters/ffmpeg/sandboxed-command.js';
 
 export type IngestProtocol = 'rtmp' | 'srt';
 
@@ -17,6 +18,8 @@ export interface ListenerSpec {
   record: boolean;
   /** Full RTMP URLs to restream to (failures there never stop the ingest: tee onfail=ignore). */
   restream: string[];
+  /** The media sandbox (network shared: it listens); none when absent. */
+  sandbox?: MediaSandbox;
 }
 
 export interface ListenerEvents {
@@ -39,12 +42,20 @@ export const RECORD_FILE = 'record.ts';
  */
 export class LiveListener {
   private readonly child: ChildProcess;
+  private readonly sandboxed: boolean;
   private connected = false;
   private rejected = false;
   private stderr = '';
 
   constructor(spec: ListenerSpec, events: ListenerEvents) {
-    this.child = spawn(spec.ffmpeg, listenerArgs(spec), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sandbox = spec.sandbox ?? { kind: 'none', reason: 'not configured' };
+    // Writes only its broadcast's directory; reads nothing of the host; the network for its port.
+    const run = sandboxedCommand(sandbox, spec.ffmpeg, listenerArgs(spec), {
+      write: [spec.dir],
+      network: true,
+    });
+    this.sandboxed = sandbox.kind === 'bwrap';
+    this.child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let progress = '';
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       progress = (progress + chunk).slice(-256);
@@ -71,8 +82,8 @@ export class LiveListener {
   /** SIGTERM lets ffmpeg close its outputs (playlist, recording) cleanly; SIGKILL after 3 s. */
   stop(): void {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    setTimeout(() => this.child.kill('SIGKILL'), 3000).unref();
+    signalTool(this.child, this.sandboxed, 'SIGTERM');
+    setTimeout(() => signalTool(this.child, this.sandboxed, 'SIGKILL'), 3000).unref();
   }
 }
 
@@ -88,12 +99,14 @@ export function listenerArgs(spec: ListenerSpec): string[] {
     '0.5',
   ];
   if (spec.protocol === 'rtmp') {
+    args.push('-protocol_whitelist', 'rtmp,tcp', '-format_whitelist', 'flv');
     args.push('-listen', '1', '-f', 'flv', '-i', `rtmp://${spec.host}:${spec.port}/live/${spec.streamKey}`);
   } else {
     const q = new URLSearchParams({ mode: 'listener', passphrase: spec.srtPassphrase, pbkeylen: '16' });
     // A small probe: mpegts would otherwise read up to 5 MB (the whole broadcast at low bitrates)
     // before its first output.
     args.push('-probesize', '200000', '-analyzeduration', '1500000');
+    args.push('-protocol_whitelist', 'srt', '-format_whitelist', 'mpegts');
     args.push('-f', 'mpegts', '-i', `srt://${spec.host}:${spec.port}?${q}`);
   }
   const hls = join(spec.dir, HLS_DIR);

@@ -81,6 +81,8 @@ export class LiveRecording {
         '-loglevel',
         'error',
         '-y',
+        // Kiln's own list of its own MPEG-TS recordings: nothing else may be opened through it.
+        ...['-protocol_whitelist', 'file', '-format_whitelist', 'concat,mpegts'],
         '-f',
         'concat',
         '-safe',
@@ -95,7 +97,7 @@ export class LiveRecording {
         'mpegts',
         out,
       ],
-      { name: 'ffmpeg', timeoutMs: 600_000 },
+      { name: 'ffmpeg', timeoutMs: 600_000, access: { read: this.parts, write: [work] } },
     );
     return out;
   }

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
@@ -10,6 +9,7 @@ import type { AssetRepository } from '../assets/asset-repository.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
 import { isKilnError } from '../errors/kiln-error.js';
 import type { JobContext } from '../jobs/job-queue.js';
+import { makeScratchDir } from '../media/scratch-space.js';
 import { type MediaProbe, probeMedia } from '../video/probe.js';
 import { transcode } from '../video/transcode.js';
 import { PACKAGING_CONTENT_TYPES, uploadDirectory } from '../video/upload-directory.js';
@@ -48,7 +48,7 @@ export async function processStreamVideo(deps: ProcessDeps, job: JobContext<Proc
   if (!asset || !asset.blobKey || asset.status === 'ready' || asset.status === 'error') return;
   const blobKey = asset.blobKey;
   asset = await updateFacts(deps.assets, asset, { pctComplete: 0 }, { status: 'inprogress' });
-  const work = await mkdtemp(join(tmpdir(), 'kiln-stream-'));
+  const work = await makeScratchDir('kiln-stream');
   try {
     const input = join(work, 'original');
     await pipeline(await deps.blobs.get(blobKey), createWriteStream(input));

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BlobInfo, BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
 import { SingleFlight } from '../images/single-flight.js';
+import { makeScratchDir } from '../media/scratch-space.js';
 import { renderAnimatedPreview } from '../video/animated-preview.js';
 import { extractThumbnail, type ThumbnailFit } from '../video/thumbnail.js';
 import { SEGMENT_SECONDS } from '../video/transcode.js';
@@ -60,7 +60,7 @@ export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRe
   const cached = await deps.blobs.stat(key);
   if (cached) return cached;
   return flights.run(key, async () => {
-    const work = await mkdtemp(join(tmpdir(), 'kiln-thumb-'));
+    const work = await makeScratchDir('kiln-thumb');
     try {
       const span = req.format === 'gif' ? (req.duration ?? 5) : 0.5;
       const slice = await sliceOfTopRendition(deps.blobs, asset, at, span, work);

@@ -1,8 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { request } from 'undici';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Asset } from '../assets/asset.js';
 import { KilnError } from '../errors/kiln-error.js';
-import { checkFetchUrl } from '../fetch/check-url.js';
+import { isAllowedDestination } from '../fetch/check-destination.js';
+import { checkFetchUrl, type UrlPolicy } from '../fetch/check-url.js';
+import { pinnedAgent, pinPolicy } from '../fetch/pinned-lookup.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { badRequest } from './stream-options.js';
@@ -40,8 +43,15 @@ export async function getWebhook(deps: Deps, accountId: string): Promise<Webhook
   };
 }
 
-/** One subscription per account; a new URL keeps the existing secret (reference §5.8). */
-export async function putWebhook(deps: Deps, accountId: string, url: unknown): Promise<WebhookView> {
+/**
+ * One subscription per account; a new URL keeps the existing secret (reference §5.8). A URL whose
+ * host is, or resolves only to, non-public addresses is refused here already (see isAllowedDestination).
+ */
+export async function putWebhook(
+  deps: Deps & { fetchPolicy: UrlPolicy },
+  accountId: string,
+  url: unknown,
+): Promise<WebhookView> {
   if (typeof url !== 'string' || url === '') throw badRequest('notificationUrl is required');
   let parsed: URL;
   try {
@@ -51,6 +61,8 @@ export async function putWebhook(deps: Deps, accountId: string, url: unknown): P
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw badRequest('notificationUrl must use http or https');
+  if (!(await isAllowedDestination(parsed, deps.fetchPolicy)))
+    throw badRequest('notificationUrl must point to a public address');
   const existing = await getWebhook(deps, accountId);
   const secret = existing?.secret ?? randomBytes(16).toString('hex');
   const stored: StoredWebhook = {
@@ -89,27 +101,37 @@ export async function enqueueWebhook(
   );
 }
 
-/** The delivery job: POST the Video JSON, signed; any non-2xx is retried with backoff by the queue. */
+/**
+ * The delivery job: POST the Video JSON, signed; any non-2xx is retried with backoff by the queue.
+ * Same address rules as every other outbound fetch, and the connection goes to the address that
+ * was checked (one DNS answer for the check and the connect: no rebinding in between).
+ */
 export async function deliverWebhook(
-  deps: Deps & { allowPrivateFetch: boolean },
+  deps: Deps & { fetchPolicy: UrlPolicy },
   job: JobContext<{ accountId: string; body: string }>,
 ): Promise<void> {
   const hook = await getWebhook(deps, job.payload.accountId);
   if (!hook) return; // unsubscribed meanwhile
   const url = new URL(hook.notificationUrl);
-  // Same address rules as every other outbound fetch (no private targets unless allowed).
-  await checkFetchUrl(url, { allowPrivate: deps.allowPrivateFetch });
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-signature': webhookSignature(hook.secret, job.payload.body),
-      'user-agent': 'Kiln-Stream-Webhook/1.0',
-    },
-    body: job.payload.body,
-    redirect: 'manual',
-    signal: AbortSignal.any([job.signal, AbortSignal.timeout(15_000)]),
-  });
-  await res.body?.cancel();
-  if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered HTTP ${res.status}`);
+  const policy = pinPolicy(deps.fetchPolicy);
+  await checkFetchUrl(url, policy);
+  const dispatcher = pinnedAgent(policy, 15_000);
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      dispatcher,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-signature': webhookSignature(hook.secret, job.payload.body),
+        'user-agent': 'Kiln-Stream-Webhook/1.0',
+      },
+      body: job.payload.body,
+      signal: AbortSignal.any([job.signal, AbortSignal.timeout(15_000)]),
+    });
+    await res.body.dump();
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new Error(`webhook answered HTTP ${res.statusCode}`);
+  } finally {
+    await dispatcher.close().catch(() => {});
+  }
 }

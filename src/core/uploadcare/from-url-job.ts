@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +7,7 @@ import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
+import { makeScratchDir } from '../media/scratch-space.js';
 import { uploadLocalFile } from '../media/upload-local-file.js';
 import { UrlTaskRepository } from './url-tasks.js';
 
@@ -30,10 +30,10 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
     typeof account.settings.maxFileSize === 'number' ? account.settings.maxFileSize : Number.MAX_SAFE_INTEGER,
   );
   const timeoutSeconds = runtime.config.uploadcareFetchTimeoutSeconds;
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-uc-url-'));
+  const dir = await makeScratchDir('kiln-uc-url');
   try {
     const res = await safeFetch(task.sourceUrl, {
-      allowPrivate: runtime.config.allowPrivateFetch,
+      ...runtime.fetchPolicy,
       maxBytes,
       timeoutMs: timeoutSeconds * 1000,
       signal: job.signal,

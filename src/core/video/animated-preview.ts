@@ -1,6 +1,7 @@
 import { defaultFfmpegTools, type FfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import { errors, KilnError } from '../errors/kiln-error.js';
+import { inputArgs } from './media-formats.js';
 import { type MediaProbe, probeMedia } from './probe.js';
 import { type FrameTime, MAX_THUMBNAIL_DIMENSION, resolveFrameTime } from './thumbnail.js';
 
@@ -66,10 +67,14 @@ export async function renderAnimatedPreview(
       start.toFixed(3),
       '-t',
       `${duration}`,
-      '-i',
-      input,
+      ...inputArgs(input, probe.demuxer),
     ].concat(['-map', `0:${probe.videoStreamIndex}`, '-vf', graph, '-loop', '0', '-f', 'gif', 'pipe:1']),
-    { name: 'ffmpeg', signal: options.signal, timeoutMs: options.timeoutMs ?? 120_000 },
+    {
+      name: 'ffmpeg',
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      access: { read: [input] },
+    },
   );
   if (stdout.length === 0)
     throw new KilnError('processing_failed', `No video frames at ${start.toFixed(2)} s`);

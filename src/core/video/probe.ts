@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { defaultFfmpegTools, type FfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import { KilnError } from '../errors/kiln-error.js';
+import { allowedDemuxer, formatWhitelist, type MediaUse } from './media-formats.js';
 
 /** What Kiln needs to know about a media file before processing it (from ffprobe's JSON). */
 export interface MediaProbe {
@@ -21,6 +22,8 @@ export interface MediaProbe {
   audioStreamIndex?: number;
   sizeBytes: number;
   formatName: string;
+  /** The allowed ffmpeg demuxer of the file (media-formats.ts); every later run forces it with `-f`. */
+  demuxer: string;
   /** Overall bits per second; 0 when unknown. */
   bitrate: number;
 }
@@ -29,6 +32,8 @@ export interface ProbeOptions {
   tools?: FfmpegTools;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Which containers are allowed (media-formats.ts); default `av` (any audio or video upload). */
+  use?: MediaUse;
 }
 
 /** Why a file cannot be processed; maps to Cloudflare's errorReasonCode in the dialect. */
@@ -57,12 +62,27 @@ interface FfprobeOutput {
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaProbe> {
   const tools = options.tools ?? (await defaultFfmpegTools());
   const sizeBytes = (await stat(path)).size;
+  const use = options.use ?? 'av';
   let json: FfprobeOutput;
   try {
+    // Only allowed demuxers may even be chosen (a playlist fails here with "Format not on
+    // whitelist"), only local files opened, and the sandbox shows ffprobe this one file.
     const { stdout } = await runTool(
       tools.ffprobe,
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', path],
-      { name: 'ffprobe', signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000 },
+      ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', formatWhitelist(use)].concat([
+        '-print_format',
+        'json',
+        '-show_format',
+        '-show_streams',
+        '-i',
+        path,
+      ]),
+      {
+        name: 'ffprobe',
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        access: { read: [path] },
+      },
     );
     json = JSON.parse(stdout.toString('utf8')) as FfprobeOutput;
   } catch (err) {
@@ -82,10 +102,17 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     }
     throw err; // crash, timeout, abort: not the file's fault as far as we know
   }
-  return interpret(json, sizeBytes);
+  const demuxer = allowedDemuxer(json.format?.format_name ?? '', use);
+  if (demuxer === undefined) {
+    throw notMedia(
+      `The file is not a valid video file: ${json.format?.format_name ?? 'unknown'} is not an accepted container`,
+      'malformed',
+    );
+  }
+  return interpret(json, sizeBytes, demuxer);
 }
 
-function interpret(json: FfprobeOutput, sizeBytes: number): MediaProbe {
+function interpret(json: FfprobeOutput, sizeBytes: number, demuxer: string): MediaProbe {
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   const audio = streams.find((s) => s.codec_type === 'audio');
@@ -112,6 +139,7 @@ function interpret(json: FfprobeOutput, sizeBytes: number): MediaProbe {
     audioStreamIndex: audio?.index,
     sizeBytes,
     formatName: json.format?.format_name ?? 'unknown',
+    demuxer,
     bitrate: Number(json.format?.bit_rate) || 0,
   };
 }

@@ -1,6 +1,7 @@
 import { defaultFfmpegTools, type FfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import { errors, KilnError } from '../errors/kiln-error.js';
+import { inputArgs } from './media-formats.js';
 import { type MediaProbe, probeMedia } from './probe.js';
 
 /**
@@ -46,10 +47,23 @@ export async function extractThumbnail(input: string, options: ThumbnailOptions 
     .join(',');
   const { stdout } = await runTool(
     tools.ffmpeg,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', at.toFixed(3), '-i', input]
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-ss',
+      at.toFixed(3),
+      ...inputArgs(input, probe.demuxer),
+    ]
       .concat(['-map', `0:${probe.videoStreamIndex}`, '-frames:v', '1', '-vf', filter])
       .concat(['-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2pipe', 'pipe:1']),
-    { name: 'ffmpeg', signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000 },
+    {
+      name: 'ffmpeg',
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      access: { read: [input] },
+    },
   );
   if (stdout.length === 0) {
     throw new KilnError('processing_failed', `No video frame could be decoded at ${at.toFixed(2)} s`);

@@ -1,10 +1,11 @@
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultFfmpegTools, type FfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import { KilnError } from '../errors/kiln-error.js';
+import { makeScratchDir } from '../media/scratch-space.js';
 import { buildLadder, type Rung } from './ladder.js';
+import { inputArgs } from './media-formats.js';
 import { overlayGraph, type VideoOverlay } from './overlay-filter.js';
 import { type MediaProbe, notMedia, probeMedia } from './probe.js';
 
@@ -42,7 +43,7 @@ export interface TranscodeOptions {
   signal?: AbortSignal;
   /** Default: 2 minutes plus 10x the duration. */
   timeoutMs?: number;
-  /** Parent of the temporary output directory; default os.tmpdir(). */
+  /** Parent of the temporary output directory (a job's scratch dir); default a new scratch dir. */
   tempRoot?: string;
   /** x264 preset; default veryfast. */
   preset?: string;
@@ -69,7 +70,7 @@ export async function transcode(input: string, options: TranscodeOptions = {}): 
     throw notMedia('The file is not a valid video file: it has no video stream', 'non_video');
   }
   const rungs = options.rungs ?? buildLadder(source);
-  const dir = await mkdtemp(join(options.tempRoot ?? tmpdir(), 'kiln-transcode-'));
+  const dir = await makeScratchDir('kiln-transcode', options.tempRoot);
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
     await mkdir(join(dir, 'manifest'));
@@ -79,6 +80,7 @@ export async function transcode(input: string, options: TranscodeOptions = {}): 
       name: 'ffmpeg',
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? 120_000 + source.durationSeconds * 10_000,
+      access: { read: [input, ...(options.overlay ? [options.overlay.path] : [])], write: [dir] },
       progress: {
         durationSeconds: source.durationSeconds,
         onProgress: (fraction, outSeconds) => {
@@ -146,8 +148,8 @@ export function ladderArgs(
   ].join(';');
 
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1', '-y'];
-  args.push('-i', input);
-  if (overlay) args.push('-i', overlay.path);
+  args.push(...inputArgs(input, source.demuxer));
+  if (overlay) args.push(...inputArgs(overlay.path, 'png_pipe'));
   args.push('-filter_complex', graph);
   rungs.forEach((r, i) => {
     args.push('-map', `[v${i}]`, `-b:v:${i}`, `${r.videoBitrate}`, `-maxrate:v:${i}`, `${r.maxBitrate}`);

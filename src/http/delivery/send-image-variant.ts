@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset } from '../../core/assets/asset.js';
-import { errors } from '../../core/errors/kiln-error.js';
 import type { TransformPlan } from '../../core/images/transform-plan.js';
-import { canonicalKey } from '../../core/images/transform-plan.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { sendBlob } from './send-blob.js';
 
@@ -15,9 +13,9 @@ export interface SendVariantOptions {
 }
 
 /**
- * Serves an image asset through one transform plan: the variant cache answers hits, misses render
- * once, new variants are recorded against the owner's storage, and the bytes go out through the
- * delivery primitive (ETag, Range, 304, Vary: Accept when the format was negotiated).
+ * Serves an image asset through one transform plan: the core variant renderer answers hits, renders
+ * misses once, records new variants against the owner's storage and keeps them under the caps; the
+ * bytes go out through the delivery primitive (ETag, Range, 304, Vary: Accept when negotiated).
  */
 export async function sendImageVariant(
   runtime: KilnRuntime,
@@ -27,25 +25,7 @@ export async function sendImageVariant(
   plan: TransformPlan,
   options: SendVariantOptions,
 ) {
-  if (!asset.blobKey) throw errors.notFound('Image');
-  const result = await runtime.images.transform({
-    sourceKey: asset.blobKey,
-    sourceEtag: asset.sha256 ?? asset.updatedAt,
-    store: runtime.blobs,
-    plan,
-    accept: request.headers.accept,
-  });
-  if (result.bytesWritten > 0) {
-    await runtime.renditions.record({
-      assetId: asset.id,
-      accountId: asset.accountId,
-      kind: 'variant',
-      name: `${canonicalKey(plan)}|${result.format}`,
-      blobKey: result.key,
-      size: result.size,
-      contentType: result.contentType,
-    });
-  }
+  const result = await runtime.variants.render(asset, plan, { accept: request.headers.accept });
   if (options.headers) reply.headers(options.headers);
   // Like Cloudflare's cf-cache-status, for operators and load tests: did the variant cache answer?
   reply.header('kiln-cache', result.cached ? 'hit' : 'miss');

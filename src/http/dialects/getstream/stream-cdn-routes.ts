@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors/kiln-error.js';
+import type { TransformPlan } from '../../../core/images/transform-plan.js';
 import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { originalBlob } from '../../delivery/original-blob.js';
@@ -31,16 +32,27 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
     if (ref.variant) {
       const variant = await runtime.renditions.find(asset.id, VARIANT_KIND, ref.variant);
       if (!variant) throw errors.notFound('File');
+      let { blobKey: key, size, contentType } = variant;
+      let data: Buffer | undefined;
+      // Evicted (bytes dropped, row kept): render it again from its plan, under the same name.
+      if (size === 0) {
+        const plan = variant.extra.plan as TransformPlan;
+        const keep = (existing: Record<string, unknown> | null) => ({ userId: existing?.userId ?? null });
+        ({ key, size, contentType, data } = await runtime.variants.render(asset, plan, { addressed: keep }));
+      } else {
+        runtime.variantStore.usage.touch(asset.id, variant.name);
+      }
       return sendBlob(
         reply,
         request,
         runtime.blobs,
         {
-          key: variant.blobKey,
-          size: variant.size,
+          key,
+          size,
           lastModified: new Date(variant.createdAt),
           etag: `"${ref.variant}"`,
-          contentType: variant.contentType,
+          contentType,
+          data,
         },
         { cacheControl: CACHE_CONTROL, disposition },
       );

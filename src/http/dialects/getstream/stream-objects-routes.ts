@@ -8,7 +8,7 @@ import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { cdnUrl, validityLeft } from './cdn-links.js';
 import { assertOwner, authenticateStream } from './stream-auth.js';
 import { streamDuration } from './stream-errors.js';
-import { findStreamObject, VARIANT_KIND, variantDigest } from './stream-objects.js';
+import { findStreamObject, VARIANT_KIND } from './stream-objects.js';
 import { handleUpload } from './stream-upload.js';
 
 /** A refresh returns the same link while it has more than this left (Stream's test wants it unchanged). */
@@ -58,26 +58,11 @@ export async function streamObjectRoutes(app: FastifyInstance, opts: { runtime: 
       throw errors.invalid(`File type ${asset.contentType} is not supported`);
     // A variant of a variant is rendered from the original, through both plans.
     const full = target.plan ? chainPlans(target.plan, plan) : normalizePlan(plan);
-    const result = await runtime.images.transform({
-      sourceKey: asset.blobKey,
-      sourceEtag: asset.sha256 ?? asset.updatedAt,
-      store: runtime.blobs,
-      plan: full,
-    });
-    const digest = variantDigest(full, result.format);
-    const existing = await runtime.renditions.find(asset.id, VARIANT_KIND, digest);
-    await runtime.renditions.record({
-      assetId: asset.id,
-      accountId: asset.accountId,
-      kind: VARIANT_KIND,
-      name: digest,
-      blobKey: result.key,
-      size: result.size,
-      contentType: result.contentType,
+    const result = await runtime.variants.render(asset, full, {
       // Whoever made a variant first owns it (reference §7.6).
-      extra: { userId: existing ? (existing.extra.userId ?? null) : caller.userId, plan: full },
+      addressed: (existing) => ({ userId: existing ? (existing.userId ?? null) : caller.userId }),
     });
-    return { file: cdnUrl(runtime, asset, { variant: digest }), duration: streamDuration(request) };
+    return { file: cdnUrl(runtime, asset, { variant: result.name }), duration: streamDuration(request) };
   });
 
   const refresh = async (request: FastifyRequest) => {

@@ -1,17 +1,18 @@
-import { createHash } from 'node:crypto';
 import type { Asset } from '../../../core/assets/asset.js';
 import type { Rendition } from '../../../core/assets/rendition-repository.js';
 import { errors } from '../../../core/errors/kiln-error.js';
-import { canonicalKey, type TransformPlan } from '../../../core/images/transform-plan.js';
+import type { TransformPlan } from '../../../core/images/transform-plan.js';
+import { VARIANT_KIND } from '../../../core/images/variant-name.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { parseCdnUrl } from './cdn-links.js';
 
 /**
- * The objects the Stream API acts on: an uploaded asset, or a processed variant of one. A variant is a
- * rendition of its original (so it counts against storage and goes when the original goes), named by
- * the digest of its plan; its `extra` keeps the plan (a variant can be processed again) and its owner.
+ * The objects the Stream API acts on: an uploaded asset, or a processed variant of one. A variant is
+ * the core's image variant (a rendition of its original, named by the digest of its plan, counted
+ * against storage, gone when the original goes), recorded as addressed: its `extra` keeps the plan (a
+ * variant can be processed again, and rendered again after eviction) and its owner.
  */
-export const VARIANT_KIND = 'getstream-variant';
+export { VARIANT_KIND };
 
 export interface StreamObject {
   asset: Asset;
@@ -24,13 +25,6 @@ export interface StreamObject {
 
 export interface AssetFacts {
   userId: string | null;
-}
-
-export function variantDigest(plan: TransformPlan, format: string): string {
-  return createHash('sha256')
-    .update(`${canonicalKey(plan)}\n${format}`)
-    .digest('hex')
-    .slice(0, 32);
 }
 
 /** Resolves a `url` parameter within one account; 404 for anything unknown, deleted or foreign. */

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import type { Asset } from '../../../core/assets/asset.js';
 import { deleteAsset } from '../../../core/assets/delete-asset.js';
+import { makeScratchDir } from '../../../core/media/scratch-space.js';
 import { uploadLocalFile } from '../../../core/media/upload-local-file.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
@@ -22,7 +21,7 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
 
   app.post('/base/', async (request) => {
     const params = UcParams.fromRequest(request);
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-uc-base-'));
+    const dir = await makeScratchDir('kiln-uc-base');
     const created: Asset[] = [];
     try {
       const files = await readForm(request, params, dir, {

@@ -36,7 +36,7 @@ export async function ucFromUrlRoutes(app: FastifyInstance, ctx: UcContext) {
     const sourceUrl = params.get('source_url');
     if (!sourceUrl) throw ucError('SourceURLRequiredError');
     try {
-      await checkFetchUrl(parseFetchUrl(sourceUrl), { allowPrivate: runtime.config.allowPrivateFetch });
+      await checkFetchUrl(parseFetchUrl(sourceUrl), runtime.fetchPolicy);
     } catch (err) {
       const code = URL_ERRORS[fetchReasonOf(err) ?? 'url_invalid'];
       throw code ? ucError(code) : ucError('URLValidationError');

@@ -51,7 +51,7 @@ export async function createImage(
     await assertAllowance(ctx, account);
     if (!stored) {
       const fetched = await safeFetch(fields.url!, {
-        allowPrivate: runtime.config.allowPrivateFetch,
+        ...runtime.fetchPolicy,
         maxBytes,
         timeoutMs: FETCH_TIMEOUT_MS,
       });

@@ -89,7 +89,7 @@ async function audioSourceFromUrl(runtime: KilnRuntime, video: Asset, raw: strin
     return { sourceKey: originalKey(other.accountId, other.id) };
   }
   try {
-    await checkFetchUrl(parseFetchUrl(raw), { allowPrivate: runtime.config.allowPrivateFetch });
+    await checkFetchUrl(parseFetchUrl(raw), runtime.fetchPolicy);
   } catch (err) {
     throw badRequest(
       `The URL ${JSON.stringify(raw)} cannot be copied: ${err instanceof Error ? err.message : err}`,

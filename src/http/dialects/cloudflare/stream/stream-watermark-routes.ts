@@ -77,7 +77,7 @@ async function readMultipart(request: FastifyRequest) {
 
 async function fetchImage(runtime: KilnRuntime, url: string): Promise<Buffer> {
   const res = await safeFetch(url, {
-    allowPrivate: runtime.config.allowPrivateFetch,
+    ...runtime.fetchPolicy,
     maxBytes: MAX_WATERMARK_BYTES,
     timeoutMs: 30_000,
   });
