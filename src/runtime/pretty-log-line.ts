@@ -27,8 +27,8 @@ export function prettyLogLine(json: string, color: boolean): string {
   }
   const paint = (code: string, text: string) => (color ? `${code}${text}${RESET}` : text);
   const [name, code] = LEVELS[Number(entry.level)] ?? [String(entry.level).padEnd(5), ''];
-  const time = new Date(Number(entry.time) || Date.now()).toTimeString().slice(0, 8);
-  const ms = String(new Date(Number(entry.time) || Date.now()).getMilliseconds()).padStart(3, '0');
+  const at = new Date(Number(entry.time) || Date.now());
+  const time = `${at.toTimeString().slice(0, 8)}.${String(at.getMilliseconds()).padStart(3, '0')}`;
   const fields: string[] = [];
   let stack = '';
   for (const [key, value] of Object.entries(entry)) {
@@ -43,5 +43,5 @@ export function prettyLogLine(json: string, color: boolean): string {
     );
   }
   const msg = typeof entry.msg === 'string' ? entry.msg : '';
-  return `${paint(DIM, `${time}.${ms}`)} ${paint(code, name)} ${msg}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}\n`;
+  return `${paint(DIM, time)} ${paint(code, name)} ${msg}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}\n`;
 }
