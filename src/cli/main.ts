@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerAccountCommands } from './accounts-command.js';
 import { registerAssetCommands } from './assets-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerUploadCommand } from './upload-command.js';
@@ -16,5 +17,6 @@ registerAccountCommands(program);
 registerMigrateCommand(program);
 registerUploadCommand(program);
 registerAssetCommands(program);
+registerDoctorCommand(program);
 
 await program.parseAsync(process.argv);

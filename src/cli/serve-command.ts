@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { startServer } from '../http/server.js';
-import { configFrom, withDataOptions } from './common-options.js';
+import { configFrom, withDataOptions, withServerOptions } from './common-options.js';
 
 export function registerServeCommand(program: Command): void {
-  withDataOptions(program.command('serve'))
+  withServerOptions(withDataOptions(program.command('serve')))
     .description('start the API, delivery and workers (one process, or one role of many)')
-    .addOption(new Option('--port <port>', 'HTTP port (env KILN_PORT, default 8080)'))
-    .addOption(new Option('--host <host>', 'address to bind (env KILN_HOST, default 0.0.0.0)'))
-    .addOption(new Option('--public-url <url>', 'base of every URL in responses (env KILN_PUBLIC_URL)'))
-    .addOption(new Option('--role <role>', 'api, worker or all (env KILN_ROLE, default all)'))
     .action(async (flags) => {
       const config = configFrom(flags);
       const server = await startServer(config).catch((err) => {
@@ -19,7 +14,7 @@ export function registerServeCommand(program: Command): void {
       const log = server.runtime.log;
       log.info(
         { port: server.port, role: config.role, publicUrl: config.publicUrl, embedded: config.embedded },
-        `kiln listening${server.port !== null ? ` on ${config.host}:${server.port}` : ' (worker only)'}`,
+        `kiln listening on ${config.host}:${server.port}${config.role === 'worker' ? ' (worker: /healthz and /metrics only)' : ''}`,
       );
       let stopping = false;
       const stop = (signal: string) => {

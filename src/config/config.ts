@@ -37,6 +37,8 @@ const schema = z.object({
   masterKey: z.string().optional(),
   allowPrivateFetch: bool.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: human-readable lines when stdout is a terminal, JSON lines otherwise. */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   ffmpegPath: z.string().optional(),
   ffprobePath: z.string().optional(),
   /** How ffmpeg/ffprobe are confined (src/adapters/ffmpeg/sandboxed-command.ts). */
@@ -125,7 +127,8 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   storageUrl: { env: 'KILN_STORAGE_URL' },
   masterKey: { env: 'KILN_MASTER_KEY' },
   allowPrivateFetch: { env: 'KILN_ALLOW_PRIVATE_FETCH' },
-  logLevel: { env: 'KILN_LOG_LEVEL' },
+  logLevel: { env: 'KILN_LOG_LEVEL', flag: 'logLevel' },
+  logFormat: { env: 'KILN_LOG_FORMAT', flag: 'logFormat' },
   ffmpegPath: { env: 'KILN_FFMPEG' },
   ffprobePath: { env: 'KILN_FFPROBE' },
   mediaSandbox: { env: 'KILN_MEDIA_SANDBOX' },

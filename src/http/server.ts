@@ -5,9 +5,11 @@ import { registerJobHandlers } from '../runtime/job-handlers.js';
 import { createRuntime, type KilnRuntime, type RuntimeOptions } from '../runtime/kiln-runtime.js';
 import { prepareMediaTools } from '../runtime/prepare-media-tools.js';
 import { buildApp } from './app.js';
+import { buildOpsApp } from './ops/ops-app.js';
 
 export interface RunningServer {
   runtime: KilnRuntime;
+  /** The HTTP app on the port: everything (api, all) or only /healthz and /metrics (worker). */
   app: FastifyInstance | null;
   /** The bound port (useful with --port 0). */
   port: number | null;
@@ -15,7 +17,8 @@ export interface RunningServer {
 }
 
 /**
- * Starts one Kiln process in its role: `api` serves HTTP, `worker` runs jobs, `all` both.
+ * Starts one Kiln process in its role: `api` serves HTTP, `worker` runs jobs (and serves /healthz
+ * and /metrics on its port), `all` both.
  * close() drains: stop accepting, let in-flight requests and jobs finish, then release backends.
  */
 export async function startServer(config: KilnConfig, options: RuntimeOptions = {}): Promise<RunningServer> {
@@ -31,12 +34,10 @@ export async function startServer(config: KilnConfig, options: RuntimeOptions = 
       // Cloudflare Stream live ingest (RTMP/SRT listeners) runs in worker processes.
       if (config.rtmpPort > 0) live = startLiveIngest(runtime);
     }
-    if (config.role !== 'worker') {
-      app = await buildApp(runtime);
-      await app.listen({ port: config.port, host: config.host });
-      const address = app.server.address();
-      port = typeof address === 'object' && address ? address.port : config.port;
-    }
+    app = config.role === 'worker' ? await buildOpsApp(runtime) : await buildApp(runtime);
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : config.port;
   } catch (err) {
     await live?.stop().catch(() => {});
     await app?.close().catch(() => {});

@@ -69,7 +69,7 @@ export interface RuntimeOptions {
 }
 
 export async function createRuntime(config: KilnConfig, options: RuntimeOptions = {}): Promise<KilnRuntime> {
-  const log = options.logger ?? createLogger(config.logLevel);
+  const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const database = await openDatabase({ url: config.databaseUrl });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -79,10 +79,13 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const linkKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'kiln delivery links', 32));
     const blobs = await createBlobStore({ storageUrl: config.storageUrl, dataDir: config.dataDir });
     closers.unshift(() => blobs.close());
-    const jobs = await createJobQueue({ handle: database, logger: log });
-    closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const db = database.db;
     const images = createImageService(config);
+    const stats: VariantStats = { stored: 0, storedBytes: 0, evicted: 0, evictedBytes: 0 };
+    // The queue reports to the metrics, and the metrics sample the queue's depth.
+    const metrics = new Metrics({ db, queueDepth: () => jobs.depth(), images, variantStats: stats });
+    const jobs = createJobQueue({ handle: database, logger: log, observer: metrics.jobs });
+    closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const renditions = new RenditionRepository(db);
     const variantRepository = new VariantRepository(db);
     const usage = new VariantUsageTracker(variantRepository);
@@ -91,7 +94,6 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       bytesPerAccount: config.variantBytesPerAccount,
       evictionDelaySeconds: config.variantEvictionDelaySeconds,
     };
-    const stats: VariantStats = { stored: 0, storedBytes: 0, evicted: 0, evictedBytes: 0 };
     const flushUsage = () => usage.flush().catch((err) => log.warn({ err }, 'variant usage flush failed'));
     const flushTimer = setInterval(flushUsage, config.variantUsageFlushSeconds * 1000);
     flushTimer.unref();
@@ -124,7 +126,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
         stats,
       }),
       variantStore: { repository: variantRepository, usage, caps, stats },
-      metrics: new Metrics({ db, jobs, images, variantStats: stats }),
+      metrics,
       rateLimits: createRateLimits(config),
       fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
       failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {

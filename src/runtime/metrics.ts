@@ -3,7 +3,12 @@ import type { Db } from '../adapters/db/database.js';
 import type { ImageService } from '../core/images/image-service.js';
 import type { VariantStats } from '../core/images/variant-limits.js';
 import { VARIANT_KIND } from '../core/images/variant-name.js';
-import type { JobQueue } from '../core/jobs/job-queue.js';
+import type { QueueDepth } from '../core/jobs/job-queue.js';
+import { cachedSample } from './cached-sample.js';
+import { JobMetrics } from './job-metrics.js';
+
+/** Sums over the asset tables are queries too: scrapes share one per this period. */
+const STORED_BYTES_MAX_AGE_MS = 5_000;
 
 /** Prometheus metrics of one server: its own registry, so several servers can share a process (tests). */
 export class Metrics {
@@ -11,8 +16,15 @@ export class Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly ingestedBytes: Counter;
+  /** The job queue's observer: attempts, outcomes, lease losses, queue depth. */
+  readonly jobs: JobMetrics;
 
-  constructor(deps: { db: Db; jobs: JobQueue; images?: ImageService; variantStats?: VariantStats }) {
+  constructor(deps: {
+    db: Db;
+    queueDepth: () => Promise<QueueDepth[]>;
+    images?: ImageService;
+    variantStats?: VariantStats;
+  }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kiln_' });
     this.httpRequests = new Counter({
       name: 'kiln_http_requests_total',
@@ -32,37 +44,28 @@ export class Metrics {
       help: 'Bytes received into the blob store',
       registers: [this.registry],
     });
-    new Gauge({
-      name: 'kiln_job_queue_depth',
-      help: 'Jobs by kind and state',
-      labelNames: ['kind', 'state'],
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const d of await deps.jobs.depth()) {
-          this.set({ kind: d.kind, state: 'queued' }, d.queued);
-          this.set({ kind: d.kind, state: 'active' }, d.active);
-          this.set({ kind: d.kind, state: 'failed' }, d.failed);
-        }
-      },
-    });
+    this.jobs = new JobMetrics(this.registry, deps.queueDepth);
     if (deps.images) imageMetrics(this.registry, deps.images);
     if (deps.variantStats) variantMetrics(this.registry, deps.db, deps.variantStats);
+    const storedBytes = cachedSample(async () => {
+      const a = await deps.db
+        .selectFrom('assets')
+        .select((eb) => eb.fn.sum<number>('size').as('n'))
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      const r = await deps.db
+        .selectFrom('renditions')
+        .select((eb) => eb.fn.sum<number>('size').as('n'))
+        .executeTakeFirst();
+      return Number(a?.n ?? 0) + Number(r?.n ?? 0);
+    }, STORED_BYTES_MAX_AGE_MS);
     new Gauge({
       name: 'kiln_stored_bytes',
-      help: 'Bytes stored: originals and renditions of live assets',
+      help: 'Bytes stored: originals and renditions of live assets (sampled every 5 s at most)',
       registers: [this.registry],
       async collect() {
-        const a = await deps.db
-          .selectFrom('assets')
-          .select((eb) => eb.fn.sum<number>('size').as('n'))
-          .where('deleted_at', 'is', null)
-          .executeTakeFirst();
-        const r = await deps.db
-          .selectFrom('renditions')
-          .select((eb) => eb.fn.sum<number>('size').as('n'))
-          .executeTakeFirst();
-        this.set(Number(a?.n ?? 0) + Number(r?.n ?? 0));
+        const n = await storedBytes();
+        if (n !== undefined) this.set(n);
       },
     });
   }
@@ -141,17 +144,22 @@ function variantMetrics(registry: Registry, db: Db, stats: VariantStats): void {
     'Bytes of image variants evicted',
     () => stats.evictedBytes,
   );
+  // A query: sampled like the stored bytes, and a database outage leaves /metrics answering.
+  const variantBytes = cachedSample(async () => {
+    const r = await db
+      .selectFrom('renditions')
+      .select((eb) => eb.fn.sum<number>('size').as('n'))
+      .where('kind', '=', VARIANT_KIND)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }, STORED_BYTES_MAX_AGE_MS);
   new Gauge({
     name: 'kiln_image_variant_bytes',
-    help: 'Bytes of image variants stored now (all accounts)',
+    help: 'Bytes of image variants stored now (all accounts; sampled every 5 s at most)',
     registers: [registry],
     async collect() {
-      const r = await db
-        .selectFrom('renditions')
-        .select((eb) => eb.fn.sum<number>('size').as('n'))
-        .where('kind', '=', VARIANT_KIND)
-        .executeTakeFirst();
-      this.set(Number(r?.n ?? 0));
+      const n = await variantBytes();
+      if (n !== undefined) this.set(n);
     },
   });
 }

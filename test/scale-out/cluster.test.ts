@@ -35,6 +35,23 @@ test('/healthz answers 200 on every API node and reports both backends', async (
     assert.deepEqual(await res.json(), { status: 'ok', checks: { database: 'ok', storage: 'ok' } });
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     assert.match(metrics, /kiln_http_requests_total/);
+    // An API node runs no job loop: no sample that an alert on its age would fire on.
+    assert.doesNotMatch(metrics, /^kiln_job_loop_last_poll_timestamp_seconds /m);
+  }
+});
+
+test('/healthz and /metrics on every worker: the job loop polls, and the shared queue depth shows', async () => {
+  for (const worker of cluster.workers) {
+    const res = await fetch(`${worker.opsUrl}/healthz`);
+    assert.equal(res.status, 200, worker.name);
+    assert.deepEqual(await res.json(), {
+      status: 'ok',
+      checks: { database: 'ok', storage: 'ok', jobs: 'ok' },
+    });
+    const metrics = await (await fetch(`${worker.opsUrl}/metrics`)).text();
+    assert.match(metrics, /^kiln_job_loop_last_poll_timestamp_seconds \d/m);
+    assert.match(metrics, /^kiln_job_queue_depth\{kind="assets.expire",state="queued"\} \d/m);
+    assert.equal((await fetch(`${worker.opsUrl}/kiln/v1/assets`)).status, 404);
   }
 });
 

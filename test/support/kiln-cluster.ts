@@ -22,6 +22,8 @@ export interface KilnProcess {
   readonly role: ClusterRole;
   /** http://127.0.0.1:<port> for api/all nodes, null for workers. */
   readonly url: string | null;
+  /** http://127.0.0.1:<port> on every role: /healthz and /metrics (all a worker serves). */
+  readonly opsUrl: string;
   readonly dataDir: string;
   readonly pid: number | undefined;
   readonly alive: boolean;
@@ -223,8 +225,9 @@ export async function spawnKiln(
   env: Record<string, string>,
   dataDir: string,
 ): Promise<KilnProcess> {
-  const port = role === 'worker' ? 0 : await freePort();
-  const url = role === 'worker' ? null : `http://127.0.0.1:${port}`;
+  const port = await freePort();
+  const opsUrl = `http://127.0.0.1:${port}`;
+  const url = role === 'worker' ? null : opsUrl;
   let child: ChildProcess | null = null;
   let output = '';
   let exited: Promise<void> = Promise.resolve();
@@ -262,6 +265,7 @@ export async function spawnKiln(
     name,
     role,
     url,
+    opsUrl,
     dataDir,
     get pid() {
       return child?.pid;

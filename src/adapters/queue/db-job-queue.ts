@@ -6,15 +6,18 @@ import {
   type JobContext,
   type JobHandler,
   type JobInfo,
+  type JobLoopStatus,
+  type JobOutcome,
   type JobPayload,
   type JobQueue,
+  type JobQueueObserver,
   PermanentJobError,
   type QueueDepth,
   type WorkOptions,
 } from '../../core/jobs/job-queue.js';
 import type { DatabaseHandle } from '../db/database.js';
 import { backoffDelayMs, errorText, type JobRow, toJobInfo } from './job-rows.js';
-import { JobStore, type Lease } from './job-store.js';
+import { JobStore, LEASE_EXPIRED, type Lease } from './job-store.js';
 import { PollTimer, settlesWithin } from './poll-timer.js';
 
 /** The part of a pino logger the queue uses. */
@@ -31,7 +34,16 @@ export interface DbJobQueueOptions {
   /** Completed and cancelled jobs are pruned once older than this (default 7 days; 0 keeps them). */
   completedRetentionMs?: number;
   logger?: JobQueueLogger;
+  /** Told when attempts start and end and when the loop polls (metrics); nothing by default. */
+  observer?: JobQueueObserver;
 }
+
+const IGNORE: JobQueueObserver = {
+  attemptStarted() {},
+  attemptEnded() {},
+  leasesExpired() {},
+  polled() {},
+};
 
 interface Worker {
   kind: string;
@@ -67,6 +79,8 @@ export class DbJobQueue implements JobQueue {
   private readonly store: JobStore;
   private readonly retentionMs: number;
   private readonly logger: JobQueueLogger;
+  private readonly observer: JobQueueObserver;
+  private lastPollAt: Date | null = null;
   private readonly workers = new Map<string, Worker>();
   private started = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -78,6 +92,7 @@ export class DbJobQueue implements JobQueue {
     this.poll = new PollTimer(options.pollIntervalMs ?? 200);
     this.retentionMs = options.completedRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
     this.logger = options.logger ?? { error: (details, message) => console.error(message, details) };
+    this.observer = options.observer ?? IGNORE;
   }
 
   async enqueue(kind: string, payload: JobPayload, options: EnqueueOptions = {}): Promise<string> {
@@ -139,6 +154,10 @@ export class DbJobQueue implements JobQueue {
     return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));
   }
 
+  loopStatus(): JobLoopStatus {
+    return { running: this.started, lastPollAt: this.lastPollAt };
+  }
+
   pruneCompleted(olderThanMs: number): Promise<number> {
     return this.store.prune(olderThanMs);
   }
@@ -146,7 +165,10 @@ export class DbJobQueue implements JobQueue {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.loopDone = this.loop();
+    let firstRound!: () => void;
+    const polledOnce = new Promise<void>((resolve) => (firstRound = resolve));
+    this.loopDone = this.loop(firstRound);
+    await polledOnce;
   }
 
   async stop(graceMs = 10_000): Promise<void> {
@@ -173,14 +195,15 @@ export class DbJobQueue implements JobQueue {
     );
   }
 
-  private async loop(): Promise<void> {
+  /** Polls until stopped; `firstRound` is called once the first round ended, well or not. */
+  private async loop(firstRound: () => void): Promise<void> {
     let lastSweep = 0;
     let lastPrune = Date.now();
     while (this.started) {
       try {
         if (Date.now() - lastSweep >= SWEEP_EVERY_MS) {
           lastSweep = Date.now();
-          await this.store.failAbandoned();
+          this.reportExpired(await this.store.failAbandoned());
         }
         if (this.retentionMs > 0 && Date.now() - lastPrune >= PRUNE_EVERY_MS) {
           lastPrune = Date.now();
@@ -192,14 +215,19 @@ export class DbJobQueue implements JobQueue {
           const free = worker.concurrency - worker.running.size;
           if (free <= 0 || !due.has(worker.kind) || !this.started) continue;
           const rows = await this.store.claim(worker.kind, free, this.workerId);
+          // A claimed job that was still active had a worker that let its lease run out.
+          this.reportExpired(rows.filter((r) => r.last_error === LEASE_EXPIRED).map((r) => r.kind));
           for (const row of rows) {
             if (this.started) this.run(worker, row);
             else await this.store.release(this.leaseOf(row)).catch((err) => this.report(err, row));
           }
         }
+        this.lastPollAt = new Date();
+        this.observer.polled(this.lastPollAt);
       } catch (err) {
         this.logger.error({ err, workerId: this.workerId }, 'job queue poll failed');
       }
+      firstRound();
       await this.poll.wait();
     }
   }
@@ -216,16 +244,27 @@ export class DbJobQueue implements JobQueue {
     };
     worker.running.set(row.id, job);
     this.armLeaseTimer(job);
+    const startedAt = performance.now();
+    this.observer.attemptStarted(row.kind);
     job.done = this.execute(worker, row, job)
-      .catch((err) => this.report(err, row))
-      .finally(() => {
+      .catch((err): JobOutcome => {
+        this.report(err, row);
+        return 'unrecorded';
+      })
+      .then((outcome) => {
         clearTimeout(job.leaseTimer);
         worker.running.delete(row.id);
         this.poll.wake();
+        try {
+          this.observer.attemptEnded(row.kind, outcome, (performance.now() - startedAt) / 1000);
+        } catch (err) {
+          this.logger.error({ err }, 'job queue observer failed');
+        }
       });
   }
 
-  private async execute(worker: Worker, row: JobRow, job: RunningJob): Promise<void> {
+  /** Runs the handler and records its outcome; a write that finds the lease gone says why. */
+  private async execute(worker: Worker, row: JobRow, job: RunningJob): Promise<JobOutcome> {
     let failure: unknown;
     let succeeded = false;
     try {
@@ -243,13 +282,28 @@ export class DbJobQueue implements JobQueue {
     } catch (err) {
       failure = err;
     }
-    if (job.released) return;
-    if (succeeded) await this.store.complete(job.lease);
-    else if (failure instanceof PermanentJobError || row.attempt >= row.max_attempts) {
-      await this.store.fail(job.lease, errorText(failure));
+    if (job.released) return 'released';
+    let outcome: JobOutcome;
+    let held: boolean;
+    if (succeeded) {
+      outcome = 'completed';
+      held = await this.store.complete(job.lease);
+    } else if (failure instanceof PermanentJobError || row.attempt >= row.max_attempts) {
+      outcome = 'failed';
+      held = await this.store.fail(job.lease, errorText(failure));
     } else {
-      await this.store.retry(job.lease, errorText(failure), backoffDelayMs(row.backoff_ms, row.attempt));
+      outcome = 'retried';
+      const delayMs = backoffDelayMs(row.backoff_ms, row.attempt);
+      held = await this.store.retry(job.lease, errorText(failure), delayMs);
     }
+    if (held) return outcome;
+    return (await this.store.stateOf(row.id)) === 'cancelled' ? 'cancelled' : 'lease_lost';
+  }
+
+  private reportExpired(kinds: string[]): void {
+    const counts = new Map<string, number>();
+    for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    for (const [kind, count] of counts) this.observer.leasesExpired(kind, count);
   }
 
   private async heartbeat(job: RunningJob, progress?: number): Promise<void> {

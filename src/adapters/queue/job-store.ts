@@ -28,7 +28,7 @@ export interface DepthRow {
   count: number;
 }
 
-const LEASE_EXPIRED = 'lease expired: the worker holding the job stopped without finishing it';
+export const LEASE_EXPIRED = 'lease expired: the worker holding the job stopped without finishing it';
 
 /**
  * The SQL of the job table, for both dialects. Every state change is one statement, and every
@@ -136,8 +136,8 @@ export class JobStore {
       .execute();
   }
 
-  /** Active jobs whose lease ran out on their last allowed attempt end as failed. */
-  async failAbandoned(): Promise<number> {
+  /** Active jobs whose lease ran out on their last allowed attempt end as failed; returns their kinds. */
+  async failAbandoned(): Promise<string[]> {
     const now = this.clock.now();
     const result = await this.db
       .updateTable('jobs')
@@ -151,8 +151,15 @@ export class JobStore {
       .where('state', '=', 'active')
       .where('locked_until', '<', now)
       .where((eb) => eb('attempt', '>=', eb.ref('max_attempts')))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .returning('kind')
+      .execute();
+    return result.map((r) => r.kind);
+  }
+
+  /** The state of a job (null when gone): why a leased update found nothing to change. */
+  async stateOf(id: string): Promise<string | null> {
+    const row = await this.db.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirst();
+    return row?.state ?? null;
   }
 
   async heartbeat(lease: Lease, progress?: number): Promise<boolean> {

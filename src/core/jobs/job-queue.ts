@@ -72,6 +72,41 @@ export interface QueueDepth {
   failed: number;
 }
 
+/**
+ * How one attempt ended, as the worker that ran it saw it. `retried`: it failed and was put back
+ * with a backoff; `failed`: it failed for good (permanent error or last attempt); `lease_lost`: its
+ * outcome was discarded because the lease was gone (the attempt overran its lease without a
+ * heartbeat and another worker took the job); `cancelled`: cancelled while it ran; `released`:
+ * given back unfinished on shutdown; `unrecorded`: the outcome could not be written (database down).
+ */
+export type JobOutcome =
+  | 'completed'
+  | 'failed'
+  | 'retried'
+  | 'lease_lost'
+  | 'cancelled'
+  | 'released'
+  | 'unrecorded';
+
+/**
+ * What a queue tells whoever watches it (metrics): called synchronously, must not throw. One
+ * observer per queue; the queue is the one place that knows when attempts start and end.
+ */
+export interface JobQueueObserver {
+  attemptStarted(kind: string): void;
+  attemptEnded(kind: string, outcome: JobOutcome, seconds: number): void;
+  /** This process took over (or failed, on their last attempt) `count` jobs whose worker let the lease run out. */
+  leasesExpired(kind: string, count: number): void;
+  /** The polling loop finished a round against the database. */
+  polled(at: Date): void;
+}
+
+/** Whether the polling loop runs, and when it last finished a round (for /healthz). */
+export interface JobLoopStatus {
+  running: boolean;
+  lastPollAt: Date | null;
+}
+
 export interface JobQueue {
   enqueue(kind: string, payload: JobPayload, options?: EnqueueOptions): Promise<string>;
   /** Registers a handler; jobs are taken once start() has been called. */
@@ -79,6 +114,9 @@ export interface JobQueue {
   get(id: string): Promise<JobInfo | null>;
   cancel(id: string): Promise<void>;
   depth(): Promise<QueueDepth[]>;
+  /** The polling loop of this process: not running before start() and after stop(). */
+  loopStatus(): JobLoopStatus;
+  /** Starts the polling loop; resolves once its first round has ended (so loopStatus() is meaningful). */
   start(): Promise<void>;
   /**
    * Stops taking jobs and waits for running ones; after `graceMs` aborts their signals and puts

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type JobContext, type JobQueue, PermanentJobError } from '../../../src/core/jobs/job-queue.js';
+import {
+  type JobContext,
+  type JobQueue,
+  type JobQueueObserver,
+  PermanentJobError,
+} from '../../../src/core/jobs/job-queue.js';
 import { registerCrashConformance } from './job-queue-crash-conformance.js';
+import { registerObserverConformance } from './job-queue-observer-conformance.js';
 import { sleep, waitFor, waitForState } from './job-queue-waits.js';
 
 export interface QueueOptions {
   workerId?: string;
   pollIntervalMs?: number;
+  observer?: JobQueueObserver;
 }
 
 /** One fresh database shared by the queue instances of one test; each instance has its own connection, like a process. */
@@ -463,4 +470,5 @@ export function registerJobQueueConformance(name: string, open: QueueFixtureFact
   );
 
   registerCrashConformance(name, withFixture);
+  registerObserverConformance(name, withFixture);
 }

@@ -61,7 +61,8 @@ async function directUploadUrl(kiln: TestKiln) {
 
 function spawnWorker(kiln: TestKiln): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--role', 'worker'], {
-    env: { ...process.env, ...kiln.env, KILN_DATA_DIR: kiln.dataDir },
+    // Port 0: the worker's /healthz and /metrics on any free port, not the default 8080.
+    env: { ...process.env, ...kiln.env, KILN_DATA_DIR: kiln.dataDir, KILN_PORT: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   cleanups.push(async () => child.kill('SIGKILL'));
