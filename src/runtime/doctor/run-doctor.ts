@@ -11,7 +11,7 @@ export function runDoctor(config: KilnConfig): Promise<CheckResult[]> {
   return runChecks([
     ['node', checkNode],
     ['ffmpeg', () => checkFfmpeg({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath })],
-    ['bubblewrap', () => checkBubblewrap()],
+    ['bubblewrap', () => checkBubblewrap(config.mediaSandbox)],
     ['libvips', checkLibvips],
     ['database', () => checkDatabase(config.databaseUrl)],
     ['storage', () => checkStorage({ storageUrl: config.storageUrl, dataDir: config.dataDir })],

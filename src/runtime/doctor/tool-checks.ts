@@ -64,8 +64,21 @@ export async function checkFfmpeg(paths: {
   return results;
 }
 
-/** bubblewrap, the sandbox ffmpeg and ffprobe run in: present, and able to make a sandbox here. */
-export async function checkBubblewrap(pathEnv = process.env.PATH ?? ''): Promise<CheckResult> {
+/**
+ * bubblewrap, the sandbox ffmpeg and ffprobe run in: present, and able to make a sandbox here.
+ * With KILN_MEDIA_SANDBOX=off the operator chose to run them unconfined: a warning, not a failure.
+ */
+export async function checkBubblewrap(
+  mode: 'auto' | 'bwrap' | 'off' = 'auto',
+  pathEnv = process.env.PATH ?? '',
+): Promise<CheckResult> {
+  if (mode === 'off') {
+    return warn(
+      'bubblewrap',
+      'KILN_MEDIA_SANDBOX=off: ffmpeg and ffprobe run unconfined on uploaded files',
+      'install bubblewrap and unset KILN_MEDIA_SANDBOX (or set it to bwrap)',
+    );
+  }
   const candidates = [
     BWRAP_PATH,
     ...pathEnv
