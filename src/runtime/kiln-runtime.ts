@@ -9,6 +9,7 @@ import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
+import { IngestService } from '../core/ingest/ingest-service.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
@@ -33,6 +34,8 @@ export interface KilnRuntime {
   accounts: AccountService;
   assets: AssetRepository;
   renditions: RenditionRepository;
+  /** The one ingest path of every upload of every dialect. */
+  ingest: IngestService;
   /** The one image pipeline with its variant cache, concurrency limit and queue. */
   images: ImageService;
   metrics: Metrics;
@@ -61,6 +64,10 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const jobs = await createJobQueue({ handle: database, logger: log });
     closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const db = database.db;
+    const accounts = new AccountService(db, box);
+    const images = createImageService(config);
+    const metrics = new Metrics({ db, jobs });
+    const ingest = new IngestService({ db, blobs, accounts, metrics, imageLimits: images.limits });
     return {
       config,
       log,
@@ -70,11 +77,12 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       jobs,
       box,
       linkKey,
-      accounts: new AccountService(db, box),
+      accounts,
+      ingest,
       assets: new AssetRepository(db),
       renditions: new RenditionRepository(db),
-      images: createImageService(config),
-      metrics: new Metrics({ db, jobs }),
+      images,
+      metrics,
       rateLimits: createRateLimits(config),
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));

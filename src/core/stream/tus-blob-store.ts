@@ -1,9 +1,8 @@
 import { PassThrough, Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
-import { type Asset, assetPrefix, originalKey } from '../assets/asset.js';
+import { type Asset, assetPrefix } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
-import { ingestStream } from '../ingest/ingest-stream.js';
 import { STREAM_SOURCE, streamFacts } from './stream-facts.js';
 
 /**
@@ -67,10 +66,10 @@ export class BlobTusStore extends DataStore {
   }
 
   /**
-   * Joins the chunks (checked contiguous and complete) into the asset's original, streamed, then
-   * removes them. Returns what ingestStream measured.
+   * The chunks (checked contiguous and complete) as one stream, in order: the Stream tus
+   * completion hands it to the ingest service, then drops the chunks.
    */
-  async assemble(asset: Asset, maxBytes: number) {
+  async assembled(asset: Asset): Promise<Readable> {
     const { list, total } = await this.chunks(asset);
     const expected = streamFacts(asset).uploadLength ?? total;
     let at = 0;
@@ -83,10 +82,11 @@ export class BlobTusStore extends DataStore {
     async function* concatenated() {
       for (const c of list) yield* await blobs.get(c.key);
     }
-    const key = originalKey(asset.accountId, asset.id);
-    const result = await ingestStream(blobs, key, Readable.from(concatenated()), { maxBytes });
-    await blobs.deletePrefix(chunkPrefix(asset));
-    return { key, size: result.size, sha256: result.sha256, contentType: result.contentType };
+    return Readable.from(concatenated());
+  }
+
+  async dropChunks(asset: Asset): Promise<void> {
+    await this.deps.blobs.deletePrefix(chunkPrefix(asset));
   }
 
   private async pending(id: string): Promise<Asset> {

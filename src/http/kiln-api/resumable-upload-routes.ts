@@ -38,7 +38,6 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
       const asset = await finishResumableUpload(runtime, store, info, {
         maxBytes: runtime.config.maxUploadBytes,
       });
-      runtime.metrics.ingestedBytes.inc(asset.size);
       return {
         status_code: 200,
         headers: { 'Content-Type': 'application/json', 'Kiln-Asset-Id': asset.id },
@@ -59,6 +58,8 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
         const info = await store.readInfo(id);
         if (!info || info.accountId !== account.id) throw errors.notFound('Upload');
       } else if (request.method === 'POST') {
+        const length = Number(request.headers['upload-length'] ?? Number.NaN);
+        await runtime.ingest.admit(account.id, { files: 1, size: Number.isFinite(length) ? length : 0 });
         setHeader(request, 'upload-metadata', withOwner(request.headers['upload-metadata'], account.id));
       }
     }

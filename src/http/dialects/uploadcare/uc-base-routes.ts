@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import type { Asset } from '../../../core/assets/asset.js';
 import { deleteAsset } from '../../../core/assets/delete-asset.js';
-import { uploadLocalFile } from '../../../core/media/upload-local-file.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
@@ -41,7 +40,7 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
       );
       const out: Record<string, string> = {};
       for (const file of files) {
-        const asset = await uploadLocalFile(runtime, {
+        const asset = await runtime.ingest.ingestFile({
           accountId: account.id,
           path: file.path,
           source: 'uploadcare',
@@ -54,7 +53,6 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
           maxBytes: runtime.config.uploadcareDirectMaxBytes,
         });
         created.push(asset);
-        runtime.metrics.ingestedBytes.inc(asset.size);
         out[file.field] = asset.id;
       }
       return out;

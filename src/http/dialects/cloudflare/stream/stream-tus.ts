@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@tus/server';
 import { deleteAsset } from '../../../../core/assets/delete-asset.js';
+import { finishStreamTusUpload } from '../../../../core/stream/finish-stream-tus.js';
 import { STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
-import { markUploaded } from '../../../../core/stream/stream-videos.js';
 import { BlobTusStore } from '../../../../core/stream/tus-blob-store.js';
 import { uploadUrl } from '../../../../core/stream/video-view.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
@@ -50,10 +50,7 @@ export function streamTus(runtime: KilnRuntime): StreamTus {
     onUploadFinish: async (_req, upload) => {
       const asset = await runtime.assets.findAnyAccount(upload.id);
       if (!asset || asset.source !== STREAM_SOURCE || asset.status !== 'pendingupload') return {};
-      const blob = await store.assemble(asset, MAX_TUS_UPLOAD_BYTES);
-      const name = typeof asset.metadata.name === 'string' ? asset.metadata.name : null;
-      await markUploaded(runtime, asset, { ...blob, name });
-      runtime.metrics.ingestedBytes.inc(blob.size);
+      await finishStreamTusUpload(runtime, store, asset, { maxBytes: MAX_TUS_UPLOAD_BYTES });
       return {};
     },
   });

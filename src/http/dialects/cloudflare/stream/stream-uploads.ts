@@ -151,7 +151,6 @@ export async function receiveFilePart(
     });
     if (part.file.truncated)
       throw new KilnError('payload_too_large', 'The file exceeds the 200 MB limit of basic uploads');
-    runtime.metrics.ingestedBytes.inc(uploaded.size);
     return uploaded;
   }
   throw bad('The multipart body has no part named "file"');
