@@ -19,8 +19,8 @@ export async function checkAccountLimits(deps: Deps, account: Account, sizes: nu
 }
 
 /**
- * The same check for `files` new rows (0 when an upload fills a row that already exists, such as
- * a draft or a pending video) carrying `sizes` bytes.
+ * The same check for `files` new rows carrying `sizes` bytes; `files` is 0 when an upload fills a
+ * row that already exists and is already counted (a draft, a pending video).
  */
 export async function assertRoom(
   deps: Deps,
@@ -32,7 +32,6 @@ export async function assertRoom(
     throw accountLimitError('maxFileSize', s.maxFileSize!);
   if (
     positive(s.maxFiles) &&
-    incoming.files > 0 &&
     (await deps.assets.count({ accountId: account.id })) + incoming.files > s.maxFiles!
   ) {
     throw accountLimitError('maxFiles', s.maxFiles!);

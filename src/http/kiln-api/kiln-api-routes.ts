@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { limitsOf } from '../../core/accounts/account-limits.js';
 import { deleteAsset } from '../../core/assets/delete-asset.js';
 import { errors } from '../../core/errors/kiln-error.js';
 import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
@@ -136,6 +137,7 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       return {
         id: account.id,
         name: account.name,
+        limits: limitsOf(account.settings),
         storedBytes: await runtime.assets.storedBytes(account.id),
         assets: await runtime.assets.count({ accountId: account.id }),
       };

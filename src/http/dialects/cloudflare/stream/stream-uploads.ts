@@ -59,6 +59,7 @@ export async function tusCreate(
     directUser || expiry
       ? parseExpiry(expiry ?? undefined)
       : new Date(Date.now() + MAX_EXPIRY_MS).toISOString();
+  await runtime.ingest.admit(account.id, { files: 1, size: length });
   const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
   const video = await createStreamVideo(runtime, {
     ...settings,
