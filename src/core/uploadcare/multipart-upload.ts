@@ -30,7 +30,7 @@ export interface StartMultipartInput {
   extra: Record<string, unknown>;
 }
 
-type Deps = Pick<KilnRuntime, 'blobs' | 'assets' | 'jobs' | 'db' | 'config' | 'ingest'>;
+type Deps = Pick<KilnRuntime, 'blobs' | 'assets' | 'jobs' | 'config' | 'ingest'>;
 
 const ucError = (ucCode: string, status: number, message: string) =>
   new KilnError(status === 404 ? 'not_found' : 'invalid_input', message, { status, details: { ucCode } });
@@ -93,20 +93,12 @@ export function multipartState(asset: Asset): MultipartState | null {
 export async function completeMultipart(deps: Deps, accountId: string, id: string): Promise<Asset> {
   if (!isMultipartCapable(deps.blobs))
     throw new KilnError('unavailable', 'The blob store cannot take multipart uploads');
-  const claimed = await deps.db
-    .updateTable('assets')
-    .set({ status: 'completing', updated_at: new Date().toISOString() })
-    .where('id', '=', id)
-    .where('account_id', '=', accountId)
-    .where('status', '=', 'uploading')
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const claimed = await deps.assets.transition(id, { accountId, from: 'uploading', to: 'completing' });
   const asset = await deps.assets.find(accountId, id);
   const state = asset ? multipartState(asset) : null;
   if (!asset || (!state && asset.status !== 'ready'))
     throw ucError('MultipartFileNotFoundError', 404, 'File is not found.');
-  if (Number(claimed.numUpdatedRows) === 0)
-    throw ucError('MultipartFileAlreadyUploadedError', 400, 'File is already uploaded.');
+  if (!claimed) throw ucError('MultipartFileAlreadyUploadedError', 400, 'File is already uploaded.');
   const s = state!;
   try {
     const parts = await deps.blobs.listParts(s.key, s.uploadId);
@@ -144,12 +136,7 @@ export async function completeMultipart(deps: Deps, accountId: string, id: strin
       extra: { multipart: undefined },
     });
   } catch (err) {
-    await deps.db
-      .updateTable('assets')
-      .set({ status: 'uploading' })
-      .where('id', '=', id)
-      .where('status', '=', 'completing')
-      .execute();
+    await deps.assets.transition(id, { accountId, from: 'completing', to: 'uploading' });
     throw err;
   }
 }

@@ -81,7 +81,11 @@ export async function completeDirectUpload(
   const asset = image.asset;
   const extra = imageExtra(image);
   const expired = extra.uploadExpiresAt !== undefined && Date.parse(extra.uploadExpiresAt) <= Date.now();
-  if (asset.status !== 'draft' || expired || !(await ctx.ids.transition(asset.id, 'draft', 'uploading'))) {
+  const claimed =
+    asset.status === 'draft' && !expired
+      ? await runtime.assets.transition(asset.id, { from: 'draft', to: 'uploading' })
+      : null;
+  if (!claimed) {
     throw new KilnError(
       'gone',
       expired ? 'This upload URL has expired' : 'This upload URL has already been used',
@@ -116,7 +120,7 @@ export async function completeDirectUpload(
     return { ...image, asset: await staged.commit() };
   } catch (err) {
     await staged?.discard();
-    await ctx.ids.transition(asset.id, 'uploading', 'draft').catch(() => {});
+    await runtime.assets.transition(asset.id, { from: 'uploading', to: 'draft' }).catch(() => {});
     throw err;
   }
 }

@@ -133,21 +133,6 @@ export class CfImageIds {
     return Number(row.n);
   }
 
-  /**
-   * Moves an asset from one lifecycle state to another only if it is still in the first: the
-   * one-time direct upload claims its draft this way, so two uploads to one URL cannot both win.
-   */
-  async transition(assetId: string, from: string, to: string): Promise<boolean> {
-    const res = await this.db
-      .updateTable('assets')
-      .set({ status: to, updated_at: new Date().toISOString() })
-      .where('id', '=', assetId)
-      .where('status', '=', from)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
-  }
-
   private live(accountId: string) {
     return this.db
       .selectFrom('cf_images')

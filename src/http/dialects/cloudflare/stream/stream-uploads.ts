@@ -166,7 +166,7 @@ export async function claimDirectUpload(
   video: Asset,
   request: FastifyRequest,
 ): Promise<Asset> {
-  const claimed = await claimUpload(runtime.db, runtime.assets, video);
+  const claimed = await claimUpload(runtime.assets, video);
   try {
     return await receiveFilePart(runtime, request, {
       ...claimed,
