@@ -1,7 +1,7 @@
-import type { Db } from '../../../../adapters/db/database.js';
-import type { Asset } from '../../../../core/assets/asset.js';
-import { toAsset } from '../../../../core/assets/asset-repository.js';
-import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
+import type { Db } from '../../adapters/db/database.js';
+import type { Asset } from '../assets/asset.js';
+import { toAsset } from '../assets/asset-repository.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
 
 /** A Cloudflare image: its account-scoped id, creator, and the shared asset behind it. */
 export interface CfImage {
