@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Db } from '../../adapters/db/database.js';
@@ -29,7 +30,11 @@ export interface IngestDeps {
   imageLimits: ImageLimits;
 }
 
-/** A check by kind made on the first bytes, before anything is stored. */
+/**
+ * A check by kind made on the first bytes, before anything is stored. The image guard (pixels,
+ * frames, SVG rules) then reads the bytes kept while they streamed (at most the request's maxBytes,
+ * which the image dialects keep small), never the stored blob.
+ */
 export interface ExpectImage {
   kind: 'image';
   /** Accepted content types (default: any image/*). */
@@ -142,15 +147,22 @@ export class IngestService {
    */
   async stage(request: IngestRequest): Promise<StagedUpload> {
     const { deps } = this;
-    const account = await deps.accounts.get(request.accountId);
     const assets = new AssetRepository(deps.db);
-    await assertRoom({ assets }, account, {
-      files: request.into ? 0 : 1,
-      sizes: [request.declaredSize ?? 0],
-    });
-    const room = await byteRoom({ assets }, account);
+    let room: Awaited<ReturnType<typeof byteRoom>>;
+    let body: Readable;
+    try {
+      const account = await deps.accounts.get(request.accountId);
+      await assertRoom({ assets }, account, {
+        files: request.into ? 0 : 1,
+        sizes: [request.declaredSize ?? 0],
+      });
+      room = await byteRoom({ assets }, account);
+      body = request.expect ? await this.checkedBody(request) : request.body;
+    } catch (err) {
+      release(request.body);
+      throw err;
+    }
     const maxBytes = Math.min(request.maxBytes, room.bytes);
-    const body = request.expect ? await this.checkedBody(request) : request.body;
     const id = request.into?.id ?? request.id ?? randomUUID();
     const key = originalKey(request.accountId, id);
     const result = await ingestStream(deps.blobs, key, body, {
@@ -300,6 +312,16 @@ export class IngestService {
     this.deps.metrics.ingestedBytes.inc(asset.size);
     return asset;
   }
+}
+
+/**
+ * Lets go of a body refused before it was read: a request is drained (destroying it would destroy
+ * its socket before the error response), any other stream destroyed.
+ */
+function release(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  if (body instanceof IncomingMessage) body.resume();
+  else body.destroy();
 }
 
 async function readHead(blobs: BlobStore, key: string, size: number): Promise<Buffer> {
