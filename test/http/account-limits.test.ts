@@ -91,6 +91,22 @@ test("Kiln's API: over maxFileSize mid-stream is refused in Kiln's envelope, not
   assert.match(body.error.message, /maxFileSize/);
   assert.deepEqual(await leftovers(account.id), { rows: 0, blobs: [] });
 
+  // Kiln's resumable uploads: the announced Upload-Length is refused at creation.
+  const refused = await new Promise<tus.DetailedError>((resolve, reject) => {
+    const up = new tus.Upload(Buffer.alloc(60_000, 5), {
+      endpoint: `${kiln.url}/kiln/v1/uploads`,
+      headers: { Authorization: `Bearer ${account.apiToken}` },
+      metadata: { filename: 'big.bin' },
+      retryDelays: [],
+      onError: (err) => resolve(err as tus.DetailedError),
+      onSuccess: () => reject(new Error('the upload should have been refused')),
+    });
+    up.start();
+  });
+  assert.equal(refused.originalResponse?.getStatus(), 403);
+  assert.equal(JSON.parse(refused.originalResponse!.getBody()).error.accountLimit, 'maxFileSize');
+  assert.deepEqual(await leftovers(account.id), { rows: 0, blobs: [] });
+
   const png = await quadrantPng(120, 80);
   const ok = await fetch(`${kiln.url}/kiln/v1/assets?name=q.png`, {
     method: 'POST',

@@ -56,12 +56,12 @@ export async function startMultipart(deps: Deps, input: StartMultipartInput): Pr
     partSize: input.partSize,
     expiresAt: input.expiresAt,
   };
-  const asset = await deps.assets.create({
+  // An upload session of the one ingest path: admitted against the account's file count.
+  const asset = await deps.ingest.openSession({
     id,
     accountId: input.accountId,
     kind: assetKindFromContentType(input.contentType),
     status: 'uploading',
-    blobKey: null,
     size: 0,
     contentType: input.contentType,
     originalName: input.filename,
