@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { openDatabase } from '../adapters/db/database.js';
 import { migrateToLatest } from '../adapters/db/migrate.js';
 import type { KilnConfig } from '../config/config.js';
+import { limitsOf } from '../core/accounts/account-limits.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { SecretBox } from '../core/signing/secret-box.js';
 import { resolveMasterKey } from '../runtime/master-key.js';
+import { limitsFromFlags, withLimitOptions } from './account-limit-flags.js';
 import { configFrom, withDataOptions } from './common-options.js';
 
 /** Opens just what account commands need: the database and the master key (no blobs, no jobs). */
@@ -22,12 +24,17 @@ async function withAccounts<T>(config: KilnConfig, fn: (accounts: AccountService
 export function registerAccountCommands(program: Command): void {
   const accounts = program.command('accounts').description('manage accounts and their credentials');
 
-  withDataOptions(accounts.command('create'))
+  withLimitOptions(withDataOptions(accounts.command('create')))
     .description('create an account and print its credentials (shown only once)')
     .requiredOption('--name <name>', 'account name')
     .option('--json', 'print one JSON object')
     .action(async (flags) => {
-      const creds = await withAccounts(configFrom(flags), (a) => a.create(flags.name));
+      const limits = orExit(() => limitsFromFlags(flags));
+      const creds = await withAccounts(configFrom(flags), async (a) => {
+        const created = await a.create(flags.name);
+        if (Object.keys(limits).length === 0) return created;
+        return { ...created, limits: limitsOf((await a.setLimits(created.id, limits)).settings) };
+      });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(creds)}\n`);
         return;
@@ -42,6 +49,27 @@ export function registerAccountCommands(program: Command): void {
         `  Stream API key / secret:                   ${creds.stream.apiKey} / ${creds.stream.apiSecret}`,
       );
       console.log('Store these now: secrets are not shown again.');
+    });
+
+  withLimitOptions(withDataOptions(accounts.command('update')))
+    .description("change an account's limits")
+    .argument('<id>', 'account id')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, flags) => {
+      const limits = orExit(() => limitsFromFlags(flags));
+      try {
+        const account = await withAccounts(configFrom(flags), (a) => a.setLimits(id, limits));
+        const out = { id: account.id, name: account.name, limits: limitsOf(account.settings) };
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+          return;
+        }
+        console.log(`account ${out.name} (${out.id})`);
+        for (const [key, value] of Object.entries(out.limits)) console.log(`  ${key}: ${value ?? 'none'}`);
+      } catch (err) {
+        console.error(`kiln: ${(err as Error).message}`);
+        process.exit(1);
+      }
     });
 
   withDataOptions(accounts.command('list'))
@@ -71,4 +99,13 @@ export function registerAccountCommands(program: Command): void {
         process.exit(1);
       }
     });
+}
+
+function orExit<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    console.error(`kiln: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }

@@ -35,6 +35,8 @@ const schema = z.object({
   databaseUrl: z.string().optional(),
   storageUrl: z.string().optional(),
   masterKey: z.string().optional(),
+  /** Bearer token of Kiln's operator API (account limits); unset, that API is off. */
+  adminToken: z.string().min(16).optional(),
   allowPrivateFetch: bool.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: human-readable lines when stdout is a terminal, JSON lines otherwise. */
@@ -126,6 +128,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   databaseUrl: { env: 'KILN_DATABASE_URL' },
   storageUrl: { env: 'KILN_STORAGE_URL' },
   masterKey: { env: 'KILN_MASTER_KEY' },
+  adminToken: { env: 'KILN_ADMIN_TOKEN' },
   allowPrivateFetch: { env: 'KILN_ALLOW_PRIVATE_FETCH' },
   logLevel: { env: 'KILN_LOG_LEVEL', flag: 'logLevel' },
   logFormat: { env: 'KILN_LOG_FORMAT', flag: 'logFormat' },

@@ -18,6 +18,7 @@ import { registerApiDocs } from './docs/api-docs.js';
 import { clientErrorHandler } from './errors/client-error-handler.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { installFailedAuthLimit } from './errors/failed-auth.js';
+import { accountLimitsRoutes } from './kiln-api/account-limits-routes.js';
 import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
@@ -86,6 +87,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await registerApiDocs(app, runtime);
   await app.register(opsRoutes, { runtime });
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(accountLimitsRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(dashboardRoutes, { runtime });

@@ -14,6 +14,7 @@ import type { VariantCaps, VariantStats } from '../core/images/variant-limits.js
 import { VariantRenderer } from '../core/images/variant-renderer.js';
 import { VariantRepository } from '../core/images/variant-repository.js';
 import { VariantUsageTracker } from '../core/images/variant-usage-tracker.js';
+import { IngestService } from '../core/ingest/ingest-service.js';
 import type { JobQueue } from '../core/jobs/job-queue.js';
 import { DbAuthFailureCounter } from '../core/limits/auth-failure-counter.js';
 import { FailedAuthLimiter } from '../core/limits/failed-auth-limiter.js';
@@ -40,6 +41,8 @@ export interface KilnRuntime {
   accounts: AccountService;
   assets: AssetRepository;
   renditions: RenditionRepository;
+  /** The one ingest path of every upload of every dialect. */
+  ingest: IngestService;
   /** The one image pipeline with its variant cache, concurrency limit and queue. */
   images: ImageService;
   /** Image variants: render, store, record and keep under the caps (every grammar goes through it). */
@@ -80,6 +83,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const blobs = await createBlobStore({ storageUrl: config.storageUrl, dataDir: config.dataDir });
     closers.unshift(() => blobs.close());
     const db = database.db;
+    const accounts = new AccountService(db, box);
     const images = createImageService(config);
     const stats: VariantStats = { stored: 0, storedBytes: 0, evicted: 0, evictedBytes: 0 };
     // The queue reports to the metrics, and the metrics sample the queue's depth.
@@ -102,6 +106,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       clearInterval(flushTimer);
       await flushUsage();
     });
+    const ingest = new IngestService({ db, blobs, accounts, metrics, imageLimits: images.limits });
     return {
       config,
       log,
@@ -111,7 +116,8 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       jobs,
       box,
       linkKey,
-      accounts: new AccountService(db, box),
+      accounts,
+      ingest,
       assets: new AssetRepository(db),
       renditions,
       images,

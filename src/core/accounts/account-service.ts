@@ -5,6 +5,7 @@ import { errors } from '../errors/kiln-error.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { constantTimeEqual, generateToken, hashToken } from '../signing/tokens.js';
 import type { Account, AccountCredentials, AccountSettings } from './account.js';
+import { type AccountLimit, parseLimits } from './account-limits.js';
 
 /**
  * Accounts and their credentials. API tokens are stored as sha256 hashes; secrets that must sign
@@ -131,6 +132,26 @@ export class AccountService {
   async updateSettings(accountId: string, patch: Partial<AccountSettings>): Promise<Account> {
     const account = await this.get(accountId);
     const settings = { ...account.settings, ...patch };
+    await this.db
+      .updateTable('accounts')
+      .set({ settings: JSON.stringify(settings) })
+      .where('id', '=', accountId)
+      .execute();
+    return { ...account, settings };
+  }
+
+  /**
+   * Sets the operator's limits of an account (`kiln accounts create|update`, the admin API): a
+   * positive integer sets a limit, null removes it, an absent key keeps it. Returns the account.
+   */
+  async setLimits(accountId: string, patch: Partial<Record<AccountLimit, number | null>>): Promise<Account> {
+    const limits = parseLimits(patch);
+    const account = await this.get(accountId);
+    const settings: AccountSettings = { ...account.settings };
+    for (const [key, value] of Object.entries(limits)) {
+      if (value === null) delete settings[key];
+      else settings[key] = value;
+    }
     await this.db
       .updateTable('accounts')
       .set({ settings: JSON.stringify(settings) })

@@ -4,12 +4,13 @@ import type { Db } from '../../adapters/db/database.js';
 import type { AssetsTable, DatabaseSchema } from '../../adapters/db/schema.js';
 import { errors, KilnError } from '../errors/kiln-error.js';
 import type { Asset, AssetKind, AssetPatch, NewAsset } from './asset.js';
+import type { AssetStatus } from './asset-status.js';
 
 export interface ListAssetsQuery {
   accountId: string;
   kind?: AssetKind;
   source?: string;
-  status?: string;
+  status?: AssetStatus;
   /** Case-insensitive substring of the original name or the id. */
   search?: string;
   createdAfter?: string;
@@ -190,6 +191,45 @@ export class AssetRepository {
     });
   }
 
+  /**
+   * The one compare-and-set of an upload session (a Stream direct creator upload, an Images direct
+   * upload, an Uploadcare multipart completion): moves the row from `from` to `to`, and through
+   * `extra` changes its facts, only if it is still in `from` with the very facts this call read.
+   * Of two simultaneous claims the database lets exactly one UPDATE match (SQLite serialises
+   * writers; PostgreSQL re-checks the WHERE on the locked row). Returns the row as written, or
+   * null when this call lost, the row is gone, or `extra` refused the facts (returned null).
+   */
+  async transition(
+    id: string,
+    change: {
+      from: AssetStatus;
+      to: AssetStatus;
+      accountId?: string;
+      extra?: (extra: Record<string, unknown>) => Record<string, unknown> | null;
+    },
+  ): Promise<Asset | null> {
+    let read = this.db
+      .selectFrom('assets')
+      .select(['status', 'extra', 'account_id'])
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null);
+    if (change.accountId) read = read.where('account_id', '=', change.accountId);
+    const row = await read.executeTakeFirst();
+    if (!row || row.status !== change.from) return null;
+    const extra = change.extra ? change.extra(JSON.parse(row.extra) as Record<string, unknown>) : undefined;
+    if (extra === null) return null;
+    const res = await this.db
+      .updateTable('assets')
+      .set(columnsOf({ status: change.to, ...(extra ? { extra } : {}) }))
+      .where('id', '=', id)
+      .where('status', '=', change.from)
+      .where('extra', '=', row.extra)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return null;
+    return this.get(row.account_id, id);
+  }
+
   /** Marks deleted; returns false if it was not there. The purge job removes bytes and the row. */
   async softDelete(accountId: string, id: string): Promise<boolean> {
     const res = await this.db
@@ -252,7 +292,7 @@ export function toAsset(row: AssetsTable): Asset {
     id: row.id,
     accountId: row.account_id,
     kind: row.kind,
-    status: row.status,
+    status: row.status as AssetStatus,
     blobKey: row.blob_key,
     size: Number(row.size),
     contentType: row.content_type,

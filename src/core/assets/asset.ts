@@ -1,13 +1,14 @@
 import type { AssetKind } from '../../adapters/db/schema.js';
+import type { AssetStatus } from './asset-status.js';
 
-export type { AssetKind };
+export type { AssetKind, AssetStatus };
 
 /** The one asset model shared by every dialect. */
 export interface Asset {
   id: string;
   accountId: string;
   kind: AssetKind;
-  status: string;
+  status: AssetStatus;
   blobKey: string | null;
   size: number;
   contentType: string;
@@ -29,7 +30,7 @@ export interface NewAsset {
   id?: string;
   accountId: string;
   kind: AssetKind;
-  status?: string;
+  status?: AssetStatus;
   blobKey?: string | null;
   size?: number;
   contentType?: string;

@@ -19,7 +19,11 @@ export class IngestMeter extends Transform {
   /** Set when the limit tripped, so callers can tell it apart from errors it caused downstream. */
   limitError: KilnError | null = null;
 
-  constructor(private readonly maxBytes: number) {
+  /** `keepBytes`: how much of the start to keep (more than the sniffing head for an image check). */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly keepBytes = SNIFF_HEAD_BYTES,
+  ) {
     super();
   }
 
@@ -32,8 +36,8 @@ export class IngestMeter extends Transform {
     }
     this.size = size;
     this.hash.update(chunk);
-    if (this.headLength < SNIFF_HEAD_BYTES) {
-      const part = chunk.subarray(0, SNIFF_HEAD_BYTES - this.headLength);
+    if (this.headLength < this.keepBytes) {
+      const part = chunk.subarray(0, this.keepBytes - this.headLength);
       // Copy: the source may reuse its buffers (and a slice would pin a large chunk in memory).
       this.headChunks.push(Buffer.from(part));
       this.headLength += part.length;

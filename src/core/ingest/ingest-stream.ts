@@ -2,7 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { finished, type Readable } from 'node:stream';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { KilnError } from '../errors/kiln-error.js';
-import { IngestMeter } from './ingest-meter.js';
+import { IngestMeter, SNIFF_HEAD_BYTES } from './ingest-meter.js';
 import { sniffContentType } from './sniff-content-type.js';
 
 export interface IngestOptions {
@@ -11,6 +11,8 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** The type the client declared; used when the bytes have no recognisable signature. */
   contentType?: string;
+  /** How many of the first bytes to keep in `head` (default SNIFF_HEAD_BYTES). */
+  keepBytes?: number;
 }
 
 export interface IngestResult {
@@ -18,7 +20,7 @@ export interface IngestResult {
   size: number;
   /** sha256 of the body, hex. */
   sha256: string;
-  /** The first bytes of the body (up to 4100), for further sniffing. */
+  /** The first bytes of the body (up to `keepBytes`, default 4100), for further sniffing. */
   head: Buffer;
   contentType: string;
   extension?: string;
@@ -48,7 +50,7 @@ export async function ingestStream(
 ): Promise<IngestResult> {
   const { maxBytes, signal } = options;
   signal?.throwIfAborted();
-  const meter = new IngestMeter(maxBytes);
+  const meter = new IngestMeter(maxBytes, options.keepBytes);
   // The meter's errors surface through store.put or `sourceError`; but a source failing after the
   // store stopped listening (a cut multipart part: busboy errors the file stream late) would reach
   // pipe()'s re-throwing handler with no listener left and crash the process.
@@ -99,7 +101,7 @@ export async function ingestStream(
   }
 
   const head = meter.head();
-  const sniffed = await sniffContentType(head, options.contentType);
+  const sniffed = await sniffContentType(head.subarray(0, SNIFF_HEAD_BYTES), options.contentType);
   return { key, size: meter.size, sha256: meter.digest(), head, ...sniffed };
 }
 

@@ -1,7 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
-import { type Asset, assetPrefix, originalKey } from '../assets/asset.js';
+import { type Asset, assetPrefix } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
-import { ingestStream } from '../ingest/ingest-stream.js';
 import { UploadChunks } from '../ingest/upload-chunks.js';
 import { STREAM_SOURCE, streamFacts } from './stream-facts.js';
 
@@ -47,17 +47,13 @@ export class StreamTusUploads {
     await this.deps.assets.softDelete(upload.asset.accountId, upload.asset.id);
   }
 
-  /**
-   * Joins the chunks (checked contiguous and complete) into the asset's original, streamed through
-   * the ingest primitive, then removes them. Returns what ingestStream measured.
-   */
-  async assemble(asset: Asset, maxBytes: number) {
-    const prefix = tusChunkPrefix(asset);
-    const body = await this.chunks.assembled(prefix, streamFacts(asset).uploadLength ?? 0);
-    const key = originalKey(asset.accountId, asset.id);
-    const result = await ingestStream(this.deps.blobs, key, body, { maxBytes });
-    await this.chunks.drop(prefix);
-    return { key, size: result.size, sha256: result.sha256, contentType: result.contentType };
+  /** The chunks joined in order, checked contiguous and complete: the upload's bytes for ingest. */
+  assembled(asset: Asset): Promise<Readable> {
+    return this.chunks.assembled(tusChunkPrefix(asset), streamFacts(asset).uploadLength ?? 0);
+  }
+
+  async dropChunks(asset: Asset): Promise<void> {
+    await this.chunks.drop(tusChunkPrefix(asset));
   }
 }
 

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
-import { type Asset, originalKey } from '../assets/asset.js';
+import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import { KilnError } from '../errors/kiln-error.js';
-import { ingestStream } from '../ingest/ingest-stream.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import {
   DEFAULT_FACTS,
@@ -20,6 +20,8 @@ export const PROCESS_STREAM_VIDEO_JOB = 'cfstream.process';
 
 export interface StreamDeps {
   assets: AssetRepository;
+  /** The one ingest path (built in the composition root). */
+  ingest: IngestService;
   blobs: BlobStore;
   jobs: JobQueue;
   /** The runtime's config, when at hand: the processing job's lease (KILN_STREAM_LEASE_SECONDS). */
@@ -95,54 +97,40 @@ export async function updateFacts(
 }
 
 /**
- * Streams the original bytes of a video into the store (size-limited mid-stream), then marks it
- * `queued` and enqueues its processing. The row is updated only once the bytes are durable.
+ * Streams the original bytes of a video through the ingest service (account limits, size-limited
+ * mid-stream), which fills the pending row once they are durable: `queued`, upload expiry cleared.
+ * Then the processing job is queued.
  */
 export async function ingestVideoBytes(
   deps: StreamDeps,
   asset: Asset,
   body: Readable,
-  options: { maxBytes: number; name?: string | null; signal?: AbortSignal },
-): Promise<Asset> {
-  const key = originalKey(asset.accountId, asset.id);
-  const result = await ingestStream(deps.blobs, key, body, {
-    maxBytes: options.maxBytes,
-    signal: options.signal,
-    // The sniffed type only: it tells "not a video at all" from "a damaged video" later.
-  });
-  return markUploaded(deps, asset, {
-    key,
-    size: result.size,
-    sha256: result.sha256,
-    contentType: result.contentType,
-    name: options.name,
-  });
-}
-
-/** The bytes are in `key`: record them, clear the upload expiry, queue the processing job. */
-export async function markUploaded(
-  deps: StreamDeps,
-  asset: Asset,
-  blob: { key: string; size: number; sha256?: string | null; contentType?: string; name?: string | null },
+  options: { maxBytes: number; name?: string | null; signal?: AbortSignal; declaredSize?: number },
 ): Promise<Asset> {
   const facts = streamFacts(asset);
   const meta = { ...asset.metadata };
-  if (blob.name && meta.name === undefined) meta.name = blob.name;
-  const updated = await updateFacts(
-    deps.assets,
-    asset,
-    { uploaded: new Date().toISOString(), uploadUsed: true, uploadExpiry: null, pctComplete: 0 },
-    {
-      status: 'queued',
-      blobKey: blob.key,
-      size: blob.size,
-      sha256: blob.sha256 ?? null,
-      contentType: blob.contentType ?? 'application/octet-stream',
-      metadata: meta,
-      originalName: typeof meta.name === 'string' ? meta.name : asset.originalName,
-      expiresAt: facts.scheduledDeletion,
-    },
-  );
+  if (options.name && meta.name === undefined) meta.name = options.name;
+  const uploaded: Partial<StreamFacts> = {
+    uploaded: new Date().toISOString(),
+    uploadUsed: true,
+    uploadExpiry: null,
+    pctComplete: 0,
+  };
+  const updated = await deps.ingest.ingest({
+    accountId: asset.accountId,
+    body,
+    maxBytes: options.maxBytes,
+    declaredSize: options.declaredSize,
+    source: asset.source,
+    into: asset,
+    status: 'queued',
+    // The sniffed type only: it tells "not a video at all" from "a damaged video" later.
+    metadata: meta,
+    originalName: typeof meta.name === 'string' ? meta.name : asset.originalName,
+    expiresAt: facts.scheduledDeletion,
+    extra: uploaded as Record<string, unknown>,
+    signal: options.signal,
+  });
   await deps.jobs.enqueue(
     PROCESS_STREAM_VIDEO_JOB,
     { accountId: asset.accountId, assetId: asset.id },

@@ -8,7 +8,6 @@ import { fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { uploadLocalFile } from '../media/upload-local-file.js';
 import { UrlTaskRepository } from './url-tasks.js';
 
 export const UC_FROM_URL_JOB = 'uploadcare.from_url';
@@ -55,7 +54,7 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
     const path = join(dir, 'download');
     await pipeline(res.body, meter, createWriteStream(path));
     const name = task.params.filename ?? res.filename ?? 'original';
-    const asset = await uploadLocalFile(runtime, {
+    const asset = await runtime.ingest.ingestFile({
       accountId: task.accountId,
       path,
       source: 'uploadcare',
@@ -67,7 +66,6 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
       extra: { tags: task.params.tags, sourceUrl: task.sourceUrl },
       maxBytes,
     });
-    runtime.metrics.ingestedBytes.inc(asset.size);
     await tasks.succeed(task.token, asset.id, asset.size);
   } catch (err) {
     if (job.signal.aborted) throw err; // shutting down: the job is retried elsewhere
@@ -81,6 +79,10 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
 
 /** Uploadcare's download error table (reference §11, "FromURL download errors"). */
 function downloadError(err: unknown, maxBytes: number, timeoutSeconds: number): [string, string] {
+  const limited = (err as { details?: { accountLimit?: string } }).details?.accountLimit;
+  if (limited === 'maxFileSize')
+    return ['DownloadFileSizeLimitExceededError', `Downloaded file is too big: > ${maxBytes}.`];
+  if (limited) return ['AccountLimitsExceededError', 'Account has reached its limits.'];
   const reason = fetchReasonOf(err);
   const message = err instanceof Error ? err.message : String(err);
   switch (reason) {

@@ -4,8 +4,7 @@ import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { originalKey } from '../assets/asset.js';
 import { KilnError } from '../errors/kiln-error.js';
-import { assetKindFromContentType, sniffContentType } from '../ingest/sniff-content-type.js';
-import { describeMediaFile, factsDimensions, isDescribable, withLocalCopy } from '../media/describe-media.js';
+import { assetKindFromContentType } from '../ingest/sniff-content-type.js';
 
 export const UC_MULTIPART_ABANDON_JOB = 'uploadcare.multipart.abandon';
 
@@ -31,7 +30,7 @@ export interface StartMultipartInput {
   extra: Record<string, unknown>;
 }
 
-type Deps = Pick<KilnRuntime, 'blobs' | 'assets' | 'jobs' | 'db' | 'config'>;
+type Deps = Pick<KilnRuntime, 'blobs' | 'assets' | 'jobs' | 'config' | 'ingest'>;
 
 const ucError = (ucCode: string, status: number, message: string) =>
   new KilnError(status === 404 ? 'not_found' : 'invalid_input', message, { status, details: { ucCode } });
@@ -57,12 +56,12 @@ export async function startMultipart(deps: Deps, input: StartMultipartInput): Pr
     partSize: input.partSize,
     expiresAt: input.expiresAt,
   };
-  const asset = await deps.assets.create({
+  // An upload session of the one ingest path: admitted against the account's file count.
+  const asset = await deps.ingest.openSession({
     id,
     accountId: input.accountId,
     kind: assetKindFromContentType(input.contentType),
     status: 'uploading',
-    blobKey: null,
     size: 0,
     contentType: input.contentType,
     originalName: input.filename,
@@ -94,20 +93,12 @@ export function multipartState(asset: Asset): MultipartState | null {
 export async function completeMultipart(deps: Deps, accountId: string, id: string): Promise<Asset> {
   if (!isMultipartCapable(deps.blobs))
     throw new KilnError('unavailable', 'The blob store cannot take multipart uploads');
-  const claimed = await deps.db
-    .updateTable('assets')
-    .set({ status: 'completing', updated_at: new Date().toISOString() })
-    .where('id', '=', id)
-    .where('account_id', '=', accountId)
-    .where('status', '=', 'uploading')
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const claimed = await deps.assets.transition(id, { accountId, from: 'uploading', to: 'completing' });
   const asset = await deps.assets.find(accountId, id);
   const state = asset ? multipartState(asset) : null;
   if (!asset || (!state && asset.status !== 'ready'))
     throw ucError('MultipartFileNotFoundError', 404, 'File is not found.');
-  if (Number(claimed.numUpdatedRows) === 0)
-    throw ucError('MultipartFileAlreadyUploadedError', 400, 'File is already uploaded.');
+  if (!claimed) throw ucError('MultipartFileAlreadyUploadedError', 400, 'File is already uploaded.');
   const s = state!;
   try {
     const parts = await deps.blobs.listParts(s.key, s.uploadId);
@@ -133,29 +124,19 @@ export async function completeMultipart(deps: Deps, accountId: string, id: strin
       s.uploadId,
       Array.from({ length: n }, (_, i) => i + 1),
     );
-    const head = await readAll(await deps.blobs.get(s.key, { start: 0, end: Math.min(4099, info.size - 1) }));
-    const { contentType } = await sniffContentType(head, asset.contentType);
-    const media = isDescribable(contentType)
-      ? await withLocalCopy(deps.blobs, s.key, (path) => describeMediaFile(path, contentType))
-      : {};
-    const { multipart: _done, ...extra } = asset.extra;
-    return await deps.assets.update(accountId, id, {
-      status: 'ready',
-      blobKey: s.key,
+    // The parts went straight to the store (presigned on S3): the one ingest path records them.
+    return await deps.ingest.recordStored({
+      accountId,
+      into: asset,
+      key: s.key,
       size: info.size,
-      contentType,
-      kind: assetKindFromContentType(contentType),
+      source: asset.source,
+      declaredType: asset.contentType,
       expiresAt: s.expiresAt,
-      extra: { ...extra, media },
-      ...factsDimensions(media),
+      extra: { multipart: undefined },
     });
   } catch (err) {
-    await deps.db
-      .updateTable('assets')
-      .set({ status: 'uploading' })
-      .where('id', '=', id)
-      .where('status', '=', 'completing')
-      .execute();
+    await deps.assets.transition(id, { accountId, from: 'completing', to: 'uploading' });
     throw err;
   }
 }
@@ -172,10 +153,4 @@ export async function abandonMultipart(
     await deps.blobs.abortMultipart(state.key, state.uploadId).catch(() => {});
   await deps.blobs.delete(state.key);
   await deps.assets.purge(asset.id);
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -21,6 +21,7 @@ export async function registerApiDocs(app: FastifyInstance, runtime: KilnRuntime
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: "The account's API token" },
+          admin: { type: 'http', scheme: 'bearer', description: 'The operator token, KILN_ADMIN_TOKEN' },
         },
       },
     },

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { limitsOf } from '../../core/accounts/account-limits.js';
 import { deleteAsset } from '../../core/assets/delete-asset.js';
 import { errors } from '../../core/errors/kiln-error.js';
 import { sanitizeFileName } from '../../core/ingest/sanitize-file-name.js';
-import { uploadAsset } from '../../core/ingest/upload-asset.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { assetView } from './asset-view.js';
 import { requireBearerAccount } from './bearer-auth.js';
@@ -62,15 +62,15 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       const declared = request.headers['content-type'];
       const length = Number(request.headers['content-length'] ?? Number.NaN);
       if (length > runtime.config.maxUploadBytes) throw errors.tooLarge(runtime.config.maxUploadBytes);
-      const asset = await uploadAsset(runtime, {
+      const asset = await runtime.ingest.ingest({
         accountId: account.id,
         body: request.raw,
         maxBytes: runtime.config.maxUploadBytes,
+        declaredSize: Number.isFinite(length) ? length : undefined,
         source: 'kiln',
         declaredType: declared && declared !== 'application/octet-stream' ? declared : undefined,
         originalName: name ? sanitizeFileName(name) : null,
       });
-      runtime.metrics.ingestedBytes.inc(asset.size);
       return reply.status(201).send(assetView(runtime, asset));
     },
   );
@@ -137,6 +137,7 @@ export async function kilnApiRoutes(app: FastifyInstance, opts: { runtime: KilnR
       return {
         id: account.id,
         name: account.name,
+        limits: limitsOf(account.settings),
         storedBytes: await runtime.assets.storedBytes(account.id),
         assets: await runtime.assets.count({ accountId: account.id }),
       };

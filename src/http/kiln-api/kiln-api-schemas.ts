@@ -70,11 +70,29 @@ export const listQuerySchema = {
   },
 } as const;
 
+const limitValue = (description: string) => ({
+  type: ['integer', 'null'],
+  minimum: 1,
+  description: `${description}; null: no limit`,
+});
+
+/** An account's limits, as the operator set them (null where there is none). */
+export const accountLimitsSchema = {
+  type: 'object',
+  properties: {
+    maxFileSize: limitValue('Largest single file, bytes'),
+    maxFiles: limitValue('Most live files'),
+    maxStorageBytes: limitValue('Most bytes stored (originals, renditions and variants)'),
+  },
+  additionalProperties: false,
+} as const;
+
 export const accountSchema = {
   type: 'object',
   properties: {
     id: { type: 'string', description: 'Also the Cloudflare account id' },
     name: { type: 'string' },
+    limits: accountLimitsSchema,
     storedBytes: { type: 'integer', description: 'Bytes stored: originals, renditions and variants' },
     assets: { type: 'integer' },
   },

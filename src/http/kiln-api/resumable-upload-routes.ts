@@ -52,7 +52,6 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
       const asset = await finishResumableUpload(runtime, uploads, info, {
         maxBytes: runtime.config.maxUploadBytes,
       });
-      runtime.metrics.ingestedBytes.inc(asset.size);
       return {
         status_code: 200,
         headers: { 'Content-Type': 'application/json', 'Kiln-Asset-Id': asset.id },
@@ -74,6 +73,10 @@ export async function resumableUploadRoutes(app: FastifyInstance, opts: { runtim
       if (id) {
         const info = await uploads.readInfo(id);
         if (!info || info.accountId !== accountId) throw errors.notFound('Upload');
+      } else if (request.method === 'POST') {
+        // Account limits before any byte moves (the bytes are checked again as they arrive).
+        const length = Number(request.headers['upload-length'] ?? Number.NaN);
+        await runtime.ingest.admit(accountId, { files: 1, size: Number.isFinite(length) ? length : 0 });
       }
     }
     reply.hijack();

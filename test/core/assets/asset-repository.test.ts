@@ -33,7 +33,7 @@ test('create, get, update and soft delete, scoped to the account', async () => {
     assert.deepEqual((await repo.get(a, asset.id)).metadata, { k: 'v' });
     assert.equal((await repo.get(a, asset.id)).stored, false);
     await assert.rejects(repo.get(b, asset.id), /not found/);
-    await assert.rejects(repo.update(b, asset.id, { status: 'x' }), /not found/);
+    await assert.rejects(repo.update(b, asset.id, { status: 'ready' }), /not found/);
     const updated = await repo.update(a, asset.id, {
       status: 'ready',
       width: 10,
@@ -129,6 +129,45 @@ test('mergeExtra: concurrent merges of different facts all survive (compare-and-
     for (let i = 0; i < 30; i++) assert.equal(extra[`k${i}`], i);
     assert.deepEqual([extra.keep, status], [1, 'ready']);
     await assert.rejects(repo.mergeExtra(b, asset.id, { x: 1 }), /not found/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('transition: of many simultaneous claims of an upload session exactly one wins (compare-and-set)', async () => {
+  const { h, repo, a, b } = await setup();
+  try {
+    const draft = await repo.create({ accountId: a, kind: 'image', source: 'test', status: 'draft' });
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => repo.transition(draft.id, { from: 'draft', to: 'uploading' })),
+    );
+    assert.equal(claims.filter(Boolean).length, 1);
+    assert.equal((await repo.get(a, draft.id)).status, 'uploading');
+    assert.equal(await repo.transition(draft.id, { accountId: b, from: 'uploading', to: 'draft' }), null);
+    assert.equal(
+      (await repo.transition(draft.id, { accountId: a, from: 'uploading', to: 'draft' }))?.status,
+      'draft',
+    );
+
+    // A claim on the facts: the status stays, `uploadUsed` flips once.
+    const video = await repo.create({
+      accountId: a,
+      kind: 'video',
+      source: 'test',
+      status: 'pendingupload',
+      extra: { uploadUsed: false, keep: 1 },
+    });
+    const used = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        repo.transition(video.id, {
+          from: 'pendingupload',
+          to: 'pendingupload',
+          extra: (f) => (f.uploadUsed ? null : { ...f, uploadUsed: true }),
+        }),
+      ),
+    );
+    assert.equal(used.filter(Boolean).length, 1);
+    assert.deepEqual((await repo.get(a, video.id)).extra, { uploadUsed: true, keep: 1 });
   } finally {
     await h.close();
   }

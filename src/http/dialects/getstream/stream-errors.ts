@@ -50,9 +50,18 @@ export function streamDuration(request: FastifyRequest): string {
   return `${(Number(ns) / 1e6).toFixed(2)}ms`;
 }
 
+/** An account limit: the file size one as Stream's 413, the count and storage ones as 403. */
+function accountLimitCode(err: KilnError): StreamCode | undefined {
+  const limit = err.details.accountLimit;
+  if (limit === undefined) return undefined;
+  return limit === 'maxFileSize'
+    ? { status: 413, code: 18, exception: 'InputException' }
+    : { status: 403, code: 17, exception: 'NotAllowedException' };
+}
+
 export const renderStreamError: ErrorRenderer = (err, request) => {
   const own = err.details.stream as StreamCode | undefined;
-  const mapped = own ?? BY_KILN_CODE[err.code];
+  const mapped = own ?? accountLimitCode(err) ?? BY_KILN_CODE[err.code];
   const status = own ? err.status : (mapped?.status ?? err.status);
   const server = status >= 500;
   return {

@@ -1,11 +1,7 @@
-import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors/kiln-error.js';
-import { SNIFF_HEAD_BYTES } from '../../../core/ingest/ingest-meter.js';
-import { peekStream } from '../../../core/ingest/peek-stream.js';
+import type { ExpectImage } from '../../../core/ingest/ingest-service.js';
 import { sanitizeFileName } from '../../../core/ingest/sanitize-file-name.js';
-import { sniffContentType } from '../../../core/ingest/sniff-content-type.js';
-import { uploadAsset } from '../../../core/ingest/upload-asset.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { discardRequestBody } from '../../request-body/discard-request-body.js';
 import { cdnUrl } from './cdn-links.js';
@@ -17,16 +13,20 @@ export const STREAM_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** Room for the multipart boundaries and part headers when judging a Content-Length up front. */
 const MULTIPART_SLACK = 64 * 1024;
 
-/** What `images/` accepts, judged from the bytes: the formats the image engine can process. */
-const IMAGE_TYPES = new Set([
-  'image/jpeg',
-  'image/png',
-  'image/gif',
-  'image/webp',
-  'image/avif',
-  'image/tiff',
-  'image/svg+xml',
-]);
+/** What `images/` accepts, judged from the first bytes: the formats the image engine can process. */
+const STREAM_IMAGES: ExpectImage = {
+  kind: 'image',
+  refuse: (contentType) => errors.invalid(`File type ${contentType} is not supported`, { field: 'file' }),
+  types: new Set([
+    'image/jpeg',
+    'image/png',
+    'image/gif',
+    'image/webp',
+    'image/avif',
+    'image/tiff',
+    'image/svg+xml',
+  ]),
+};
 
 /**
  * `POST files/` and `POST images/`: one multipart part `file`, streamed into the store (never
@@ -66,27 +66,17 @@ async function receive(
     throw errors.invalid('The multipart part "file" is missing', { field: 'file' });
   }
   const declared = part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
-  let body: Readable = part.file;
-  if (endpoint === 'images') {
-    const peeked = await peekStream(part.file, SNIFF_HEAD_BYTES);
-    body = peeked.body;
-    // The bytes decide (a `.txt` of noise is octet-stream, as Stream reports); only SVG, which has no
-    // magic number, may lean on its declared type.
-    const sniffed = await sniffContentType(peeked.head, declared === 'image/svg+xml' ? declared : undefined);
-    if (!IMAGE_TYPES.has(sniffed.contentType)) {
-      body.destroy();
-      throw errors.invalid(`File type ${sniffed.contentType} is not supported`, { field: 'file' });
-    }
-  }
-  const asset = await uploadAsset(runtime, {
+  const asset = await runtime.ingest.ingest({
     accountId: caller.account.id,
-    body,
+    body: part.file,
     maxBytes: STREAM_MAX_UPLOAD_BYTES,
     source: 'getstream',
-    declaredType: declared,
+    // The bytes decide for images/ (a `.txt` of noise is octet-stream, as Stream reports); only
+    // SVG, which has no magic number, may lean on its declared type.
+    declaredType: endpoint === 'images' && declared !== 'image/svg+xml' ? undefined : declared,
+    expect: endpoint === 'images' ? STREAM_IMAGES : undefined,
     originalName: part.filename ? sanitizeFileName(part.filename) : null,
     extra: { userId: caller.userId, endpoint },
   });
-  runtime.metrics.ingestedBytes.inc(asset.size);
   return reply.status(201).send({ file: cdnUrl(runtime, asset), duration: streamDuration(request) });
 }

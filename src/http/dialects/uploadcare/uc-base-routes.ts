@@ -4,7 +4,6 @@ import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import type { Asset } from '../../../core/assets/asset.js';
 import { deleteAsset } from '../../../core/assets/delete-asset.js';
 import { makeScratchDir } from '../../../core/media/scratch-space.js';
-import { uploadLocalFile } from '../../../core/media/upload-local-file.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
@@ -40,7 +39,7 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
       );
       const out: Record<string, string> = {};
       for (const file of files) {
-        const asset = await uploadLocalFile(runtime, {
+        const asset = await runtime.ingest.ingestFile({
           accountId: account.id,
           path: file.path,
           source: 'uploadcare',
@@ -53,7 +52,6 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
           maxBytes: runtime.config.uploadcareDirectMaxBytes,
         });
         created.push(asset);
-        runtime.metrics.ingestedBytes.inc(asset.size);
         out[file.field] = asset.id;
       }
       return out;

@@ -109,8 +109,6 @@ export async function ucMultipartRoutes(app: FastifyInstance, ctx: UcContext) {
     const uuid = params.get('uuid');
     if (!uuid) throw ucError('MultipartFileIdRequiredError');
     if (!isUuid(uuid)) throw ucError('UUIDInvalidError');
-    const asset = await completeMultipart(runtime, account.id, uuid.toLowerCase());
-    runtime.metrics.ingestedBytes.inc(asset.size);
-    return fileInfo(asset);
+    return fileInfo(await completeMultipart(runtime, account.id, uuid.toLowerCase()));
   });
 }

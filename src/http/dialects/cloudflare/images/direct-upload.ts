@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../../../../core/accounts/account.js';
-import { originalKey } from '../../../../core/assets/asset.js';
-import { AssetRepository } from '../../../../core/assets/asset-repository.js';
+import { type CfImage, CfImageIds } from '../../../../core/cloudflare-images/image-ids.js';
 import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
-import { type IngestedImage, ingestImage } from '../../../../core/ingest/ingest-image.js';
+import type { StagedUpload } from '../../../../core/ingest/ingest-service.js';
 import { sanitizeFileName } from '../../../../core/ingest/sanitize-file-name.js';
 import { checkIdentity } from './image-create.js';
-import { type CfImage, CfImageIds } from './image-ids.js';
 import { type CfImageExtra, directUploadUrl, IMAGES_SOURCE, imageExtra } from './image-view.js';
 import { assertAllowance, type CfImagesContext, maxImageBytes } from './images-context.js';
 import { readUploadForm } from './upload-form.js';
@@ -40,20 +38,19 @@ export async function createDirectUpload(ctx: CfImagesContext, account: Account,
     requireSignedURLs: fields.requireSignedURLs === true,
     uploadExpiresAt: expiresAt.toISOString(),
   };
-  await ctx.runtime.db.transaction().execute(async (trx) => {
-    await new AssetRepository(trx).create({
+  await ctx.runtime.ingest.openSession(
+    {
       id: assetId,
       accountId: account.id,
       kind: 'image',
       status: 'draft',
-      blobKey: null,
       metadata: fields.metadata ?? {},
       expiresAt: expiresAt.toISOString(),
       source: IMAGES_SOURCE,
       extra: { ...extra },
-    });
-    await new CfImageIds(trx).reserve(account.id, imageId, assetId, fields.creator || null);
-  });
+    },
+    (trx) => new CfImageIds(trx).reserve(account.id, imageId, assetId, fields.creator || null),
+  );
   return { id: imageId, uploadURL: directUploadUrl(ctx.runtime.config.publicUrl, account, imageId) };
 }
 
@@ -84,7 +81,11 @@ export async function completeDirectUpload(
   const asset = image.asset;
   const extra = imageExtra(image);
   const expired = extra.uploadExpiresAt !== undefined && Date.parse(extra.uploadExpiresAt) <= Date.now();
-  if (asset.status !== 'draft' || expired || !(await ctx.ids.transition(asset.id, 'draft', 'uploading'))) {
+  const claimed =
+    asset.status === 'draft' && !expired
+      ? await runtime.assets.transition(asset.id, { from: 'draft', to: 'uploading' })
+      : null;
+  if (!claimed) {
     throw new KilnError(
       'gone',
       expired ? 'This upload URL has expired' : 'This upload URL has already been used',
@@ -94,42 +95,32 @@ export async function completeDirectUpload(
       },
     );
   }
-  const key = originalKey(asset.accountId, asset.id);
-  let stored: { image: IngestedImage; filename: string } | undefined;
+  let staged: StagedUpload | undefined;
   try {
     const maxBytes = maxImageBytes(runtime);
     await readUploadForm(
       request,
       async (file, filename, mimetype) => {
-        const ingested = await ingestImage(runtime.blobs, key, file as Readable, {
+        staged = await runtime.ingest.stage({
+          accountId: asset.accountId,
+          body: file as Readable,
           maxBytes,
-          limits: runtime.images.limits,
+          source: IMAGES_SOURCE,
           declaredType: mimetype,
+          expect: { kind: 'image' },
+          into: asset,
+          originalName: sanitizeFileName(filename || 'image'),
+          expiresAt: null,
+          extra: { uploadExpiresAt: undefined },
         });
-        stored = { image: ingested, filename };
       },
       { fileSize: maxBytes },
     );
-    if (!stored) throw errors.invalid('A file part is required');
-    const { image: img, filename } = stored;
-    const { uploadExpiresAt: _, ...rest } = extra;
-    const updated = await runtime.assets.update(asset.accountId, asset.id, {
-      status: 'ready',
-      blobKey: img.key,
-      size: img.size,
-      contentType: img.contentType,
-      sha256: img.sha256,
-      width: img.meta.width,
-      height: img.meta.height,
-      originalName: sanitizeFileName(filename || 'image'),
-      expiresAt: null,
-      extra: { ...rest },
-    });
-    runtime.metrics.ingestedBytes.inc(updated.size);
-    return { ...image, asset: updated };
+    if (!staged) throw errors.invalid('A file part is required');
+    return { ...image, asset: await staged.commit() };
   } catch (err) {
-    if (stored) await runtime.blobs.delete(key).catch(() => {});
-    await ctx.ids.transition(asset.id, 'uploading', 'draft').catch(() => {});
+    await staged?.discard();
+    await runtime.assets.transition(asset.id, { from: 'uploading', to: 'draft' }).catch(() => {});
     throw err;
   }
 }

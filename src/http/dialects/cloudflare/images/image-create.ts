@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../../../../core/accounts/account.js';
-import { originalKey } from '../../../../core/assets/asset.js';
-import { AssetRepository } from '../../../../core/assets/asset-repository.js';
+import { type CfImage, CfImageIds } from '../../../../core/cloudflare-images/image-ids.js';
 import { errors } from '../../../../core/errors/kiln-error.js';
 import { safeFetch } from '../../../../core/fetch/safe-fetch.js';
-import { type IngestedImage, ingestImage } from '../../../../core/ingest/ingest-image.js';
+import type { StagedUpload } from '../../../../core/ingest/ingest-service.js';
 import { sanitizeFileName } from '../../../../core/ingest/sanitize-file-name.js';
-import { type CfImage, CfImageIds } from './image-ids.js';
 import { type CfImageExtra, IMAGES_SOURCE } from './image-view.js';
 import { assertAllowance, type CfImagesContext, maxImageBytes } from './images-context.js';
 import { readUploadForm, type UploadFields, validateCustomId } from './upload-form.js';
@@ -16,7 +15,8 @@ const FETCH_TIMEOUT_MS = 30_000;
 
 /**
  * `POST /images/v1`: a `file` part streamed straight into the store, or a `url` fetched safely;
- * validated as an image, then the asset row and the id mapping are written in one transaction.
+ * checked as an image by the ingest service, which writes the asset row and the id mapping in one
+ * transaction.
  */
 export async function createImage(
   ctx: CfImagesContext,
@@ -25,22 +25,26 @@ export async function createImage(
 ): Promise<CfImage> {
   const { runtime } = ctx;
   const assetId = randomUUID();
-  const key = originalKey(account.id, assetId);
   const maxBytes = maxImageBytes(runtime);
-  const ingest = (body: NodeJS.ReadableStream, declaredType?: string) =>
-    ingestImage(runtime.blobs, key, body as import('node:stream').Readable, {
+  const stage = (body: NodeJS.ReadableStream, declaredType?: string) =>
+    runtime.ingest.stage({
+      id: assetId,
+      accountId: account.id,
+      body: body as Readable,
       maxBytes,
-      limits: runtime.images.limits,
+      source: IMAGES_SOURCE,
+      kind: 'image',
       declaredType,
+      expect: { kind: 'image' },
     });
 
-  let stored: { image: IngestedImage; filename: string } | undefined;
+  let stored: { upload: StagedUpload; filename: string } | undefined;
   try {
     // Assigned inside the callback, so a later bad field still finds the stored bytes to remove.
     const { fields } = await readUploadForm(
       request,
       async (file, filename, mimetype) => {
-        stored = { image: await ingest(file, mimetype), filename };
+        stored = { upload: await stage(file, mimetype), filename };
       },
       { fileSize: maxBytes },
     );
@@ -56,19 +60,21 @@ export async function createImage(
         timeoutMs: FETCH_TIMEOUT_MS,
       });
       stored = {
-        image: await ingest(fetched.body, fetched.contentType),
+        upload: await stage(fetched.body, fetched.contentType),
         filename: fetched.filename ?? 'image',
       };
     }
-    return await commitImage(ctx, account, {
-      assetId,
-      imageId,
-      fields,
-      image: stored.image,
-      filename: stored.filename,
+    const creator = fields.creator || null;
+    const extra: CfImageExtra = { imageId, requireSignedURLs: fields.requireSignedURLs === true };
+    const asset = await stored.upload.commit({
+      originalName: sanitizeFileName(stored.filename || 'image'),
+      metadata: fields.metadata ?? {},
+      extra: { ...extra },
+      withinTransaction: (trx) => new CfImageIds(trx).reserve(account.id, imageId, assetId, creator),
     });
+    return { imageId, creator, asset };
   } catch (err) {
-    if (stored) await runtime.blobs.delete(key).catch(() => {});
+    await stored?.upload.discard();
     throw err;
   }
 }
@@ -81,38 +87,4 @@ export function checkIdentity(fields: UploadFields): string | undefined {
     throw errors.invalid('Images with a custom id cannot require signed URLs', { cloudflareCode: 5400 });
   }
   return id;
-}
-
-async function commitImage(
-  ctx: CfImagesContext,
-  account: Account,
-  input: { assetId: string; imageId: string; fields: UploadFields; image: IngestedImage; filename: string },
-): Promise<CfImage> {
-  const { image, fields } = input;
-  const extra: CfImageExtra = {
-    imageId: input.imageId,
-    requireSignedURLs: fields.requireSignedURLs === true,
-  };
-  const creator = fields.creator || null;
-  const asset = await ctx.runtime.db.transaction().execute(async (trx) => {
-    const created = await new AssetRepository(trx).create({
-      id: input.assetId,
-      accountId: account.id,
-      kind: 'image',
-      blobKey: image.key,
-      size: image.size,
-      contentType: image.contentType,
-      sha256: image.sha256,
-      originalName: sanitizeFileName(input.filename || 'image'),
-      metadata: fields.metadata ?? {},
-      width: image.meta.width,
-      height: image.meta.height,
-      source: IMAGES_SOURCE,
-      extra: { ...extra },
-    });
-    await new CfImageIds(trx).reserve(account.id, input.imageId, input.assetId, creator);
-    return created;
-  });
-  ctx.runtime.metrics.ingestedBytes.inc(asset.size);
-  return { imageId: input.imageId, creator, asset };
 }

@@ -1,5 +1,5 @@
 import type { Account } from '../../../../core/accounts/account.js';
-import type { CfImage } from './image-ids.js';
+import type { CfImage } from '../../../../core/cloudflare-images/image-ids.js';
 import type { VariantDef } from './variant-store.js';
 
 /** Dialect facts kept in Asset.extra. */

@@ -1,7 +1,7 @@
 import type { Account } from '../../../../core/accounts/account.js';
+import { CfImageIds } from '../../../../core/cloudflare-images/image-ids.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
-import { CfImageIds } from './image-ids.js';
 import { CfImageKeys } from './signing-keys.js';
 import { CfImageVariants } from './variant-store.js';
 

@@ -1,10 +1,10 @@
 import type { Account } from '../../../../core/accounts/account.js';
+import type { CfImage } from '../../../../core/cloudflare-images/image-ids.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { DEVICE_HINT_HEADERS, type DeviceClass, deviceClass } from '../../../../core/images/device-class.js';
 import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
 import type { TransformPlan } from '../../../../core/images/transform-plan.js';
 import { CLOUDFLARE_IMAGES_LINK_SCHEME, verifySignedPath } from '../../../../core/signing/signed-link.js';
-import type { CfImage } from './image-ids.js';
 import { DELIVERY_PREFIX, imageExtra } from './image-view.js';
 import type { CfImagesContext } from './images-context.js';
 import { decodePart } from './raw-image-path.js';

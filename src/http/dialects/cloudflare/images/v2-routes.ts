@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { CfImage } from '../../../../core/cloudflare-images/image-ids.js';
 import { errors } from '../../../../core/errors/kiln-error.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
 import { createDirectUpload } from './direct-upload.js';
-import type { CfImage } from './image-ids.js';
 import { imageView } from './image-view.js';
 import type { CfImagesContext } from './images-context.js';
 import { matchesMetaFilters, parseMetaFilters } from './meta-filter.js';

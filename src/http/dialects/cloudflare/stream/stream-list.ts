@@ -1,4 +1,4 @@
-import type { Asset } from '../../../../core/assets/asset.js';
+import type { Asset, AssetStatus } from '../../../../core/assets/asset.js';
 import { STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
 import { badRequest, parseRfc3339 } from '../../../../core/stream/stream-options.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
@@ -38,7 +38,7 @@ export async function listVideos(runtime: KilnRuntime, accountId: string, q: Rec
     accountId,
     kind: 'video' as const,
     source: STREAM_SOURCE,
-    status,
+    status: status as AssetStatus | undefined,
     search: str('search'),
     createdAfter: after ? new Date(parseRfc3339(after, 'after')).toISOString() : undefined,
     createdBefore: before ? new Date(parseRfc3339(before, 'before')).toISOString() : undefined,

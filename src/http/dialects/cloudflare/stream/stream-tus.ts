@@ -1,14 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@tus/server';
 import { deleteAsset } from '../../../../core/assets/delete-asset.js';
+import { finishStreamTusUpload } from '../../../../core/stream/finish-stream-tus.js';
 import { newStreamUid } from '../../../../core/stream/stream-facts.js';
 import { MAX_EXPIRY_MS } from '../../../../core/stream/stream-options.js';
 import { StreamTusUploads, tusChunkPrefix } from '../../../../core/stream/stream-tus-uploads.js';
-import {
-  createStreamVideo,
-  markUploaded,
-  type NewStreamVideo,
-} from '../../../../core/stream/stream-videos.js';
+import { createStreamVideo, type NewStreamVideo } from '../../../../core/stream/stream-videos.js';
 import { uploadUrl } from '../../../../core/stream/video-view.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { mapTusError } from '../../../errors/tus-in-envelope.js';
@@ -89,11 +86,8 @@ export function streamTus(runtime: KilnRuntime): StreamTus {
     onUploadFinish: async (_req, upload) => {
       const found = await uploads.find(upload.id);
       if (!found || found.done) return {};
-      // The seam to ingest: the assembled chunks become the video's original.
-      const blob = await uploads.assemble(found.asset, MAX_TUS_UPLOAD_BYTES);
-      const name = typeof found.asset.metadata.name === 'string' ? found.asset.metadata.name : null;
-      await markUploaded(runtime, found.asset, { ...blob, name });
-      runtime.metrics.ingestedBytes.inc(blob.size);
+      // The one call into ingest: the assembled chunks become the video's original.
+      await finishStreamTusUpload(runtime, uploads, found.asset, { maxBytes: MAX_TUS_UPLOAD_BYTES });
       return {};
     },
   });

@@ -65,6 +65,7 @@ export async function tusCreate(
     directUser || expiry
       ? parseExpiry(expiry ?? undefined)
       : new Date(Date.now() + MAX_EXPIRY_MS).toISOString();
+  await runtime.ingest.admit(account.id, { files: 1, size: length });
   const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
   let uid: string | undefined;
   const creation: StreamTusCreation = {
@@ -165,7 +166,6 @@ export async function receiveFilePart(
     });
     if (part.file.truncated)
       throw new KilnError('payload_too_large', 'The file exceeds the 200 MB limit of basic uploads');
-    runtime.metrics.ingestedBytes.inc(uploaded.size);
     return uploaded;
   }
   throw bad('The multipart body has no part named "file"');
@@ -180,7 +180,7 @@ export async function claimDirectUpload(
   video: Asset,
   request: FastifyRequest,
 ): Promise<Asset> {
-  const claimed = await claimUpload(runtime.db, runtime.assets, video);
+  const claimed = await claimUpload(runtime.assets, video);
   try {
     return await receiveFilePart(runtime, request, {
       ...claimed,

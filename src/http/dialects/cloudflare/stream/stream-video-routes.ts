@@ -66,6 +66,7 @@ export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: K
       throw badRequest('required field maxDurationSeconds is missing');
     }
     const settings = parseVideoSettings(body);
+    await runtime.ingest.admit(account.id, { files: 1 });
     const watermark = await resolveWatermark(runtime, account.id, settings.watermarkUid);
     const video = await createStreamVideo(runtime, {
       ...settings,

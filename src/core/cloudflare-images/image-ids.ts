@@ -1,7 +1,7 @@
-import type { Db } from '../../../../adapters/db/database.js';
-import type { Asset } from '../../../../core/assets/asset.js';
-import { toAsset } from '../../../../core/assets/asset-repository.js';
-import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
+import type { Db } from '../../adapters/db/database.js';
+import type { Asset } from '../assets/asset.js';
+import { toAsset } from '../assets/asset-repository.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
 
 /** A Cloudflare image: its account-scoped id, creator, and the shared asset behind it. */
 export interface CfImage {
@@ -131,21 +131,6 @@ export class CfImageIds {
       .where('assets.deleted_at', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
-  }
-
-  /**
-   * Moves an asset from one lifecycle state to another only if it is still in the first: the
-   * one-time direct upload claims its draft this way, so two uploads to one URL cannot both win.
-   */
-  async transition(assetId: string, from: string, to: string): Promise<boolean> {
-    const res = await this.db
-      .updateTable('assets')
-      .set({ status: to, updated_at: new Date().toISOString() })
-      .where('id', '=', assetId)
-      .where('status', '=', from)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
   }
 
   private live(accountId: string) {
