@@ -34,4 +34,6 @@ export interface AccountCredentials {
   imagesHash: string;
   uploadcare: { publicKey: string; secretKey: string };
   stream: { apiKey: string; apiSecret: string };
+  /** imgproxy URL signing key and salt, hex (as IMGPROXY_KEY / IMGPROXY_SALT). */
+  imgproxy: { key: string; salt: string };
 }

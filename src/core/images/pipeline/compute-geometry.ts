@@ -75,7 +75,16 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
         throw new KilnError('invalid_input', `trim removes the whole image (${s.cw}x${s.ch})`);
       cropTo(s, step.left, step.top, w, h);
     } else if (step.op === 'crop') applyCrop(s, step);
-    else {
+    else if (step.op === 'pad') {
+      cropTo(s, -step.left, -step.top, s.cw + step.left + step.right, s.ch + step.top + step.bottom);
+    } else if (step.op === 'zoom') {
+      s.cw = Math.max(1, Math.round(s.cw * step.x));
+      s.ch = Math.max(1, Math.round(s.ch * step.y));
+    } else if (step.op === 'min-size') {
+      const k = Math.max(1, (step.width ?? 0) / s.cw, (step.height ?? 0) / s.ch);
+      s.cw = Math.max(1, Math.round(s.cw * k));
+      s.ch = Math.max(1, Math.round(s.ch * k));
+    } else {
       const last = i === steps.length - 1;
       if (last && step.fit === 'cover' && step.gravity.kind === 'smart') smart = smartCover(s, step);
       else applyResize(s, step);
@@ -120,6 +129,14 @@ function place(g: Gravity, cw: number, ch: number, w: number, h: number): [numbe
   }
   // Smart gravity that cannot be delegated to libvips falls back to the centre.
   const [gx, gy] = g.kind === 'align' ? [g.x, g.y] : [0.5, 0.5];
+  if (g.kind === 'align' && g.offset) {
+    // Inward from the anchored edge (imgproxy's calcPosition), then kept inside the image.
+    const off = (v: number, side: number) => (Math.abs(v) >= 1 ? v : v * side);
+    const dx = off(g.offset.x, cw) * (gx === 1 ? -1 : 1);
+    const dy = off(g.offset.y, ch) * (gy === 1 ? -1 : 1);
+    const clamp = (v: number, max: number) => Math.min(Math.max(v, Math.min(0, max)), Math.max(0, max));
+    return [clamp((cw - w) * gx + dx, cw - w), clamp((ch - h) * gy + dy, ch - h)];
+  }
   return [(cw - w) * gx, (ch - h) * gy];
 }
 
