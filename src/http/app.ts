@@ -8,6 +8,8 @@ import { imagesApi } from './dialects/cloudflare/images/images-api.js';
 import { imagesDelivery } from './dialects/cloudflare/images/images-delivery.js';
 import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
 import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
+import { renderImgproxyError } from './dialects/imgproxy/imgproxy-errors.js';
+import { imgproxyRoutes } from './dialects/imgproxy/imgproxy-routes.js';
 import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
 import { renderStreamError } from './dialects/getstream/stream-errors.js';
 import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
@@ -56,6 +58,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
         ['/stream/', renderCloudflareError],
         ['/uploadcare/', renderUploadcareError],
         ['/api/v1.0/', renderStreamError],
+        ['/imgproxy/', renderImgproxyError],
       ],
       renderKilnError,
     ),
@@ -92,6 +95,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
   await app.register(uploadcareCdn, { runtime });
   await app.register(imagesDelivery, { runtime });
+  await app.register(imgproxyRoutes, { runtime });
   return app;
 }
 

@@ -18,6 +18,9 @@ import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.j
 import { SecretBox } from '../core/signing/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveMasterKey } from './master-key.js';
+import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
+import { RemoteSourceCache } from '../core/images/remote-sources/remote-source-cache.js';
+import { SourceAllowList } from '../core/images/remote-sources/source-allow-list.js';
 import { Metrics } from './metrics.js';
 
 /**
@@ -47,6 +50,8 @@ export interface KilnRuntime {
     caps: VariantCaps;
     stats: VariantStats;
   };
+  /** Remote image sources (KILN_IMAGE_SOURCES): fetched once, kept with validators, bounded. */
+  remoteSources: RemoteSourceCache;
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
@@ -115,6 +120,21 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
         stats,
       }),
       variantStore: { repository: variantRepository, usage, caps, stats },
+      remoteSources: new RemoteSourceCache({
+        db,
+        blobs,
+        allowList: new SourceAllowList(config.imageSources),
+        policy: {
+          allowPrivate: config.allowPrivateFetch,
+          maxBytes: config.imageSourceMaxMb * 1024 * 1024,
+          timeoutMs: config.imageSourceTimeoutSeconds * 1000,
+        },
+        defaultTtlSeconds: config.imageSourceDefaultTtlSeconds,
+        onStored: async () => {
+          if (config.imageSourceStoreMb > 0)
+            await scheduleSourceEviction(jobs, config.variantEvictionDelaySeconds);
+        },
+      }),
       metrics: new Metrics({ db, jobs, images, variantStats: stats }),
       rateLimits: createRateLimits(config),
       close: async () => {

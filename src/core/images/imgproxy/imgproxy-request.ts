@@ -26,6 +26,8 @@ export interface ImgproxyRequest {
   /** For Content-Disposition (imgproxy: from the option, else the source URL's last segment). */
   filename?: string;
   attachment: boolean;
+  /** Unix seconds after which the URL answers 404 (imgproxy `expires`). */
+  expires?: number;
 }
 
 const INSECURE = new Set(['insecure', 'unsafe']);
@@ -52,6 +54,7 @@ export function readImgproxyRequest(
     plan,
     ...(filename && { filename }),
     attachment: options.returnAttachment ?? false,
+    ...(options.expires !== undefined && { expires: options.expires }),
   };
 }
 
