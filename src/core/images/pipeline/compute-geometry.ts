@@ -78,12 +78,14 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
     else if (step.op === 'pad') {
       cropTo(s, -step.left, -step.top, s.cw + step.left + step.right, s.ch + step.top + step.bottom);
     } else if (step.op === 'zoom') {
-      s.cw = Math.max(1, Math.round(s.cw * step.x));
-      s.ch = Math.max(1, Math.round(s.ch * step.y));
+      const [kx, ky] = scaleOf(s);
+      s.cw = Math.max(1, Math.round(s.r.w * kx * step.x));
+      s.ch = Math.max(1, Math.round(s.r.h * ky * step.y));
     } else if (step.op === 'min-size') {
-      const k = Math.max(1, (step.width ?? 0) / s.cw, (step.height ?? 0) / s.ch);
-      s.cw = Math.max(1, Math.round(s.cw * k));
-      s.ch = Math.max(1, Math.round(s.ch * k));
+      const [kx, ky] = scaleOf(s);
+      const k = Math.max(1, (step.width ?? 0) / (s.r.w * kx), (step.height ?? 0) / (s.r.h * ky));
+      s.cw = Math.max(1, Math.round(s.r.w * kx * k));
+      s.ch = Math.max(1, Math.round(s.r.h * ky * k));
     } else {
       const last = i === steps.length - 1;
       if (last && step.fit === 'cover' && step.gravity.kind === 'smart') smart = smartCover(s, step);
@@ -91,6 +93,20 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
     }
   });
   return finish(s, smart);
+}
+
+/**
+ * The scale from the source region to the current size, per axis. When the ratio was kept (up to
+ * the rounding of one side), the longer side's exact scale serves both, so a later zoom or minimum
+ * size multiplies the unrounded size (imgproxy scales once from the source).
+ */
+function scaleOf(s: State): [number, number] {
+  const kx = s.cw / s.r.w;
+  const ky = s.ch / s.r.h;
+  const kept = Math.abs(s.r.h * kx - s.ch) <= 1 && Math.abs(s.r.w * ky - s.cw) <= 1;
+  if (!kept) return [kx, ky];
+  const k = s.cw >= s.ch ? kx : ky;
+  return [k, k];
 }
 
 function rotate90(s: State): void {
