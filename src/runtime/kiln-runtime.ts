@@ -9,6 +9,9 @@ import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
+import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
+import { RemoteSourceCache } from '../core/images/remote-sources/remote-source-cache.js';
+import { SourceAllowList } from '../core/images/remote-sources/source-allow-list.js';
 import type { VariantCaps, VariantStats } from '../core/images/variant-renderer.js';
 import { VariantRenderer } from '../core/images/variant-renderer.js';
 import { VariantRepository } from '../core/images/variant-repository.js';
@@ -18,9 +21,6 @@ import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.j
 import { SecretBox } from '../core/signing/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveMasterKey } from './master-key.js';
-import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
-import { RemoteSourceCache } from '../core/images/remote-sources/remote-source-cache.js';
-import { SourceAllowList } from '../core/images/remote-sources/source-allow-list.js';
 import { Metrics } from './metrics.js';
 
 /**

@@ -221,7 +221,13 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
     } else if (step.op === 'pad') {
       const s = (v: number) => Math.round(v * dpr);
       if (step.top + step.right + step.bottom + step.left === 0) continue;
-      geometry.push({ op: 'pad', top: s(step.top), right: s(step.right), bottom: s(step.bottom), left: s(step.left) });
+      geometry.push({
+        op: 'pad',
+        top: s(step.top),
+        right: s(step.right),
+        bottom: s(step.bottom),
+        left: s(step.left),
+      });
     } else if (step.op === 'min-size') {
       const s = (v: number | undefined) => (v ? Math.round(v * dpr) : undefined);
       if (!step.width && !step.height) continue;

@@ -63,7 +63,12 @@ function bool(v: string | undefined, name: string, args: string[]): boolean {
   throw fail(name, args);
 }
 
-function num(v: string | undefined, name: string, args: string[], opts: { int?: boolean; min?: number } = {}) {
+function num(
+  v: string | undefined,
+  name: string,
+  args: string[],
+  opts: { int?: boolean; min?: number } = {},
+) {
   if (v === undefined || v === '' || !/^-?\d+(\.\d+)?$/.test(v)) throw fail(name, args);
   const n = Number(v);
   if ((opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) throw fail(name, args);
@@ -95,7 +100,10 @@ function setSize(o: ImgproxyOptions, args: string[], name: string, from: number)
   if (h !== undefined && h !== '') o.height = num(h, name, args, { int: true, min: 0 });
   if (el !== undefined && el !== '') o.enlarge = bool(el, name, args);
   if (ex !== undefined && ex !== '')
-    o.extend = { extend: bool(ex, name, args), ...(g.length > 0 && { gravity: gravity(g, name, args, false) }) };
+    o.extend = {
+      extend: bool(ex, name, args),
+      ...(g.length > 0 && { gravity: gravity(g, name, args, false) }),
+    };
 }
 
 const OPTIONS: Array<{ names: string[]; apply: Apply }> = [
@@ -140,7 +148,10 @@ const OPTIONS: Array<{ names: string[]; apply: Apply }> = [
   {
     names: ['extend', 'ex'],
     apply: (o, a, n) => {
-      o.extend = { extend: bool(a[0], n, a), ...(a.length > 1 && { gravity: gravity(a.slice(1), n, a, false) }) };
+      o.extend = {
+        extend: bool(a[0], n, a),
+        ...(a.length > 1 && { gravity: gravity(a.slice(1), n, a, false) }),
+      };
     },
   },
   { names: ['gravity', 'g'], apply: (o, a, n) => (o.gravity = gravity(a, n, a)) },
@@ -225,7 +236,10 @@ const OPTIONS: Array<{ names: string[]; apply: Apply }> = [
       o.formatQuality = fq;
     },
   },
-  { names: ['max_bytes', 'mb'], apply: (o, a, n) => (o.maxBytes = num(one(a, n), n, a, { int: true, min: 0 })) },
+  {
+    names: ['max_bytes', 'mb'],
+    apply: (o, a, n) => (o.maxBytes = num(one(a, n), n, a, { int: true, min: 0 })),
+  },
   { names: ['format', 'f', 'ext'], apply: (o, a, n) => (o.format = normalFormat(one(a, n))) },
   { names: ['cachebuster', 'cb'], apply: (o, a, n) => (o.cachebuster = one(a, n)) },
   { names: ['expires', 'exp'], apply: (o, a, n) => (o.expires = num(one(a, n), n, a, { int: true })) },
@@ -316,7 +330,8 @@ export function generateImgproxyOptions(o: ImgproxyOptions): string[] {
   if (o.zoom) out.push(`z:${o.zoom[0]}:${o.zoom[1]}`);
   if (o.dpr !== undefined) out.push(`dpr:${o.dpr}`);
   if (o.enlarge !== undefined) out.push(`el:${b(o.enlarge)}`);
-  if (o.extend) out.push(`ex:${b(o.extend.extend)}${o.extend.gravity ? `:${gravityArgs(o.extend.gravity)}` : ''}`);
+  if (o.extend)
+    out.push(`ex:${b(o.extend.extend)}${o.extend.gravity ? `:${gravityArgs(o.extend.gravity)}` : ''}`);
   if (o.gravity) out.push(`g:${gravityArgs(o.gravity)}`);
   if (o.crop)
     out.push(`c:${o.crop.width}:${o.crop.height}${o.crop.gravity ? `:${gravityArgs(o.crop.gravity)}` : ''}`);
@@ -333,7 +348,11 @@ export function generateImgproxyOptions(o: ImgproxyOptions): string[] {
   if (o.keepCopyright !== undefined) out.push(`kcr:${b(o.keepCopyright)}`);
   if (o.quality !== undefined) out.push(`q:${o.quality}`);
   if (o.formatQuality)
-    out.push(`fq:${Object.entries(o.formatQuality).flatMap(([f, q]) => [f, String(q)]).join(':')}`);
+    out.push(
+      `fq:${Object.entries(o.formatQuality)
+        .flatMap(([f, q]) => [f, String(q)])
+        .join(':')}`,
+    );
   if (o.maxBytes !== undefined) out.push(`mb:${o.maxBytes}`);
   if (o.format !== undefined) out.push(`f:${o.format}`);
   if (o.cachebuster !== undefined) out.push(`cb:${enc(o.cachebuster)}`);

@@ -4,7 +4,14 @@
  * output. Defaults are imgproxy's: fit, no enlarge, auto-rotate, metadata stripped but the copyright
  * kept, and the format from the Accept header (WebP/AVIF detection) when none is given.
  */
-import { CENTER, emptyPlan, type Fit, type Gravity, type Length, type TransformPlan } from '../transform-plan.js';
+import {
+  CENTER,
+  emptyPlan,
+  type Fit,
+  type Gravity,
+  type Length,
+  type TransformPlan,
+} from '../transform-plan.js';
 import { IMGPROXY_PUBLIC, imgproxyError } from './imgproxy-error.js';
 import { type ImgproxyGravity, type ImgproxyOptions, normalFormat } from './imgproxy-options.js';
 
@@ -39,7 +46,11 @@ export function imgproxyFormat(o: ImgproxyOptions, extension?: string): Transfor
   if (!IMGPROXY_FORMATS.has(wanted))
     throw imgproxyError(404, IMGPROXY_PUBLIC.invalidUrl, `Invalid format: ${wanted}`);
   if (!KILN_FORMATS.has(wanted))
-    throw imgproxyError(422, IMGPROXY_PUBLIC.unsupportedFormat, `Resulting image format is not supported: ${wanted}`);
+    throw imgproxyError(
+      422,
+      IMGPROXY_PUBLIC.unsupportedFormat,
+      `Resulting image format is not supported: ${wanted}`,
+    );
   return wanted as TransformPlan['output']['format'];
 }
 

@@ -6,7 +6,7 @@
  */
 import type { TransformPlan } from '../transform-plan.js';
 import { IMGPROXY_PUBLIC, imgproxyError } from './imgproxy-error.js';
-import { parseImgproxyOptions, type Presets } from './imgproxy-options.js';
+import { type Presets, parseImgproxyOptions } from './imgproxy-options.js';
 import { type ImgproxySource, parseImgproxyPath } from './imgproxy-path.js';
 import { imgproxyPlan } from './imgproxy-plan.js';
 import { type ImgproxyKeyPair, verifyImgproxySignature } from './imgproxy-signature.js';
@@ -40,7 +40,10 @@ export function readImgproxyRequest(
 ): ImgproxyRequest {
   const parsed = parseImgproxyPath(path);
   const insecure = settings.allowInsecure && INSECURE.has(parsed.signature);
-  if (!insecure && !(keys && verifyImgproxySignature(parsed.signature, parsed.signedPath, keys, settings.signatureSize)))
+  if (
+    !insecure &&
+    !(keys && verifyImgproxySignature(parsed.signature, parsed.signedPath, keys, settings.signatureSize))
+  )
     throw imgproxyError(403, IMGPROXY_PUBLIC.forbidden, 'Invalid signature', 'signature_invalid');
   const options = parseImgproxyOptions(parsed.options, settings.presets);
   if (options.expires !== undefined && options.expires * 1000 < now)
@@ -67,10 +70,16 @@ function lastSegment(url: string): string | undefined {
 /** KILN_IMGPROXY_PRESETS: `name=option/option,name2=option` (imgproxy's IMGPROXY_PRESETS syntax). */
 export function parsePresets(text: string): Presets {
   const out: Record<string, string[]> = {};
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new Error(`Invalid preset "${entry}": expected name=options`);
-    out[entry.slice(0, eq)] = entry.slice(eq + 1).split('/').filter(Boolean);
+    out[entry.slice(0, eq)] = entry
+      .slice(eq + 1)
+      .split('/')
+      .filter(Boolean);
   }
   return out;
 }

@@ -6,7 +6,11 @@ import type { JobQueue } from '../../jobs/job-queue.js';
 
 export const EVICT_REMOTE_SOURCES_JOB = 'images.evict-remote-sources';
 
-export async function scheduleSourceEviction(jobs: JobQueue, delaySeconds: number, now = Date.now()): Promise<void> {
+export async function scheduleSourceEviction(
+  jobs: JobQueue,
+  delaySeconds: number,
+  now = Date.now(),
+): Promise<void> {
   const periodMs = delaySeconds * 1000;
   const slot = Math.floor(now / periodMs) + 1;
   await jobs.enqueue(

@@ -75,14 +75,20 @@ export class RemoteSourceCache {
     let res: RemoteFetchResult;
     try {
       this.originRequests++;
-      res = await fetchRemoteSource(url, this.deps.policy, row ? { etag: row.etag, lastModified: row.last_modified } : {});
+      res = await fetchRemoteSource(
+        url,
+        this.deps.policy,
+        row ? { etag: row.etag, lastModified: row.last_modified } : {},
+      );
     } catch (err) {
       // stale-if-error: an origin that is down does not take a cached image away.
       if (row && !isPolicyRefusal(err)) return toSource(row);
       this.remember(id, err);
       throw err;
     }
-    const freshUntil = new Date(now + freshSeconds(res.cacheControl, res.expires, this.deps.defaultTtlSeconds, now) * 1000).toISOString();
+    const freshUntil = new Date(
+      now + freshSeconds(res.cacheControl, res.expires, this.deps.defaultTtlSeconds, now) * 1000,
+    ).toISOString();
     const iso = new Date(now).toISOString();
     if (res.status === 304 && row) {
       await db
@@ -108,7 +114,9 @@ export class RemoteSourceCache {
     const version = sha256(body).slice(0, 32);
     const blobKey = `image-sources/${id.slice(0, 32)}/${version}`;
     if (!row || row.version !== version) {
-      await this.deps.blobs.put(blobKey, body, { contentType: res.contentType ?? 'application/octet-stream' });
+      await this.deps.blobs.put(blobKey, body, {
+        contentType: res.contentType ?? 'application/octet-stream',
+      });
     }
     const values = {
       url,
@@ -136,7 +144,11 @@ export class RemoteSourceCache {
   async purge(url: string): Promise<boolean> {
     const id = sha256(url);
     this.failures.delete(id);
-    const row = await this.deps.db.selectFrom('image_sources').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom('image_sources')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) return false;
     await this.deps.db.deleteFrom('image_sources').where('id', '=', id).execute();
     await this.dropBlobs(row.blob_key);
@@ -188,12 +200,29 @@ export class RemoteSourceCache {
   }
 }
 
-function toSource(row: { url: string; blob_key: string; version: string; size: number | string; fetched_at: string }): RemoteSource {
-  return { url: row.url, blobKey: row.blob_key, version: row.version, size: Number(row.size), fetchedAt: row.fetched_at };
+function toSource(row: {
+  url: string;
+  blob_key: string;
+  version: string;
+  size: number | string;
+  fetched_at: string;
+}): RemoteSource {
+  return {
+    url: row.url,
+    blobKey: row.blob_key,
+    version: row.version,
+    size: Number(row.size),
+    fetchedAt: row.fetched_at,
+  };
 }
 
 /** Refusals by policy (private address, bad URL) are never answered from a stale copy. */
 function isPolicyRefusal(err: unknown): boolean {
   const reason = err instanceof KilnError ? err.details.fetchReason : undefined;
-  return reason === 'private_ip' || reason === 'url_invalid' || reason === 'scheme_invalid' || reason === 'too_large';
+  return (
+    reason === 'private_ip' ||
+    reason === 'url_invalid' ||
+    reason === 'scheme_invalid' ||
+    reason === 'too_large'
+  );
 }

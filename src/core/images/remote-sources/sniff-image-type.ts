@@ -1,6 +1,7 @@
 /** The image type a body starts with (magic bytes), before anything is stored or decoded. */
 export function sniffImageType(head: Buffer): string | undefined {
-  const at = (offset: number, text: string) => head.subarray(offset, offset + text.length).toString('latin1') === text;
+  const at = (offset: number, text: string) =>
+    head.subarray(offset, offset + text.length).toString('latin1') === text;
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
   if (at(0, '\x89PNG\r\n\x1a\n')) return 'png';
   if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'gif';

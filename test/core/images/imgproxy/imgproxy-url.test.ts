@@ -7,10 +7,17 @@ import {
   type ImgproxyOptions,
   parseImgproxyOptions,
 } from '../../../../src/core/images/imgproxy/imgproxy-options.js';
-import { generateImgproxyPath, type ImgproxyPath, parseImgproxyPath } from '../../../../src/core/images/imgproxy/imgproxy-path.js';
+import {
+  generateImgproxyPath,
+  type ImgproxyPath,
+  parseImgproxyPath,
+} from '../../../../src/core/images/imgproxy/imgproxy-path.js';
 import { imgproxyPlan } from '../../../../src/core/images/imgproxy/imgproxy-plan.js';
 import { parsePresets, readImgproxyRequest } from '../../../../src/core/images/imgproxy/imgproxy-request.js';
-import { signImgproxyPath, verifyImgproxySignature } from '../../../../src/core/images/imgproxy/imgproxy-signature.js';
+import {
+  signImgproxyPath,
+  verifyImgproxySignature,
+} from '../../../../src/core/images/imgproxy/imgproxy-signature.js';
 import { computeGeometry } from '../../../../src/core/images/pipeline/compute-geometry.js';
 import { emptyPlan, normalizePlan } from '../../../../src/core/images/transform-plan.js';
 
@@ -56,9 +63,19 @@ describe('imgproxy signature', () => {
 
 describe('imgproxy path: parse and generate are inverse', () => {
   const cases: ImgproxyPath[] = [
-    { signature: 'sig', options: ['rs:fill:100:100', 'q:80'], source: { kind: 'plain', url: 'https://a.com/x y%.jpg?v=1@2' }, extension: 'png' },
+    {
+      signature: 'sig',
+      options: ['rs:fill:100:100', 'q:80'],
+      source: { kind: 'plain', url: 'https://a.com/x y%.jpg?v=1@2' },
+      extension: 'png',
+    },
     { signature: 'sig', options: [], source: { kind: 'plain', url: 'local:///abc' } },
-    { signature: 'sig', options: ['w:10'], source: { kind: 'base64', url: 'https://example.com/images/curiosity.jpg' }, extension: 'webp' },
+    {
+      signature: 'sig',
+      options: ['w:10'],
+      source: { kind: 'base64', url: 'https://example.com/images/curiosity.jpg' },
+      extension: 'webp',
+    },
     { signature: 'insecure', options: [], source: { kind: 'base64', url: 'http://ex.com/ü.png' } },
   ];
   for (const c of cases) {
@@ -75,8 +92,11 @@ describe('imgproxy path: parse and generate are inverse', () => {
     assert.equal(p.extension, 'png');
   });
 
-  it('refuses encrypted sources (Pro) with imgproxy\'s error', () => {
-    assert.deepEqual(imgproxyStatus(() => parseImgproxyPath('/sig/enc/abcdef')), [404, 'Invalid URL']);
+  it("refuses encrypted sources (Pro) with imgproxy's error", () => {
+    assert.deepEqual(
+      imgproxyStatus(() => parseImgproxyPath('/sig/enc/abcdef')),
+      [404, 'Invalid URL'],
+    );
   });
 });
 
@@ -114,23 +134,29 @@ describe('imgproxy options: parse and generate are inverse', () => {
   };
   it('round-trips every option', () => {
     assert.deepEqual(parseImgproxyOptions(generateImgproxyOptions(rich)), rich);
-    assert.deepEqual(parseImgproxyOptions(generateImgproxyOptions({ gravity: { type: 'sm' }, background: null })), {
-      gravity: { type: 'sm' },
-      background: null,
-    });
+    assert.deepEqual(
+      parseImgproxyOptions(generateImgproxyOptions({ gravity: { type: 'sm' }, background: null })),
+      {
+        gravity: { type: 'sm' },
+        background: null,
+      },
+    );
   });
 
   it('reads meta-options, long names and aliases as the builder writes them', () => {
-    assert.deepEqual(parseImgproxyOptions(['resize:fit:100:50:1:1:ce:0:0', 'size:20', 'ext:jpg', 'min-width:9', 'mh:8']), {
-      resizingType: 'fit',
-      width: 20,
-      height: 50,
-      enlarge: true,
-      extend: { extend: true, gravity: { type: 'ce', x: 0, y: 0 } },
-      format: 'jpeg',
-      minWidth: 9,
-      minHeight: 8,
-    });
+    assert.deepEqual(
+      parseImgproxyOptions(['resize:fit:100:50:1:1:ce:0:0', 'size:20', 'ext:jpg', 'min-width:9', 'mh:8']),
+      {
+        resizingType: 'fit',
+        width: 20,
+        height: 50,
+        enlarge: true,
+        extend: { extend: true, gravity: { type: 'ce', x: 0, y: 0 } },
+        format: 'jpeg',
+        minWidth: 9,
+        minHeight: 8,
+      },
+    );
     assert.deepEqual(parseImgproxyOptions(['pd:10']).padding, [10, 10, 10, 10]);
     assert.deepEqual(parseImgproxyOptions(['pd:10:20']).padding, [10, 20, 10, 20]);
     assert.deepEqual(parseImgproxyOptions(['z:2']).zoom, [2, 2]);
@@ -138,8 +164,25 @@ describe('imgproxy options: parse and generate are inverse', () => {
   });
 
   it('answers Pro, unknown and malformed options with imgproxy\'s "Invalid URL"', () => {
-    for (const segment of ['wm:0.5', 'a:1:1:1', 'ra:nearest', 'obj_pos:ce', 'pg:1', 'hs:md5:00', 'nope:1', 'w:abc', 'rt:stretch', 'rot:45', 'g:obj:face', 'q:101'])
-      assert.deepEqual(imgproxyStatus(() => parseImgproxyOptions([segment])), [404, 'Invalid URL'], segment);
+    for (const segment of [
+      'wm:0.5',
+      'a:1:1:1',
+      'ra:nearest',
+      'obj_pos:ce',
+      'pg:1',
+      'hs:md5:00',
+      'nope:1',
+      'w:abc',
+      'rt:stretch',
+      'rot:45',
+      'g:obj:face',
+      'q:101',
+    ])
+      assert.deepEqual(
+        imgproxyStatus(() => parseImgproxyOptions([segment])),
+        [404, 'Invalid URL'],
+        segment,
+      );
   });
 
   it('expands presets in place, and the default preset first', () => {
@@ -152,7 +195,10 @@ describe('imgproxy options: parse and generate are inverse', () => {
       height: 64,
       format: 'webp',
     });
-    assert.deepEqual(imgproxyStatus(() => parseImgproxyOptions(['preset:missing'], presets)), [404, 'Invalid URL']);
+    assert.deepEqual(
+      imgproxyStatus(() => parseImgproxyOptions(['preset:missing'], presets)),
+      [404, 'Invalid URL'],
+    );
   });
 });
 
@@ -160,34 +206,62 @@ describe('imgproxy requests', () => {
   const signed = (path: string) => `/${signImgproxyPath(path, pair)}${path}`;
 
   it('checks the signature first: 403 Forbidden', () => {
-    assert.deepEqual(imgproxyStatus(() => readImgproxyRequest('/bad/w:10/plain/http://a/b.jpg', pair, settings)), [403, 'Forbidden']);
-    assert.deepEqual(imgproxyStatus(() => readImgproxyRequest('/insecure/plain/http://a/b.jpg', pair, settings)), [403, 'Forbidden']);
-    assert.deepEqual(imgproxyStatus(() => readImgproxyRequest(signed('/plain/http://a/b.jpg'), null, settings)), [403, 'Forbidden']);
+    assert.deepEqual(
+      imgproxyStatus(() => readImgproxyRequest('/bad/w:10/plain/http://a/b.jpg', pair, settings)),
+      [403, 'Forbidden'],
+    );
+    assert.deepEqual(
+      imgproxyStatus(() => readImgproxyRequest('/insecure/plain/http://a/b.jpg', pair, settings)),
+      [403, 'Forbidden'],
+    );
+    assert.deepEqual(
+      imgproxyStatus(() => readImgproxyRequest(signed('/plain/http://a/b.jpg'), null, settings)),
+      [403, 'Forbidden'],
+    );
   });
 
   it('accepts insecure and unsafe only when the operator allows it', () => {
     const open = { ...settings, allowInsecure: true };
-    assert.equal(readImgproxyRequest('/insecure/w:10/plain/http://a/b.jpg', null, open).source.url, 'http://a/b.jpg');
-    assert.equal(readImgproxyRequest('/unsafe/w:10/plain/http://a/b.jpg', pair, open).source.url, 'http://a/b.jpg');
+    assert.equal(
+      readImgproxyRequest('/insecure/w:10/plain/http://a/b.jpg', null, open).source.url,
+      'http://a/b.jpg',
+    );
+    assert.equal(
+      readImgproxyRequest('/unsafe/w:10/plain/http://a/b.jpg', pair, open).source.url,
+      'http://a/b.jpg',
+    );
   });
 
   it('answers an expired URL with 404 Expired URL', () => {
     const past = Math.floor(Date.now() / 1000) - 10;
-    assert.deepEqual(imgproxyStatus(() => readImgproxyRequest(signed(`/exp:${past}/plain/http://a/b.jpg`), pair, settings)), [404, 'Expired URL']);
+    assert.deepEqual(
+      imgproxyStatus(() => readImgproxyRequest(signed(`/exp:${past}/plain/http://a/b.jpg`), pair, settings)),
+      [404, 'Expired URL'],
+    );
     const future = Math.floor(Date.now() / 1000) + 100;
-    assert.equal(readImgproxyRequest(signed(`/exp:${future}/plain/http://a/b.jpg`), pair, settings).expires, future);
+    assert.equal(
+      readImgproxyRequest(signed(`/exp:${future}/plain/http://a/b.jpg`), pair, settings).expires,
+      future,
+    );
   });
 
   it('takes the filename from the option (plain or base64) or from the source URL', () => {
     assert.equal(readImgproxyRequest(signed('/plain/http://a/dir/cat.jpg'), pair, settings).filename, 'cat');
-    assert.equal(readImgproxyRequest(signed('/fn:hello/plain/http://a/b.jpg'), pair, settings).filename, 'hello');
+    assert.equal(
+      readImgproxyRequest(signed('/fn:hello/plain/http://a/b.jpg'), pair, settings).filename,
+      'hello',
+    );
     const b64 = Buffer.from('héllo').toString('base64url');
-    assert.equal(readImgproxyRequest(signed(`/fn:${b64}:1/plain/http://a/b.jpg`), pair, settings).filename, 'héllo');
+    assert.equal(
+      readImgproxyRequest(signed(`/fn:${b64}:1/plain/http://a/b.jpg`), pair, settings).filename,
+      'héllo',
+    );
   });
 });
 
 describe('imgproxy options as the one transform plan', () => {
-  const plan = (segments: string[], ext?: string) => normalizePlan(imgproxyPlan(parseImgproxyOptions(segments), ext));
+  const plan = (segments: string[], ext?: string) =>
+    normalizePlan(imgproxyPlan(parseImgproxyOptions(segments), ext));
   const size = (segments: string[], w = 800, h = 500) => {
     const g = computeGeometry({ width: w, height: h }, plan(segments));
     return [g.width, g.height];
@@ -231,8 +305,14 @@ describe('imgproxy options as the one transform plan', () => {
     assert.equal(plan(['sm:0']).metadata, 'keep');
     assert.equal(plan(['kcr:0']).metadata, 'none');
     assert.equal(plan(['fq:webp:33'], 'webp').output.quality, 33);
-    assert.deepEqual(imgproxyStatus(() => plan(['f:tiff'])), [422, 'Resulting image format is not supported']);
-    assert.deepEqual(imgproxyStatus(() => plan(['f:xyz'])), [404, 'Invalid URL']);
+    assert.deepEqual(
+      imgproxyStatus(() => plan(['f:tiff'])),
+      [422, 'Resulting image format is not supported'],
+    );
+    assert.deepEqual(
+      imgproxyStatus(() => plan(['f:xyz'])),
+      [404, 'Invalid URL'],
+    );
   });
 
   it('is a plain plan: effects and output limits', () => {

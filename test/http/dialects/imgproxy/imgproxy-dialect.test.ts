@@ -36,7 +36,10 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
 
   before(async () => {
     photo = await sharp(fixturePhoto('cups')).resize(800).jpeg({ quality: 90 }).toBuffer();
-    other = await sharp(fixturePhoto('path')).resize(800, 500, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+    other = await sharp(fixturePhoto('path'))
+      .resize(800, 500, { fit: 'cover' })
+      .jpeg({ quality: 90 })
+      .toBuffer();
     origin = await startLoopbackOrigin();
     kiln = await startKiln({
       env: {
@@ -69,7 +72,9 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
   });
 
   it("transforms Kiln's own images by local:///<asset id>", async () => {
-    const res = await get(link(`local:///${localId}`, { resize: { resizing_type: 'fill', width: 200, height: 100 } }));
+    const res = await get(
+      link(`local:///${localId}`, { resize: { resizing_type: 'fill', width: 200, height: 100 } }),
+    );
     assert.equal(res.status, 200, res.body.toString());
     const m = await meta(res.body);
     assert.deepEqual([m.width, m.height], [200, 100]);
@@ -116,7 +121,9 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
 
   it('fetches once for concurrent requests (single-flight)', async () => {
     origin.set('/img/slow.jpg', { body: photo, delayMs: 300 });
-    const results = await Promise.all([50, 60, 70, 80, 90].map((w) => get(link(remote('slow.jpg'), { width: w }))));
+    const results = await Promise.all(
+      [50, 60, 70, 80, 90].map((w) => get(link(remote('slow.jpg'), { width: w }))),
+    );
     for (const r of results) assert.equal(r.status, 200);
     assert.equal(origin.hits('/img/slow.jpg'), 1);
   });
@@ -158,7 +165,9 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
     const bad = good.replace(`/imgproxy/${account.id}/`, `/imgproxy/${account.id}/AAAA`);
     assert.deepEqual([(await get(bad)).status, (await get(bad)).body.toString()], [403, 'Forbidden']);
     assert.equal((await get(link(remote('photo.jpg'), { width: 10 }, false, false))).status, 403);
-    const expired = await get(link(remote('photo.jpg'), { width: 10, expires: Math.floor(Date.now() / 1000) - 5 }));
+    const expired = await get(
+      link(remote('photo.jpg'), { width: 10, expires: Math.floor(Date.now() / 1000) - 5 }),
+    );
     assert.deepEqual([expired.status, expired.body.toString()], [404, 'Expired URL']);
     const pro = await get(link(remote('photo.jpg'), { watermark: { opacity: 0.5 } }));
     assert.deepEqual([pro.status, pro.body.toString()], [404, 'Invalid URL']);
@@ -170,14 +179,21 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
     assert.match(webp.headers.get('vary') ?? '', /Accept/);
     const avif = await get(link(remote('photo.jpg'), { width: 50 }), { accept: 'image/avif,image/webp' });
     assert.equal(avif.headers.get('content-type'), 'image/avif');
-    const fixed = await get(link(remote('photo.jpg'), { width: 50, format: 'png' }), { accept: 'image/webp' });
+    const fixed = await get(link(remote('photo.jpg'), { width: 50, format: 'png' }), {
+      accept: 'image/webp',
+    });
     assert.equal(fixed.headers.get('content-type'), 'image/png');
     assert.doesNotMatch(fixed.headers.get('vary') ?? '', /Accept/);
   });
 
   it('filename and return_attachment set Content-Disposition; presets apply', async () => {
     const att = await get(
-      link(remote('photo.jpg'), { width: 20, format: 'png', filename: { name: 'cat' }, return_attachment: 1 }),
+      link(remote('photo.jpg'), {
+        width: 20,
+        format: 'png',
+        filename: { name: 'cat' },
+        return_attachment: 1,
+      }),
     );
     assert.equal(att.headers.get('content-disposition'), 'attachment; filename="cat.png"');
     const inline = await get(link(remote('photo.jpg'), { width: 20, format: 'jpg' }));
@@ -189,86 +205,205 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
 
   // Each option through the official builder, checked by size and against sharp doing the same.
   const cases: Array<[string, Options, (body: Buffer) => Promise<void>]> = [
-    ['resize fit', { resize: { resizing_type: 'fit', width: 200, height: 200 } }, async (b) => {
-      assert.deepEqual(await dims(b), [200, 125]);
-    }],
-    ['size + enlarge', { size: { width: 1000, height: 1000, enlarge: 1 } }, async (b) => {
-      assert.deepEqual(await dims(b), [1000, 625]);
-    }],
-    ['force', { resizing_type: 'force', width: 100, height: 100 }, async (b) => {
-      assert.deepEqual(await dims(b), [100, 100]);
-      await assertSimilar(b, await sharp(photo).resize(100, 100, { fit: 'fill' }).toBuffer());
-    }],
-    ['fill-down', { resizing_type: 'fill-down', width: 100, height: 100 }, async (b) => {
-      assert.deepEqual(await dims(b), [100, 100]);
-    }],
-    ['width/height', { width: 150, height: 40, resizing_type: 'fill' }, async (b) => {
-      assert.deepEqual(await dims(b), [150, 40]);
-    }],
-    ['min-width/min-height', { width: 100, min_width: 200, min_height: 200 }, async (b) => {
-      assert.deepEqual(await dims(b), [320, 200]);
-    }],
+    [
+      'resize fit',
+      { resize: { resizing_type: 'fit', width: 200, height: 200 } },
+      async (b) => {
+        assert.deepEqual(await dims(b), [200, 125]);
+      },
+    ],
+    [
+      'size + enlarge',
+      { size: { width: 1000, height: 1000, enlarge: 1 } },
+      async (b) => {
+        assert.deepEqual(await dims(b), [1000, 625]);
+      },
+    ],
+    [
+      'force',
+      { resizing_type: 'force', width: 100, height: 100 },
+      async (b) => {
+        assert.deepEqual(await dims(b), [100, 100]);
+        await assertSimilar(b, await sharp(photo).resize(100, 100, { fit: 'fill' }).toBuffer());
+      },
+    ],
+    [
+      'fill-down',
+      { resizing_type: 'fill-down', width: 100, height: 100 },
+      async (b) => {
+        assert.deepEqual(await dims(b), [100, 100]);
+      },
+    ],
+    [
+      'width/height',
+      { width: 150, height: 40, resizing_type: 'fill' },
+      async (b) => {
+        assert.deepEqual(await dims(b), [150, 40]);
+      },
+    ],
+    [
+      'min-width/min-height',
+      { width: 100, min_width: 200, min_height: 200 },
+      async (b) => {
+        assert.deepEqual(await dims(b), [320, 200]);
+      },
+    ],
     ['zoom', { width: 100, zoom: 2 }, async (b) => assert.deepEqual(await dims(b), [200, 125])],
     ['dpr', { width: 100, dpr: 3 }, async (b) => assert.deepEqual(await dims(b), [300, 188])],
-    ['extend + gravity', { width: 200, height: 200, extend: { extend: 1, gravity: { type: 'no' } }, background: 'ff0000', format: 'png' }, async (b) => {
-      assert.deepEqual(await dims(b), [200, 200]);
-      const px = await sharp(b).extract({ left: 100, top: 190, width: 1, height: 1 }).raw().toBuffer();
-      assert.deepEqual([...px.subarray(0, 3)], [255, 0, 0]);
-    }],
-    ['gravity with offsets', { width: 100, height: 100, resizing_type: 'fill', gravity: { type: 'we', x_offset: 0, y_offset: 0 } }, async (b) => {
-      await assertSimilar(b, await sharp(photo).resize(100, 100, { fit: 'cover', position: 'left' }).toBuffer());
-    }],
-    ['gravity sm', { width: 100, height: 100, resizing_type: 'fill', gravity: { type: 'sm' } }, async (b) => {
-      await assertSimilar(b, await sharp(photo).resize(100, 100, { fit: 'cover', position: 'attention' }).toBuffer());
-    }],
-    ['gravity fp', { width: 100, height: 100, resizing_type: 'fill', gravity: { type: 'fp', x: 0, y: 0.5 } }, async (b) => {
-      await assertSimilar(b, await sharp(photo).resize(100, 100, { fit: 'cover', position: 'left' }).toBuffer());
-    }],
-    ['crop', { crop: { width: 200, height: 100, gravity: { type: 'nowe' } } }, async (b) => {
-      await assertSimilar(b, await sharp(photo).extract({ left: 0, top: 0, width: 200, height: 100 }).toBuffer());
-    }],
-    ['trim', { trim: { threshold: 10 }, format: 'png' }, async (b) => {
-      assert.ok((await dims(b))[0]! <= 800);
-    }],
-    ['padding', { width: 100, padding: { top: 10, right: 20, bottom: 10, left: 20 }, background: { r: 0, g: 0, b: 255 }, format: 'png' }, async (b) => {
-      assert.deepEqual(await dims(b), [140, 83]);
-      const px = await sharp(b).extract({ left: 2, top: 2, width: 1, height: 1 }).raw().toBuffer();
-      assert.deepEqual([...px.subarray(0, 3)], [0, 0, 255]);
-    }],
-    ['rotate', { width: 100, rotate: 90 }, async (b) => {
-      assert.deepEqual(await dims(b), [100, 160]);
-      await assertSimilar(b, await sharp(photo).rotate(90).resize(100).toBuffer());
-    }],
-    ['auto_rotate off', { width: 100, auto_rotate: false }, async (b) => assert.deepEqual(await dims(b), [100, 63])],
-    ['blur', { width: 200, blur: 4 }, async (b) => {
-      await assertSimilar(b, await sharp(photo).resize(200).blur(4).toBuffer());
-    }],
-    ['sharpen', { width: 200, sharpen: 1 }, async (b) => {
-      await assertSimilar(b, await sharp(photo).resize(200).sharpen({ sigma: 1 }).toBuffer());
-    }],
-    ['pixelate', { width: 200, pixelate: 10, format: 'png' }, async (b) => {
-      const small = await sharp(photo).resize(200).resize(20, 13, { fit: 'fill' }).toBuffer();
-      const expected = await sharp(small).resize(200, 130, { kernel: 'nearest', fit: 'fill' }).extract({ left: 0, top: 0, width: 200, height: 125 }).toBuffer();
-      await assertSimilar(b, expected, { maxHamming: 12, maxMad: 10 });
-      // Blocks of 10 pixels: every pixel of the first block is the same.
-      const block = await sharp(b).extract({ left: 0, top: 0, width: 10, height: 10 }).removeAlpha().raw().toBuffer();
-      for (let i = 3; i < block.length; i += 3) assert.deepEqual([...block.subarray(i, i + 3)], [...block.subarray(0, 3)]);
-    }],
-    ['strip_metadata + keep_copyright', { width: 50, strip_metadata: true, keep_copyright: false }, async (b) => {
-      assert.equal((await sharp(b).metadata()).exif, undefined);
-    }],
-    ['quality', { width: 300, quality: 10, format: 'jpg' }, async (b) => {
-      const hi = await sharp(photo).resize(300).jpeg({ quality: 90 }).toBuffer();
-      assert.ok(b.length < hi.length);
-    }],
-    ['format_quality', { width: 300, format: 'webp', format_quality: [{ format: 'webp', quality: 5 }] }, async (b) => {
-      const hi = await sharp(photo).resize(300).webp({ quality: 90 }).toBuffer();
-      assert.ok(b.length < hi.length);
-    }],
-    ['max_bytes', { width: 400, format: 'jpg', quality: 95, max_bytes: 6000 }, async (b) => {
-      assert.ok(b.length <= 6000, `${b.length} bytes`);
-      await assertSimilar(b, await sharp(photo).resize(400).toBuffer(), { maxMad: 15 });
-    }],
+    [
+      'extend + gravity',
+      {
+        width: 200,
+        height: 200,
+        extend: { extend: 1, gravity: { type: 'no' } },
+        background: 'ff0000',
+        format: 'png',
+      },
+      async (b) => {
+        assert.deepEqual(await dims(b), [200, 200]);
+        const px = await sharp(b).extract({ left: 100, top: 190, width: 1, height: 1 }).raw().toBuffer();
+        assert.deepEqual([...px.subarray(0, 3)], [255, 0, 0]);
+      },
+    ],
+    [
+      'gravity with offsets',
+      { width: 100, height: 100, resizing_type: 'fill', gravity: { type: 'we', x_offset: 0, y_offset: 0 } },
+      async (b) => {
+        await assertSimilar(
+          b,
+          await sharp(photo).resize(100, 100, { fit: 'cover', position: 'left' }).toBuffer(),
+        );
+      },
+    ],
+    [
+      'gravity sm',
+      { width: 100, height: 100, resizing_type: 'fill', gravity: { type: 'sm' } },
+      async (b) => {
+        await assertSimilar(
+          b,
+          await sharp(photo).resize(100, 100, { fit: 'cover', position: 'attention' }).toBuffer(),
+        );
+      },
+    ],
+    [
+      'gravity fp',
+      { width: 100, height: 100, resizing_type: 'fill', gravity: { type: 'fp', x: 0, y: 0.5 } },
+      async (b) => {
+        await assertSimilar(
+          b,
+          await sharp(photo).resize(100, 100, { fit: 'cover', position: 'left' }).toBuffer(),
+        );
+      },
+    ],
+    [
+      'crop',
+      { crop: { width: 200, height: 100, gravity: { type: 'nowe' } } },
+      async (b) => {
+        await assertSimilar(
+          b,
+          await sharp(photo).extract({ left: 0, top: 0, width: 200, height: 100 }).toBuffer(),
+        );
+      },
+    ],
+    [
+      'trim',
+      { trim: { threshold: 10 }, format: 'png' },
+      async (b) => {
+        assert.ok((await dims(b))[0]! <= 800);
+      },
+    ],
+    [
+      'padding',
+      {
+        width: 100,
+        padding: { top: 10, right: 20, bottom: 10, left: 20 },
+        background: { r: 0, g: 0, b: 255 },
+        format: 'png',
+      },
+      async (b) => {
+        assert.deepEqual(await dims(b), [140, 83]);
+        const px = await sharp(b).extract({ left: 2, top: 2, width: 1, height: 1 }).raw().toBuffer();
+        assert.deepEqual([...px.subarray(0, 3)], [0, 0, 255]);
+      },
+    ],
+    [
+      'rotate',
+      { width: 100, rotate: 90 },
+      async (b) => {
+        assert.deepEqual(await dims(b), [100, 160]);
+        await assertSimilar(b, await sharp(photo).rotate(90).resize(100).toBuffer());
+      },
+    ],
+    [
+      'auto_rotate off',
+      { width: 100, auto_rotate: false },
+      async (b) => assert.deepEqual(await dims(b), [100, 63]),
+    ],
+    [
+      'blur',
+      { width: 200, blur: 4 },
+      async (b) => {
+        await assertSimilar(b, await sharp(photo).resize(200).blur(4).toBuffer());
+      },
+    ],
+    [
+      'sharpen',
+      { width: 200, sharpen: 1 },
+      async (b) => {
+        await assertSimilar(b, await sharp(photo).resize(200).sharpen({ sigma: 1 }).toBuffer());
+      },
+    ],
+    [
+      'pixelate',
+      { width: 200, pixelate: 10, format: 'png' },
+      async (b) => {
+        const small = await sharp(photo).resize(200).resize(20, 13, { fit: 'fill' }).toBuffer();
+        const expected = await sharp(small)
+          .resize(200, 130, { kernel: 'nearest', fit: 'fill' })
+          .extract({ left: 0, top: 0, width: 200, height: 125 })
+          .toBuffer();
+        await assertSimilar(b, expected, { maxHamming: 12, maxMad: 10 });
+        // Blocks of 10 pixels: every pixel of the first block is the same.
+        const block = await sharp(b)
+          .extract({ left: 0, top: 0, width: 10, height: 10 })
+          .removeAlpha()
+          .raw()
+          .toBuffer();
+        for (let i = 3; i < block.length; i += 3)
+          assert.deepEqual([...block.subarray(i, i + 3)], [...block.subarray(0, 3)]);
+      },
+    ],
+    [
+      'strip_metadata + keep_copyright',
+      { width: 50, strip_metadata: true, keep_copyright: false },
+      async (b) => {
+        assert.equal((await sharp(b).metadata()).exif, undefined);
+      },
+    ],
+    [
+      'quality',
+      { width: 300, quality: 10, format: 'jpg' },
+      async (b) => {
+        const hi = await sharp(photo).resize(300).jpeg({ quality: 90 }).toBuffer();
+        assert.ok(b.length < hi.length);
+      },
+    ],
+    [
+      'format_quality',
+      { width: 300, format: 'webp', format_quality: [{ format: 'webp', quality: 5 }] },
+      async (b) => {
+        const hi = await sharp(photo).resize(300).webp({ quality: 90 }).toBuffer();
+        assert.ok(b.length < hi.length);
+      },
+    ],
+    [
+      'max_bytes',
+      { width: 400, format: 'jpg', quality: 95, max_bytes: 6000 },
+      async (b) => {
+        assert.ok(b.length <= 6000, `${b.length} bytes`);
+        await assertSimilar(b, await sharp(photo).resize(400).toBuffer(), { maxMad: 15 });
+      },
+    ],
     ['format', { width: 50, format: 'avif' }, async (b) => assert.equal((await meta(b)).format, 'heif')],
     ['cachebuster', { width: 50, cachebuster: 'v2' }, async (b) => assert.equal((await dims(b))[0], 50)],
   ];
