@@ -14,6 +14,7 @@ import { renderImgproxyError } from './dialects/imgproxy/imgproxy-errors.js';
 import { imgproxyRoutes } from './dialects/imgproxy/imgproxy-routes.js';
 import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
 import { renderUploadcareError } from './dialects/uploadcare/uc-errors.js';
+import { uploadcareProxy } from './dialects/uploadcare/uc-proxy-routes.js';
 import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
 import { registerApiDocs } from './docs/api-docs.js';
 import { clientErrorHandler } from './errors/client-error-handler.js';
@@ -96,6 +97,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(uploadcareCdn, { runtime });
   await app.register(imagesDelivery, { runtime });
   await app.register(imgproxyRoutes, { runtime });
+  await app.register(uploadcareProxy, { runtime });
   return app;
 }
 

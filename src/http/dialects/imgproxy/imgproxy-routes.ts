@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { formatContentDisposition } from '../../../core/delivery/content-disposition.js';
-import type { TransformResult } from '../../../core/images/image-service.js';
 import { IMGPROXY_PUBLIC, imgproxyError } from '../../../core/images/imgproxy/imgproxy-error.js';
 import {
   type ImgproxySettings,
@@ -8,7 +7,8 @@ import {
   readImgproxyRequest,
 } from '../../../core/images/imgproxy/imgproxy-request.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
-import { sendBlob } from '../../delivery/send-blob.js';
+import { sendRemoteImage } from '../../delivery/send-remote-image.js';
+import { sendTransformResult } from '../../delivery/send-transform-result.js';
 import { installErrorHandler } from '../../errors/error-handler.js';
 import { renderImgproxyError } from './imgproxy-errors.js';
 
@@ -47,30 +47,13 @@ export async function imgproxyRoutes(app: FastifyInstance, { runtime }: { runtim
     const now = Math.floor(Date.now() / 1000);
     const maxAge = req.expires === undefined ? TTL : Math.max(0, Math.min(TTL, req.expires - now));
 
-    const send = (result: TransformResult, lastModified: string) => {
-      reply.header('kiln-cache', result.cached ? 'hit' : 'miss');
-      const disposition = formatContentDisposition({
-        type: req.attachment ? 'attachment' : 'inline',
-        filename: req.filename ? `${req.filename}.${extension(result.format)}` : undefined,
-      });
-      return sendBlob(
-        reply,
-        request,
-        runtime.blobs,
-        {
-          key: result.key,
-          size: result.size,
-          lastModified: new Date(lastModified),
-          etag: result.etag,
-          contentType: result.contentType,
-          data: result.data,
-        },
-        {
-          cacheControl: `public, max-age=${maxAge}`,
-          extraHeaders: { 'content-disposition': disposition },
-          vary: result.varyAccept ? ['Accept'] : [],
-        },
-      );
+    const options = {
+      cacheControl: `public, max-age=${maxAge}`,
+      disposition: (format: string) =>
+        formatContentDisposition({
+          type: req.attachment ? 'attachment' : 'inline',
+          filename: req.filename ? `${req.filename}.${extension(format)}` : undefined,
+        }),
     };
 
     const local = LOCAL_SOURCE.exec(req.source.url);
@@ -79,19 +62,11 @@ export async function imgproxyRoutes(app: FastifyInstance, { runtime }: { runtim
       if (!asset || asset.kind !== 'image' || asset.status !== 'ready' || !asset.blobKey)
         throw imgproxyError(404, IMGPROXY_PUBLIC.unreachable, 'Source image not found');
       const result = await runtime.variants.render(asset, req.plan, { accept: request.headers.accept });
-      return send(result, asset.updatedAt);
+      return sendTransformResult(runtime, request, reply, result, asset.updatedAt, options);
     }
     if (!/^https?:\/\//i.test(req.source.url))
       throw imgproxyError(404, IMGPROXY_PUBLIC.invalidSource, `Unsupported source URL: ${req.source.url}`);
-    const source = await runtime.remoteSources.get(req.source.url);
-    const result = await runtime.images.transform({
-      sourceKey: source.blobKey,
-      sourceEtag: source.version,
-      store: runtime.blobs,
-      plan: req.plan,
-      accept: request.headers.accept,
-    });
-    return send(result, source.fetchedAt);
+    return sendRemoteImage(runtime, request, reply, req.source.url, req.plan, options);
   });
 }
 

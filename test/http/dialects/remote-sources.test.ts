@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import type { AccountCredentials } from '../../../src/core/accounts/account.js';
+import { startLoopbackOrigin } from '../../support/loopback-origin.js';
+import { assertSimilar } from '../../support/perceptual.js';
+import { startKiln, type TestKiln } from '../../support/start-kiln.js';
+import { fixturePhoto } from '../../support/test-images.js';
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** Remote and same-zone sources in the Cloudflare and Uploadcare dialects. */
+describe('remote and same-zone image sources', () => {
+  let origin: Awaited<ReturnType<typeof startLoopbackOrigin>>;
+  let kiln: TestKiln;
+  let account: AccountCredentials;
+  let photo: Buffer;
+
+  before(async () => {
+    photo = await sharp(fixturePhoto('cups')).resize(800).jpeg({ quality: 90 }).toBuffer();
+    origin = await startLoopbackOrigin();
+    origin.set('/img/photo.jpg', { body: photo, cacheControl: 'max-age=600' });
+    origin.set('/img/page.jpg', { body: Buffer.from('<html></html>'), contentType: 'text/html' });
+    origin.set('/img/missing.jpg', { body: photo, status: 404 });
+    kiln = await startKiln({
+      env: { KILN_ALLOW_PRIVATE_FETCH: '1', KILN_IMAGE_SOURCES: `${origin.url}/img/` },
+    });
+    account = await kiln.createAccount();
+  });
+  after(async () => {
+    kiln.server.app?.server.closeAllConnections();
+    await kiln?.close();
+    await origin?.close();
+  });
+
+  it('Cloudflare /cdn-cgi/image/<options>/<remote URL> transforms allowed remote images, once fetched', async () => {
+    for (const w of [100, 150]) {
+      const res = await get(`${kiln.url}/cdn-cgi/image/width=${w},format=png/${origin.url}/img/photo.jpg`);
+      assert.equal(res.status, 200, res.body.toString());
+      assert.equal((await sharp(res.body).metadata()).width, w);
+    }
+    const res = await get(`${kiln.url}/cdn-cgi/image/width=100,format=png/${origin.url}/img/photo.jpg`);
+    await assertSimilar(res.body, await sharp(photo).resize(100).png().toBuffer());
+    assert.equal(origin.hits('/img/photo.jpg'), 1);
+  });
+
+  it("answers Cloudflare's codes for refused remote sources", async () => {
+    const other = await get(`${kiln.url}/cdn-cgi/image/width=10/${origin.url}/other/photo.jpg`);
+    assert.equal(other.status, 403);
+    assert.equal(other.headers.get('cf-resized'), 'err=9401');
+    assert.equal(origin.hits('/other/photo.jpg'), 0);
+    const page = await get(`${kiln.url}/cdn-cgi/image/width=10/${origin.url}/img/page.jpg`);
+    assert.equal(page.headers.get('cf-resized'), 'err=9412');
+    const missing = await get(`${kiln.url}/cdn-cgi/image/width=10/${origin.url}/img/missing.jpg`);
+    assert.deepEqual([missing.status, missing.headers.get('cf-resized')], [404, 'err=9404']);
+  });
+
+  it('Uploadcare proxy: /uploadcare-proxy/<public key>/[-/op/…/]<source URL>', async () => {
+    const base = `${kiln.url}/uploadcare-proxy/${account.uploadcare.publicKey}`;
+    const res = await get(`${base}/-/resize/120x/-/format/png/${origin.url}/img/photo.jpg`);
+    assert.equal(res.status, 200, res.body.toString());
+    const m = await sharp(res.body).metadata();
+    assert.deepEqual([m.width, m.format], [120, 'png']);
+    const plain = await get(`${base}/${origin.url}/img/photo.jpg`);
+    assert.equal(plain.status, 200);
+    assert.equal((await get(`${base}/${origin.url}/other/x.jpg`)).status, 403);
+    assert.equal((await get(`${kiln.url}/uploadcare-proxy/nokey/${origin.url}/img/photo.jpg`)).status, 404);
+  });
+
+  it('same-zone: an Uploadcare CDN path (with its own -/op/ chain) is a /cdn-cgi/image/ source', async () => {
+    const form = new FormData();
+    form.set('UPLOADCARE_PUB_KEY', account.uploadcare.publicKey);
+    form.set('UPLOADCARE_STORE', '1');
+    form.set('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'cups.jpg');
+    const up = await fetch(`${kiln.url}/uploadcare/base/`, { method: 'POST', body: form });
+    assert.equal(up.status, 200);
+    const uuid = ((await up.json()) as { file: string }).file;
+    const res = await get(`${kiln.url}/cdn-cgi/image/width=200,format=png/${uuid}/`);
+    assert.equal(res.status, 200, res.body.toString());
+    await assertSimilar(res.body, await sharp(photo).resize(200).png().toBuffer());
+    const chained = await get(
+      `${kiln.url}/cdn-cgi/image/width=100,format=png/${kiln.url}/${uuid}/-/grayscale/`,
+    );
+    assert.equal(chained.status, 200, chained.body.toString());
+    const gray = await sharp(photo).resize(100).grayscale().png().toBuffer();
+    await assertSimilar(chained.body, gray);
+    const nope = await get(`${kiln.url}/cdn-cgi/image/width=10/00000000-0000-4000-8000-000000000000/`);
+    assert.equal(nope.status, 404);
+  });
+});
