@@ -20,6 +20,7 @@ import { registerApiDocs } from './docs/api-docs.js';
 import { clientErrorHandler } from './errors/client-error-handler.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
 import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
+import { imageSourceRoutes } from './kiln-api/image-source-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(kilnApiRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(imageSourceRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(getstreamPlugin, { runtime });

@@ -421,7 +421,14 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
 
   it('purges a source by URL and evicts least recently used sources', async () => {
     const runtime = kiln.server.runtime;
-    assert.equal(await runtime.remoteSources.purge(remote('photo.jpg')), true);
+    const purge = await fetch(
+      `${kiln.url}/kiln/v1/image-sources?url=${encodeURIComponent(remote('photo.jpg'))}`,
+      {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${account.apiToken}` },
+      },
+    );
+    assert.deepEqual(await purge.json(), { purged: true });
     const before = origin.hits('/img/photo.jpg');
     await get(link(remote('photo.jpg'), { width: 33 }));
     assert.equal(origin.hits('/img/photo.jpg'), before + 1);
