@@ -45,6 +45,11 @@ export interface ResizeStep {
   fit: Fit;
   gravity: Gravity;
   withoutEnlargement: boolean;
+  /**
+   * imgproxy's `auto` resizing type, on a cover step: cover when the box and the current image have
+   * the same orientation (both portrait or both landscape), else contain.
+   */
+  auto?: boolean;
 }
 
 /** Crop of the current image: a box by size (or aspect ratio) placed by offset or gravity. */

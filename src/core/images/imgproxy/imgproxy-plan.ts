@@ -82,7 +82,15 @@ export function imgproxyPlan(o: ImgproxyOptions, extension?: string): TransformP
       fit = 'pad';
       gravity = toGravity(o.extend?.gravity);
     }
-    plan.geometry.push({ op: 'resize', width, height, fit, gravity, withoutEnlargement: !enlarge });
+    plan.geometry.push({
+      op: 'resize',
+      width,
+      height,
+      fit,
+      gravity,
+      withoutEnlargement: !enlarge,
+      ...(type === 'auto' && fit === 'cover' && { auto: true }),
+    });
   }
   if (o.zoom) plan.geometry.push({ op: 'zoom', x: o.zoom[0], y: o.zoom[1] });
   if (o.minWidth || o.minHeight)

@@ -87,9 +87,10 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
       s.cw = Math.max(1, Math.round(s.r.w * kx * k));
       s.ch = Math.max(1, Math.round(s.r.h * ky * k));
     } else {
+      const resize = withAutoFit(s, step);
       const last = i === steps.length - 1;
-      if (last && step.fit === 'cover' && step.gravity.kind === 'smart') smart = smartCover(s, step);
-      else applyResize(s, step);
+      if (last && resize.fit === 'cover' && resize.gravity.kind === 'smart') smart = smartCover(s, resize);
+      else applyResize(s, resize);
     }
   });
   return finish(s, smart);
@@ -180,6 +181,13 @@ function box(s: State, step: ResizeStep): [number, number] {
   const w = step.width ?? Math.max(1, Math.round((step.height! * s.cw) / s.ch));
   const h = step.height ?? Math.max(1, Math.round((step.width! * s.ch) / s.cw));
   return [w, h];
+}
+
+/** Resolves imgproxy's `auto` against the current image: cover if the orientations match, else contain. */
+function withAutoFit(s: State, step: ResizeStep): ResizeStep {
+  if (!step.auto || step.width === undefined || step.height === undefined) return step;
+  const same = step.width >= step.height === s.cw >= s.ch;
+  return { ...step, auto: undefined, fit: same ? 'cover' : 'contain' };
 }
 
 function applyResize(s: State, step: ResizeStep): void {

@@ -275,6 +275,9 @@ describe('imgproxy options as the one transform plan', () => {
     assert.deepEqual(size(['rs:fit:1600:1600:1']), [1600, 1000]);
     assert.deepEqual(size(['rs:fit:1600:1600:0:1']), [1600, 1600]);
     assert.deepEqual(size(['w:200']), [200, 125]);
+    // auto: fill when the orientations match, fit when they differ.
+    assert.deepEqual(size(['rs:auto:400:300']), [400, 300]);
+    assert.deepEqual(size(['rs:auto:300:400']), [300, 188]);
   });
 
   it('dpr, zoom, min sizes, padding, crop and rotate', () => {
