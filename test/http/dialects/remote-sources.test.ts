@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'getstream';
 import sharp from 'sharp';
 import type { AccountCredentials } from '../../../src/core/accounts/account.js';
 import { startLoopbackOrigin } from '../../support/loopback-origin.js';
@@ -89,5 +90,24 @@ describe('remote and same-zone image sources', () => {
     await assertSimilar(chained.body, gray);
     const nope = await get(`${kiln.url}/cdn-cgi/image/width=10/00000000-0000-4000-8000-000000000000/`);
     assert.equal(nope.status, 404);
+  });
+
+  it('same-zone: signed getstream CDN links (and their processed variants) are /cdn-cgi/image/ sources', async () => {
+    const options = { urlOverride: { api: `${kiln.url}/api/` } };
+    const server = connect(account.stream.apiKey, account.stream.apiSecret, undefined, options);
+    const alice = connect(account.stream.apiKey, server.createUserToken('alice'), undefined, options);
+    const { file } = await alice.images.upload(photo, 'cups.jpg', 'image/jpeg');
+    const res = await get(`${kiln.url}/cdn-cgi/image/width=160,format=png/${file}`);
+    assert.equal(res.status, 200, res.body.toString());
+    await assertSimilar(res.body, await sharp(photo).resize(160).png().toBuffer());
+    const processed = await alice.images.process(file, { w: 200, h: 200, resize: 'crop' });
+    const onVariant = await get(`${kiln.url}/cdn-cgi/image/width=100,format=png/${processed.file}`);
+    assert.equal(onVariant.status, 200, onVariant.body.toString());
+    const m = await sharp(onVariant.body).metadata();
+    assert.deepEqual([m.width, m.height], [100, 100]);
+    const tampered = await get(
+      `${kiln.url}/cdn-cgi/image/width=100/${file.replace('Signature=', 'Signature=x')}`,
+    );
+    assert.equal(tampered.status, 403);
   });
 });

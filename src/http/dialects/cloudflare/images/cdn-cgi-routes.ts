@@ -5,10 +5,12 @@ import { chainPlans } from '../../../../core/images/chain-plans.js';
 import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
 import { hasUploadcareCoreOp, parseUploadcareOps } from '../../../../core/images/parse-uploadcare-ops.js';
 import type { TransformPlan } from '../../../../core/images/transform-plan.js';
-import { verifySignedPath } from '../../../../core/signing/signed-link.js';
+import { VARIANT_KIND } from '../../../../core/images/variant-name.js';
+import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../../core/signing/signed-link.js';
 import { sendImageVariant } from '../../../delivery/send-image-variant.js';
 import { sendRemoteImage } from '../../../delivery/send-remote-image.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
+import { CDN_PREFIX, parseCdnUrl } from '../../getstream/cdn-links.js';
 import { isVisible } from '../../uploadcare/uc-base-routes.js';
 import { renderDeliveryError } from './delivery-errors.js';
 import { DELIVERY_PREFIX } from './image-view.js';
@@ -20,8 +22,9 @@ const PREFIX = '/cdn-cgi/image/';
 /**
  * `/cdn-cgi/image/<options>/<source>` (§6). The source must be an image this Kiln serves itself,
  * as a path or as an absolute URL on its public origin: an Images delivery URL (its access rules
- * and signature apply, the query of the request being the source's), a signed Kiln file link, or an
- * Uploadcare CDN path (with or without its own -/op/ chain). Other origins only when they are among
+ * and signature apply, the query of the request being the source's), a signed Kiln file link, a
+ * signed getstream CDN link (of an image or of one of its processed variants), or an Uploadcare CDN
+ * path (with or without its own -/op/ chain). Other origins only when they are among
  * the allowed image sources (KILN_IMAGE_SOURCES): Kiln is not an open proxy. When the source names a variant, the
  * options transform that variant's result, as on Cloudflare: the two plans are chained and rendered
  * from the original in one pass (no generation loss); without a format option the variant's own
@@ -154,6 +157,19 @@ async function resolveSource(
     if (!asset?.blobKey) throw deliveryError(404, 9404, 'The source image was not found');
     if (asset.kind !== 'image') throw deliveryError(415, 9412, 'The source is not an image');
     return { asset, cacheControl: 'public, max-age=3600' };
+  }
+  if (source.startsWith(`${CDN_PREFIX}/`)) {
+    // A getstream CDN link of this zone: its signature and expiry are checked first, as on that CDN.
+    verifySignedPath(source, ctx.runtime.linkKey, undefined, GETSTREAM_LINK_SCHEME);
+    const ref = parseCdnUrl(`http://cdn.invalid${source}`);
+    const asset = ref ? await ctx.runtime.assets.findAnyAccount(ref.assetId) : null;
+    if (!ref || !asset?.blobKey || asset.accountId !== ref.accountId || asset.source !== 'getstream')
+      throw deliveryError(404, 9404, 'The source image was not found');
+    if (asset.kind !== 'image') throw deliveryError(415, 9412, 'The source is not an image');
+    if (!ref.variant) return { asset, cacheControl: 'public, max-age=3600' };
+    const variant = await ctx.runtime.renditions.find(asset.id, VARIANT_KIND, ref.variant);
+    if (!variant?.extra.plan) throw deliveryError(404, 9404, 'The source image was not found');
+    return { asset, cacheControl: 'public, max-age=3600', variantPlan: variant.extra.plan as TransformPlan };
   }
   const uc = UPLOADCARE_CDN_PATH.exec(source.split('?', 1)[0]!);
   if (uc) {
