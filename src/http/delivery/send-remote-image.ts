@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SourceAllowList } from '../../core/images/remote-sources/source-allow-list.js';
 import type { TransformPlan } from '../../core/images/transform-plan.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { sendTransformResult } from './send-transform-result.js';
@@ -8,6 +9,8 @@ export interface SendRemoteOptions {
   headers?: Record<string, string>;
   /** Content-Disposition from the result's format (imgproxy's filename rule). */
   disposition?: (format: string) => string;
+  /** The account's own narrowing of KILN_IMAGE_SOURCES (AccountSettings.imageSources). */
+  accountSources?: string[];
 }
 
 /**
@@ -23,7 +26,8 @@ export async function sendRemoteImage(
   plan: TransformPlan,
   options: SendRemoteOptions,
 ) {
-  const source = await runtime.remoteSources.get(url);
+  const narrowed = options.accountSources ? new SourceAllowList(options.accountSources.join(',')) : undefined;
+  const source = await runtime.remoteSources.get(url, narrowed);
   const result = await runtime.images.transform({
     sourceKey: source.blobKey,
     sourceEtag: source.version,

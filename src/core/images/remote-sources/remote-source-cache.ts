@@ -55,8 +55,10 @@ export class RemoteSourceCache {
     return this.deps.now?.() ?? Date.now();
   }
 
-  async get(url: string): Promise<RemoteSource> {
+  /** `narrowedBy`: the account's own allow-list (AccountSettings.imageSources), when it has one. */
+  async get(url: string, narrowedBy?: SourceAllowList): Promise<RemoteSource> {
     this.deps.allowList.check(url);
+    narrowedBy?.check(url);
     const id = sha256(url);
     const failed = this.failures.get(id);
     if (failed && failed.until > this.now()) throw failed.error;

@@ -66,7 +66,10 @@ export async function imgproxyRoutes(app: FastifyInstance, { runtime }: { runtim
     }
     if (!/^https?:\/\//i.test(req.source.url))
       throw imgproxyError(404, IMGPROXY_PUBLIC.invalidSource, `Unsupported source URL: ${req.source.url}`);
-    return sendRemoteImage(runtime, request, reply, req.source.url, req.plan, options);
+    return sendRemoteImage(runtime, request, reply, req.source.url, req.plan, {
+      ...options,
+      accountSources: account.settings.imageSources,
+    });
   });
 }
 

@@ -45,6 +45,7 @@ export async function uploadcareProxy(app: FastifyInstance, { runtime }: { runti
     return sendRemoteImage(runtime, request, reply, source, plan, {
       cacheControl: 'public, max-age=3600',
       headers: { 'access-control-allow-origin': '*' },
+      accountSources: account.settings.imageSources,
     });
   });
 }

@@ -419,6 +419,18 @@ describe('imgproxy dialect through @imgproxy/imgproxy-node', () => {
     });
   }
 
+  it('narrows the allowed sources per account (settings.imageSources)', async () => {
+    const runtime = kiln.server.runtime;
+    await runtime.accounts.updateSettings(account.id, { imageSources: [`${origin.url}/img/photo`] });
+    try {
+      assert.equal((await get(link(remote('photo.jpg'), { width: 21 }))).status, 200);
+      const res = await get(link(remote('reval.jpg'), { width: 21 }));
+      assert.deepEqual([res.status, res.body.toString()], [404, 'Invalid source URL']);
+    } finally {
+      await runtime.accounts.updateSettings(account.id, { imageSources: undefined });
+    }
+  });
+
   it('purges a source by URL and evicts least recently used sources', async () => {
     const runtime = kiln.server.runtime;
     const purge = await fetch(
