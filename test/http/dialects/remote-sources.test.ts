@@ -110,4 +110,17 @@ describe('remote and same-zone image sources', () => {
     );
     assert.equal(tampered.status, 403);
   });
+
+  it("Kiln's API: remote sources enabled, a remote preview for the dashboard", async () => {
+    const auth = { authorization: `Bearer ${account.apiToken}` };
+    const state = await fetch(`${kiln.url}/kiln/v1/image-sources`, { headers: auth });
+    assert.deepEqual(await state.json(), { enabled: true });
+    const q = new URLSearchParams({ url: `${origin.url}/img/photo.jpg`, options: 'width=90,format=png' });
+    const res = await get(`${kiln.url}/kiln/v1/image-sources/image?${q}`, auth);
+    assert.equal(res.status, 200, res.body.toString());
+    assert.equal((await sharp(res.body).metadata()).width, 90);
+    const denied = new URLSearchParams({ url: `${origin.url}/other/photo.jpg` });
+    assert.equal((await get(`${kiln.url}/kiln/v1/image-sources/image?${denied}`, auth)).status, 403);
+    assert.equal((await get(`${kiln.url}/kiln/v1/image-sources/image?${q}`)).status, 401);
+  });
 });
