@@ -9,6 +9,7 @@ import { VARIANT_KIND } from '../../../../core/images/variant-name.js';
 import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../../core/signing/signed-link.js';
 import { sendImageVariant } from '../../../delivery/send-image-variant.js';
 import { sendRemoteImage } from '../../../delivery/send-remote-image.js';
+import { sendTransformResult } from '../../../delivery/send-transform-result.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { CDN_PREFIX, parseCdnUrl } from '../../getstream/cdn-links.js';
 import { isVisible } from '../../uploadcare/uc-base-routes.js';
@@ -16,6 +17,7 @@ import { renderDeliveryError } from './delivery-errors.js';
 import { DELIVERY_PREFIX } from './image-view.js';
 import type { CfImagesContext } from './images-context.js';
 import { deliveryError, resolveDelivery } from './resolve-delivery.js';
+import { streamThumbnailSource } from './stream-thumbnail-source.js';
 
 const PREFIX = '/cdn-cgi/image/';
 
@@ -23,8 +25,8 @@ const PREFIX = '/cdn-cgi/image/';
  * `/cdn-cgi/image/<options>/<source>` (§6). The source must be an image this Kiln serves itself,
  * as a path or as an absolute URL on its public origin: an Images delivery URL (its access rules
  * and signature apply, the query of the request being the source's), a signed Kiln file link, a
- * signed getstream CDN link (of an image or of one of its processed variants), or an Uploadcare CDN
- * path (with or without its own -/op/ chain). Other origins only when they are among
+ * signed getstream CDN link (of an image or of one of its processed variants), a Stream thumbnail
+ * (the video's access rules apply), or an Uploadcare CDN path (with or without its own -/op/ chain). Other origins only when they are among
  * the allowed image sources (KILN_IMAGE_SOURCES): Kiln is not an open proxy. When the source names a variant, the
  * options transform that variant's result, as on Cloudflare: the two plans are chained and rendered
  * from the original in one pass (no generation loss); without a format option the variant's own
@@ -47,6 +49,19 @@ export async function cdnCgiRoutes(app: FastifyInstance, { ctx }: { ctx: CfImage
       });
     }
     const source = sameOriginPath(ctx, raw.slice(slash));
+    const thumbnail = await streamThumbnailSource(ctx.runtime, source, request);
+    if (thumbnail) {
+      const result = await ctx.runtime.images.transform({
+        sourceKey: thumbnail.key,
+        sourceEtag: thumbnail.version,
+        store: ctx.runtime.blobs,
+        plan: own,
+        accept: request.headers.accept,
+      });
+      return sendTransformResult(ctx.runtime, request, reply, result, thumbnail.lastModified, {
+        cacheControl: 'public, max-age=3600',
+      });
+    }
     const { asset, cacheControl, variantPlan } = await resolveSource(ctx, source, request);
     // On a variant the source is the variant's output, so its format is the one kept by default.
     const plan = variantPlan
