@@ -124,3 +124,49 @@ describe('remote and same-zone image sources', () => {
     assert.equal((await get(`${kiln.url}/kiln/v1/image-sources/image?${q}`)).status, 401);
   });
 });
+
+describe('remote source store bound', () => {
+  it('evicts least recently used sources by a job once over KILN_IMAGE_SOURCE_STORE_MB', async () => {
+    const photo = await sharp(fixturePhoto('cups')).resize(800).jpeg({ quality: 95 }).toBuffer();
+    const origin = await startLoopbackOrigin();
+    origin.set('/img/p.jpg', { body: photo, cacheControl: 'max-age=600' });
+    const kiln = await startKiln({
+      env: {
+        KILN_ALLOW_PRIVATE_FETCH: '1',
+        KILN_IMAGE_SOURCES: `${origin.url}/img/`,
+        KILN_IMAGE_SOURCE_STORE_MB: '1',
+        KILN_VARIANT_EVICTION_DELAY_SECONDS: '1',
+      },
+    });
+    try {
+      const count = Math.ceil((1.5 * 1024 * 1024) / photo.length);
+      for (let i = 0; i < count; i++) {
+        const res = await get(`${kiln.url}/cdn-cgi/image/width=40/${origin.url}/img/p.jpg?n=${i}`);
+        assert.equal(res.status, 200);
+      }
+      const total = async () => {
+        const row = await kiln.server.runtime.db
+          .selectFrom('image_sources')
+          .select((eb) => eb.fn.sum<number | string>('size').as('bytes'))
+          .executeTakeFirst();
+        return Number(row?.bytes ?? 0);
+      };
+      assert.ok((await total()) > 1024 * 1024);
+      const deadline = Date.now() + 20_000;
+      while ((await total()) > 1024 * 1024) {
+        assert.ok(Date.now() < deadline, 'eviction did not run');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // The most recent source survived; the oldest is fetched again.
+      const before = origin.hits('/img/p.jpg');
+      await get(`${kiln.url}/cdn-cgi/image/width=41/${origin.url}/img/p.jpg?n=${count - 1}`);
+      assert.equal(origin.hits('/img/p.jpg'), before);
+      await get(`${kiln.url}/cdn-cgi/image/width=41/${origin.url}/img/p.jpg?n=0`);
+      assert.equal(origin.hits('/img/p.jpg'), before + 1);
+    } finally {
+      kiln.server.app?.server.closeAllConnections();
+      await kiln.close();
+      await origin.close();
+    }
+  });
+});
