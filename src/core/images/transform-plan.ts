@@ -94,6 +94,14 @@ export interface PadEdgesStep {
   left: number;
 }
 
+/** Background added (placed by gravity) until the image has this aspect ratio (imgproxy `extend_aspect_ratio`). */
+export interface ExtendRatioStep {
+  op: 'extend-ratio';
+  /** The ratio width:height. */
+  ratio: [number, number];
+  gravity: Gravity;
+}
+
 /** Multiplies the current size (imgproxy `zoom`, which unlike dpr leaves offsets and padding alone). */
 export interface ZoomStep {
   op: 'zoom';
@@ -115,6 +123,7 @@ export type GeometryStep =
   | RotateStep
   | FlipStep
   | PadEdgesStep
+  | ExtendRatioStep
   | ZoomStep
   | MinSizeStep;
 

@@ -28,6 +28,7 @@ export interface ImgproxyOptions {
   dpr?: number;
   enlarge?: boolean;
   extend?: { extend: boolean; gravity?: ImgproxyGravity };
+  extendAspectRatio?: { extend: boolean; gravity?: ImgproxyGravity };
   gravity?: ImgproxyGravity;
   crop?: { width: number; height: number; gravity?: ImgproxyGravity };
   trim?: { threshold: number };
@@ -149,6 +150,15 @@ const OPTIONS: Array<{ names: string[]; apply: Apply }> = [
     names: ['extend', 'ex'],
     apply: (o, a, n) => {
       o.extend = {
+        extend: bool(a[0], n, a),
+        ...(a.length > 1 && { gravity: gravity(a.slice(1), n, a, false) }),
+      };
+    },
+  },
+  {
+    names: ['extend_aspect_ratio', 'extend_ar', 'exar'],
+    apply: (o, a, n) => {
+      o.extendAspectRatio = {
         extend: bool(a[0], n, a),
         ...(a.length > 1 && { gravity: gravity(a.slice(1), n, a, false) }),
       };
@@ -332,6 +342,10 @@ export function generateImgproxyOptions(o: ImgproxyOptions): string[] {
   if (o.enlarge !== undefined) out.push(`el:${b(o.enlarge)}`);
   if (o.extend)
     out.push(`ex:${b(o.extend.extend)}${o.extend.gravity ? `:${gravityArgs(o.extend.gravity)}` : ''}`);
+  if (o.extendAspectRatio)
+    out.push(
+      `exar:${b(o.extendAspectRatio.extend)}${o.extendAspectRatio.gravity ? `:${gravityArgs(o.extendAspectRatio.gravity)}` : ''}`,
+    );
   if (o.gravity) out.push(`g:${gravityArgs(o.gravity)}`);
   if (o.crop)
     out.push(`c:${o.crop.width}:${o.crop.height}${o.crop.gravity ? `:${gravityArgs(o.crop.gravity)}` : ''}`);

@@ -92,6 +92,12 @@ export function imgproxyPlan(o: ImgproxyOptions, extension?: string): TransformP
       ...(type === 'auto' && fit === 'cover' && { auto: true }),
     });
   }
+  if (o.extendAspectRatio?.extend && width !== undefined && height !== undefined && !o.extend?.extend)
+    plan.geometry.push({
+      op: 'extend-ratio',
+      ratio: [width, height],
+      gravity: toGravity(o.extendAspectRatio.gravity),
+    });
   if (o.zoom) plan.geometry.push({ op: 'zoom', x: o.zoom[0], y: o.zoom[1] });
   if (o.minWidth || o.minHeight)
     plan.geometry.push({ op: 'min-size', width: o.minWidth || undefined, height: o.minHeight || undefined });

@@ -77,6 +77,12 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
     } else if (step.op === 'crop') applyCrop(s, step);
     else if (step.op === 'pad') {
       cropTo(s, -step.left, -step.top, s.cw + step.left + step.right, s.ch + step.top + step.bottom);
+    } else if (step.op === 'extend-ratio') {
+      const r = step.ratio[0] / step.ratio[1];
+      const w = Math.max(s.cw, Math.round(s.ch * r));
+      const h = Math.max(s.ch, Math.round(s.cw / r));
+      const [x, y] = place(step.gravity, w, h, s.cw, s.ch);
+      if (w !== s.cw || h !== s.ch) cropTo(s, -Math.round(x), -Math.round(y), w, h);
     } else if (step.op === 'zoom') {
       const [kx, ky] = scaleOf(s);
       s.cw = Math.max(1, Math.round(s.r.w * kx * step.x));

@@ -59,7 +59,7 @@ export async function imgproxyRoutes(app: FastifyInstance, { runtime }: { runtim
     const local = LOCAL_SOURCE.exec(req.source.url);
     if (local) {
       const asset = await runtime.assets.find(account.id, decodeURIComponent(local[1]!));
-      if (!asset || asset.kind !== 'image' || asset.status !== 'ready' || !asset.blobKey)
+      if (asset?.kind !== 'image' || asset.status !== 'ready' || !asset.blobKey)
         throw imgproxyError(404, IMGPROXY_PUBLIC.unreachable, 'Source image not found');
       const result = await runtime.variants.render(asset, req.plan, { accept: request.headers.accept });
       return sendTransformResult(runtime, request, reply, result, asset.updatedAt, options);

@@ -111,6 +111,7 @@ describe('imgproxy options: parse and generate are inverse', () => {
     dpr: 2,
     enlarge: true,
     extend: { extend: true, gravity: { type: 'so', x: 5, y: 0 } },
+    extendAspectRatio: { extend: true, gravity: { type: 'we', x: 0, y: 0 } },
     gravity: { type: 'noea', x: 0.1, y: 10 },
     crop: { width: 0.5, height: 100, gravity: { type: 'fp', x: 0.25, y: 0.75 } },
     trim: { threshold: 10 },
@@ -283,6 +284,8 @@ describe('imgproxy options as the one transform plan', () => {
   it('dpr, zoom, min sizes, padding, crop and rotate', () => {
     assert.deepEqual(size(['w:200', 'dpr:2']), [400, 250]);
     assert.deepEqual(size(['w:200', 'z:2:1']), [400, 125]);
+    assert.deepEqual(size(['rs:fit:400:400', 'exar:1']), [400, 400]);
+    assert.deepEqual(size(['rs:fit:300:100', 'exar:1:we']), [300, 100]);
     assert.deepEqual(size(['w:200', 'mw:300']), [300, 188]);
     assert.deepEqual(size(['w:200', 'pd:10:20']), [240, 145]);
     assert.deepEqual(size(['w:200', 'pd:10', 'dpr:2']), [440, 290]);
