@@ -10,6 +10,9 @@ import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
+import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
+import { RemoteSourceCache } from '../core/images/remote-sources/remote-source-cache.js';
+import { SourceAllowList } from '../core/images/remote-sources/source-allow-list.js';
 import type { VariantCaps, VariantStats } from '../core/images/variant-limits.js';
 import { VariantRenderer } from '../core/images/variant-renderer.js';
 import { VariantRepository } from '../core/images/variant-repository.js';
@@ -53,6 +56,8 @@ export interface KilnRuntime {
     caps: VariantCaps;
     stats: VariantStats;
   };
+  /** Remote image sources (KILN_IMAGE_SOURCES): fetched once, kept with validators, bounded. */
+  remoteSources: RemoteSourceCache;
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
@@ -106,6 +111,10 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       clearInterval(flushTimer);
       await flushUsage();
     });
+    const fetchPolicy: UrlPolicy = Object.freeze({
+      allowPrivate: config.allowPrivateFetch,
+      resolver: options.resolver,
+    });
     const ingest = new IngestService({ db, blobs, accounts, metrics, imageLimits: images.limits });
     return {
       config,
@@ -133,8 +142,23 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       }),
       variantStore: { repository: variantRepository, usage, caps, stats },
       metrics,
+      remoteSources: new RemoteSourceCache({
+        db,
+        blobs,
+        allowList: new SourceAllowList(config.imageSources),
+        policy: {
+          ...fetchPolicy,
+          maxBytes: config.imageSourceMaxMb * 1024 * 1024,
+          timeoutMs: config.imageSourceTimeoutSeconds * 1000,
+        },
+        defaultTtlSeconds: config.imageSourceDefaultTtlSeconds,
+        onStored: async () => {
+          if (config.imageSourceStoreMb > 0)
+            await scheduleSourceEviction(jobs, config.variantEvictionDelaySeconds);
+        },
+      }),
       rateLimits: createRateLimits(config),
-      fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
+      fetchPolicy,
       failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
         perIp: config.authFailuresPerIp,
         perAccount: config.authFailuresPerAccount,
