@@ -5,8 +5,10 @@ import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
+import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
+import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 import { registerStreamMediaJobs } from './stream-media-jobs.js';
 
@@ -76,6 +78,11 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     1,
   );
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
+  work<UcWebhookPayload>(
+    UC_WEBHOOK_JOB,
+    (job) => deliverUcWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
+    config.workerConcurrency,
+  );
   registerStreamMediaJobs(runtime);
 
   for (const arm of [armExpiry, armOrphans]) {

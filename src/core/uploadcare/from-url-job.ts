@@ -9,6 +9,7 @@ import { fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { uploadLocalFile } from '../media/upload-local-file.js';
+import { fileUploaded } from './file-events.js';
 import { UrlTaskRepository } from './url-tasks.js';
 
 export const UC_FROM_URL_JOB = 'uploadcare.from_url';
@@ -69,6 +70,7 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
     });
     runtime.metrics.ingestedBytes.inc(asset.size);
     await tasks.succeed(task.token, asset.id, asset.size);
+    await fileUploaded(runtime, asset);
   } catch (err) {
     if (job.signal.aborted) throw err; // shutting down: the job is retried elsewhere
     const [code, message] = downloadError(err, maxBytes, timeoutSeconds);

@@ -6,6 +6,7 @@ import * as m0004 from './0004-uploadcare.js';
 import * as m0005 from './0005-cloudflare-images.js';
 import * as m0006 from './0006-stream-watermarks.js';
 import * as m0007 from './0007-stream-live-inputs.js';
+import * as m0008 from './0008-uploadcare-rest.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005-cloudflare-images': m0005,
   '0006-stream-watermarks': m0006,
   '0007-stream-live-inputs': m0007,
+  '0008-uploadcare-rest': m0008,
 };

@@ -6,6 +6,7 @@ import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import type { Asset } from '../../../core/assets/asset.js';
 import { deleteAsset } from '../../../core/assets/delete-asset.js';
 import { uploadLocalFile } from '../../../core/media/upload-local-file.js';
+import { fileUploaded } from '../../../core/uploadcare/file-events.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
@@ -57,6 +58,7 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
         runtime.metrics.ingestedBytes.inc(asset.size);
         out[file.field] = asset.id;
       }
+      for (const asset of created) await fileUploaded(runtime, asset);
       return out;
     } catch (err) {
       // All files of a request or none.

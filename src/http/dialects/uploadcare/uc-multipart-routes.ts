@@ -4,6 +4,7 @@ import { isMultipartCapable, isPresignCapable } from '../../../adapters/blobs/bl
 import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import { KilnError } from '../../../core/errors/kiln-error.js';
 import { signedPath, verifySignedPath } from '../../../core/signing/signed-link.js';
+import { fileUploaded } from '../../../core/uploadcare/file-events.js';
 import {
   completeMultipart,
   multipartState,
@@ -111,6 +112,7 @@ export async function ucMultipartRoutes(app: FastifyInstance, ctx: UcContext) {
     if (!isUuid(uuid)) throw ucError('UUIDInvalidError');
     const asset = await completeMultipart(runtime, account.id, uuid.toLowerCase());
     runtime.metrics.ingestedBytes.inc(asset.size);
+    await fileUploaded(runtime, asset);
     return fileInfo(asset);
   });
 }

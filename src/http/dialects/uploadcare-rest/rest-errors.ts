@@ -1,0 +1,18 @@
+import type { KilnError } from '../../../core/errors/kiln-error.js';
+import { NOT_FOUND } from '../../../core/uploadcare/rest-error.js';
+import type { ErrorRenderer } from '../../errors/error-handler.js';
+
+export const REST_CONTENT_TYPE = 'application/vnd.uploadcare-v0.7+json';
+
+/** Every REST API error: `{"detail": "..."}` with its status (server faults keep their details in the log). */
+export const renderRestError: ErrorRenderer = (err) => ({
+  status: err.status,
+  headers: { 'content-type': REST_CONTENT_TYPE },
+  body: { detail: detailOf(err) },
+});
+
+function detailOf(err: KilnError): string {
+  if (err.status >= 500) return 'Internal server error.';
+  if (err.code === 'not_found' && !err.details.ucRest) return NOT_FOUND;
+  return err.message;
+}
