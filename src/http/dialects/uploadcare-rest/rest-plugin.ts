@@ -41,8 +41,13 @@ export async function uploadcareRestApi(app: FastifyInstance, opts: { runtime: K
       done(restError(400, 'JSON parse error.'), undefined);
     }
   });
+  // Exactly the versioned type (no charset): the official client compares the header verbatim.
   app.addHook('onRequest', async (_request, reply) => {
     reply.type(REST_CONTENT_TYPE);
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode !== 204) reply.header('content-type', REST_CONTENT_TYPE);
+    return payload;
   });
   app.addHook('preHandler', async (request, reply) => {
     const account = await authenticateRestRequest(runtime.accounts, {
