@@ -28,15 +28,15 @@ export function checkMetadataKey(key: string): void {
 }
 
 export function checkMetadataValue(key: string, value: unknown): string {
+  if (value === undefined || value === null || value === '')
+    throw metadataError(
+      'FileMetadataValueEmptyError',
+      `Value of the file metadata key \`${key}\` can not be empty.`,
+    );
   if (typeof value !== 'string')
     throw metadataError(
       'FileMetadataValueForbiddenError',
       `Value of file metadata key \`${key}\` contains symbols not allowed by the metadata value format.`,
-    );
-  if (value === '')
-    throw metadataError(
-      'FileMetadataValueEmptyError',
-      `Value of the file metadata key \`${key}\` can not be empty.`,
     );
   if (value.length > METADATA_VALUE_MAX)
     throw metadataError(

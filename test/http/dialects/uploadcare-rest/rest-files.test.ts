@@ -12,7 +12,7 @@ import {
   storeFile,
   storeFiles,
 } from '@uploadcare/rest-client';
-import { info as uploadApiInfo, UploadError, uploadFile } from '@uploadcare/upload-client';
+import { UploadError, info as uploadApiInfo, uploadFile } from '@uploadcare/upload-client';
 import { smallPhoto } from '../uploadcare/uc-harness.js';
 import { type RestHarness, settingsFor, startRest } from './rest-harness.js';
 
