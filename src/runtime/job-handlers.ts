@@ -5,6 +5,8 @@ import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
+import { runConversion } from '../core/uploadcare/conversion-job.js';
+import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
 import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
@@ -78,6 +80,8 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     1,
   );
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
+  // REST API conversions run ffmpeg or sharp: one at a time per worker process.
+  work<{ token: number }>(UC_CONVERT_JOB, (job) => runConversion(runtime, job), 1);
   work<UcWebhookPayload>(
     UC_WEBHOOK_JOB,
     (job) => deliverUcWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),

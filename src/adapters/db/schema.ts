@@ -153,6 +153,8 @@ export interface UcConversionsTable {
   path: string;
   result_id: string;
   thumbnails_group_id: string | null;
+  /** 1: the results are stored; 0: temporary (24 h). */
+  stored: number;
   /** pending | processing | finished | failed | cancelled */
   status: string;
   error: string | null;

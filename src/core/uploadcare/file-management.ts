@@ -30,7 +30,14 @@ export function isUuid(value: string): boolean {
 export async function findFile(deps: FileDeps, accountId: string, uuid: string): Promise<Asset | null> {
   if (!isUuid(uuid)) return null;
   const asset = await deps.assets.find(accountId, uuid.toLowerCase());
-  if (!asset || asset.source !== UPLOADCARE_SOURCE || !asset.blobKey || asset.status === 'uploading' || asset.status === 'completing') return null;
+  if (
+    !asset ||
+    asset.source !== UPLOADCARE_SOURCE ||
+    !asset.blobKey ||
+    asset.status === 'uploading' ||
+    asset.status === 'completing'
+  )
+    return null;
   if (asset.expiresAt !== null && asset.expiresAt <= new Date().toISOString()) return null;
   return asset;
 }

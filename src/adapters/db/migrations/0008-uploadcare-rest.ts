@@ -33,6 +33,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('path', 'text', (c) => c.notNull())
     .addColumn('result_id', 'text', (c) => c.notNull())
     .addColumn('thumbnails_group_id', 'text')
+    .addColumn('stored', 'integer', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('error', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -1,18 +1,42 @@
 import type { FastifyInstance } from 'fastify';
-import { restError } from '../../../core/uploadcare/rest-error.js';
+import { isImage } from '../../../core/uploadcare/content-info.js';
+import {
+  type ConversionKind,
+  conversionStatus,
+  submitConversions,
+} from '../../../core/uploadcare/conversions.js';
+import { getFile } from '../../../core/uploadcare/file-management.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { accountOf } from './rest-request.js';
 
-/** `/convert/video/` and `/convert/document/` (refused until the conversion jobs land). */
-export async function restConvertRoutes(app: FastifyInstance, _runtime: KilnRuntime) {
-  const video = async () => {
-    throw restError(400, 'Video conversion feature is not available for this project.');
-  };
-  const document = async () => {
-    throw restError(400, 'Document conversion feature is not available for this project.');
-  };
-  app.post('/convert/video/', video);
-  app.get('/convert/video/status/:token/', video);
-  app.post('/convert/document/', document);
-  app.get('/convert/document/status/:token/', document);
-  app.get('/convert/document/:uuid/', document);
+type TokenParams = { Params: { token: string } };
+
+/**
+ * `/convert/video/` (ffmpeg: format, size and resize modes, quality, cut, thumbs) and
+ * `/convert/document/` (images to jpg/png/webp through sharp); anything else is refused per path.
+ */
+export async function restConvertRoutes(app: FastifyInstance, runtime: KilnRuntime) {
+  for (const kind of ['video', 'document'] as ConversionKind[]) {
+    app.post(`/convert/${kind}/`, async (request) =>
+      submitConversions(runtime, accountOf(request).id, kind, request.body),
+    );
+    app.get<TokenParams>(`/convert/${kind}/status/:token/`, async (request) =>
+      conversionStatus(runtime, accountOf(request).id, kind, request.params.token),
+    );
+  }
+
+  // What a document can become here: an image, into the other image formats.
+  app.get<{ Params: { uuid: string } }>('/convert/document/:uuid/', async (request) => {
+    const asset = await getFile(runtime, accountOf(request).id, request.params.uuid);
+    const image = isImage(asset);
+    const subtype = asset.contentType.split('/')[1] ?? '';
+    return {
+      error: image ? null : `Conversion of ${asset.contentType} files is not supported on this server.`,
+      format: {
+        name: subtype === 'jpeg' ? 'jpg' : subtype,
+        conversion_formats: image ? ['jpg', 'png', 'webp'].map((name) => ({ name })) : [],
+      },
+      converted_groups: {},
+    };
+  });
 }
