@@ -44,13 +44,14 @@ export const fileStored = (deps: FileEventDeps, asset: Asset) => emitFileEvent(d
 export const fileDeleted = (deps: FileEventDeps, asset: Asset, removedAt: string) =>
   emitFileEvent(deps, 'file.deleted', asset, { removedAt });
 
-export const fileInfoUpdated = (deps: FileEventDeps, asset: Asset, previous: { metadata: unknown }) =>
+/** `previous` holds the values before the change (`metadata`, and `tags` when they changed). */
+export const fileInfoUpdated = (deps: FileEventDeps, asset: Asset, previous: Record<string, unknown>) =>
   emitFileEvent(deps, 'file.info_updated', asset, { previous });
 
 interface EmitOptions {
   initiator?: Initiator;
   removedAt?: string;
-  previous?: { metadata: unknown };
+  previous?: Record<string, unknown>;
 }
 
 export async function emitFileEvent(
@@ -79,7 +80,7 @@ export async function emitFileEvent(
       data: restFileView(asset, { publicUrl, removedAt: options.removedAt ?? null, appdata: true }),
       file: `${cdnUrl(publicUrl, asset)}${encodeURIComponent(asset.originalName ?? 'original')}`,
     };
-    if (options.previous) payload.previous_values = { metadata: options.previous.metadata };
+    if (options.previous) payload.previous_values = options.previous;
     await deps.jobs.enqueue(
       UC_WEBHOOK_JOB,
       {

@@ -41,6 +41,7 @@ export function restFileView(asset: Asset, options: FileViewOptions): Record<str
     variations: isRecord(asset.extra.ucVariations) ? asset.extra.ucVariations : null,
     content_info: contentInfo(asset),
     metadata: asset.metadata,
+    tags: Array.isArray(asset.extra.tags) ? asset.extra.tags : [],
   };
   if (options.appdata) view.appdata = isRecord(asset.extra.ucAppdata) ? asset.extra.ucAppdata : {};
   return view;

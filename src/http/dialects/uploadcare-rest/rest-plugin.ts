@@ -12,6 +12,7 @@ import { restGroupsRoutes } from './rest-groups-routes.js';
 import { restMetadataRoutes } from './rest-metadata-routes.js';
 import { restProjectRoutes } from './rest-project-routes.js';
 import { header, rawBody, setAccount, setRawBody } from './rest-request.js';
+import { restTagsRoutes } from './rest-tags-routes.js';
 import { restWebhooksRoutes } from './rest-webhooks-routes.js';
 
 const ACCEPT = /application\/vnd\.uploadcare-v0\.7\+json/i;
@@ -78,6 +79,7 @@ export async function uploadcareRestApi(app: FastifyInstance, opts: { runtime: K
   });
   await restFilesRoutes(app, runtime);
   await restMetadataRoutes(app, runtime);
+  await restTagsRoutes(app, runtime);
   await restGroupsRoutes(app, runtime);
   await restProjectRoutes(app, runtime);
   await restWebhooksRoutes(app, runtime);

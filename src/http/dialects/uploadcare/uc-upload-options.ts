@@ -1,10 +1,10 @@
 import type { Account } from '../../../core/accounts/account.js';
-import { KilnError } from '../../../core/errors/kiln-error.js';
 import {
   checkMetadataCount,
   checkMetadataKey,
   checkMetadataValue,
 } from '../../../core/uploadcare/metadata-rules.js';
+import { normalizeTags } from '../../../core/uploadcare/tag-rules.js';
 import { ucError } from './uc-errors.js';
 import type { UcParams } from './uc-params.js';
 
@@ -55,28 +55,9 @@ export function metadataOf(params: UcParams): Record<string, string> {
   return out;
 }
 
-/** Comma-joined tags: lower-cased, trimmed, deduplicated; at most 50 of at most 100 `[a-z0-9._-]`. */
+/** Comma-joined tags, by the tag rules (core/uploadcare/tag-rules). */
 export function tagsOf(raw: string | undefined): string[] {
-  if (!raw) return [];
-  const tags = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((t) => t.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
-  if (tags.length > 50) throw tagError('A file can not have more than 50 tags.');
-  for (const t of tags) {
-    if (t.length > 100) throw tagError(`Tag \`${t}\` can not be more than 100 symbols.`);
-    if (!/^[a-z0-9._-]+$/.test(t))
-      throw tagError(`Tag \`${t}\` contains symbols not allowed by the tag format.`);
-  }
-  return tags;
-}
-
-function tagError(message: string): KilnError {
-  return new KilnError('invalid_input', message, { status: 400, details: { ucCode: 'UploadViewsError' } });
+  return raw ? normalizeTags(raw.split(',')) : [];
 }
 
 /** Uploadcare's stored filename: the original with everything outside `[A-Za-z0-9._]` removed. */

@@ -5,11 +5,14 @@ import {
   deleteMetadata,
   getMetadata,
   getMetadataValue,
+  getTags,
   groupInfo,
   isRestClientError,
   listOfGroups,
   paginate,
+  replaceTags,
   updateMetadata,
+  updateTags,
 } from '@uploadcare/rest-client';
 import { info as uploadApiInfo, uploadFile, uploadFileGroup } from '@uploadcare/upload-client';
 import { type RestHarness, settingsFor, startRest } from './rest-harness.js';
@@ -102,4 +105,32 @@ test('add-ons answer that they are not available here', async () => {
     ),
     detail('Add-On remove_bg is not available for this project.'),
   );
+});
+
+test('tags: get, replace, add and delete in one change; the Upload API shows the same', async () => {
+  const up = await uploadFile(Buffer.from('tagged'), { ...h.upload, tags: ['Cat', 'animal'] });
+  assert.deepEqual(await getTags({ uuid: up.uuid }, h.signed), { tags: ['cat', 'animal'] });
+  assert.deepEqual(await replaceTags({ uuid: up.uuid, tags: ['dog', ' Animal ', 'dog'] }, h.signed), {
+    tags: ['dog', 'animal'],
+    added: ['dog'],
+    deleted: ['cat'],
+  });
+  assert.deepEqual(
+    await updateTags({ uuid: up.uuid, add: ['animal', 'pet'], delete: ['animal', 'dog'] }, h.simple),
+    {
+      tags: ['animal', 'pet'],
+      added: ['pet'],
+      deleted: ['dog'],
+    },
+  );
+  assert.deepEqual((await uploadApiInfo(up.uuid, h.upload)).tags, ['animal', 'pet']);
+  await assert.rejects(
+    replaceTags({ uuid: up.uuid, tags: ['no spaces'] }, h.signed),
+    detail('Tag `no spaces` contains symbols not allowed by the tag format.'),
+  );
+  assert.deepEqual(await replaceTags({ uuid: up.uuid, tags: [] }, h.signed), {
+    tags: [],
+    added: [],
+    deleted: ['animal', 'pet'],
+  });
 });
