@@ -106,6 +106,8 @@ export interface UcGroupsTable {
   /** JSON array of {uuid, effects} in group order; effects = ops without the leading `-/`. */
   files: string;
   created_at: string;
+  /** When the group was stored through the REST API (0008-uploadcare-rest); null until then. */
+  stored_at?: string | null;
 }
 
 /** Uploadcare `/from_url/` tasks (0004-uploadcare): the status token and its outcome. */

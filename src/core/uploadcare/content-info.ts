@@ -70,3 +70,23 @@ export function imageInfo(image: ImageFacts) {
 export function kbps(bitsPerSecond: number): number | null {
   return bitsPerSecond > 0 ? Math.round(bitsPerSecond / 1000) : null;
 }
+
+/** A `type/subtype` a client may declare (no parameters, nothing odd). */
+const DECLARABLE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/i;
+
+/**
+ * The content type a client declared for an upload, kept in `extra.declaredType` when it said
+ * more than `application/octet-stream`, or nothing.
+ */
+export function declaredTypeExtra(declared: string | undefined): { declaredType?: string } {
+  const type = declared?.split(';')[0]?.trim().toLowerCase();
+  return type && type !== 'application/octet-stream' && DECLARABLE.test(type) ? { declaredType: type } : {};
+}
+
+/**
+ * Uploadcare's `mime_type`: the type the client declared, as on the hosted service; Kiln's own
+ * detection stays in `content_info.mime` and is what delivery uses (its safety rules unchanged).
+ */
+export function reportedMimeType(asset: Asset): string {
+  return typeof asset.extra.declaredType === 'string' ? asset.extra.declaredType : asset.contentType;
+}

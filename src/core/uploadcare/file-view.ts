@@ -1,5 +1,5 @@
 import type { Asset } from '../assets/asset.js';
-import { contentInfo, isImage } from './content-info.js';
+import { contentInfo, isImage, reportedMimeType } from './content-info.js';
 
 export interface FileViewOptions {
   publicUrl: string;
@@ -30,7 +30,7 @@ export function restFileView(asset: Asset, options: FileViewOptions): Record<str
     datetime_uploaded: asset.createdAt,
     is_image: isImage(asset),
     is_ready: asset.status === 'ready',
-    mime_type: asset.contentType,
+    mime_type: reportedMimeType(asset),
     original_file_url: removedAt
       ? null
       : `${cdnUrl(options.publicUrl, asset)}${encodeURIComponent(name.split(/[\\/]/).pop() || 'original')}`,

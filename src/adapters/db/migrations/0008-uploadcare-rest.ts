@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely';
  * Numbered 0008 on branch h-ucrest; renumber freely if another 0008 lands first.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // When a group was stored through the REST API (`PUT /groups/{id}/storage/`); null until then.
+  await db.schema.alterTable('uc_groups').addColumn('stored_at', 'text').execute();
   await db.schema
     .createTable('uc_webhooks')
     .addColumn('id', 'bigint', (c) => c.primaryKey())
@@ -44,4 +46,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('uc_conversions').execute();
   await db.schema.dropTable('uc_webhooks').execute();
+  await db.schema.alterTable('uc_groups').dropColumn('stored_at').execute();
 }

@@ -4,6 +4,7 @@ import { findFile } from '../../../core/uploadcare/file-management.js';
 import { restFileView } from '../../../core/uploadcare/file-view.js';
 import { deleteGroup, listGroups } from '../../../core/uploadcare/group-listing.js';
 import { GroupRepository, type UcGroup } from '../../../core/uploadcare/group-repository.js';
+import { storeGroup } from '../../../core/uploadcare/group-storage.js';
 import { restNotFound } from '../../../core/uploadcare/rest-error.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { pageParams, pageUrl, query } from './rest-query.js';
@@ -40,17 +41,26 @@ export async function restGroupsRoutes(app: FastifyInstance, runtime: KilnRuntim
     };
   });
 
-  app.get<GroupParams>('/groups/:id/', async (request) => {
+  const withFiles = async (request: Parameters<typeof accountOf>[0], group: UcGroup) => {
     const account = accountOf(request);
-    const group = await groups.find(request.params.id, account.id);
-    if (!group) throw restNotFound();
     const files = [];
     for (const member of group.files) {
       const asset: Asset | null = await findFile(runtime, account.id, member.uuid);
       files.push(asset ? { ...restFileView(asset, { publicUrl }), default_effects: member.effects } : null);
     }
     return { ...view(apiBase(publicUrl, request), group), files };
+  };
+
+  app.get<GroupParams>('/groups/:id/', async (request) => {
+    const group = await groups.find(request.params.id, accountOf(request).id);
+    if (!group) throw restNotFound();
+    return withFiles(request, group);
   });
+
+  // REST API 0.6's group store, kept: stores the files and marks the group stored.
+  app.put<GroupParams>('/groups/:id/storage/', async (request) =>
+    withFiles(request, await storeGroup(runtime, accountOf(request).id, request.params.id)),
+  );
 
   app.delete<GroupParams>('/groups/:id/', async (request, reply) => {
     if (!(await deleteGroup(runtime.db, accountOf(request).id, request.params.id))) throw restNotFound();

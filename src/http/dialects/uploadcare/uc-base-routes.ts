@@ -6,6 +6,7 @@ import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import type { Asset } from '../../../core/assets/asset.js';
 import { deleteAsset } from '../../../core/assets/delete-asset.js';
 import { uploadLocalFile } from '../../../core/media/upload-local-file.js';
+import { declaredTypeExtra } from '../../../core/uploadcare/content-info.js';
 import { fileUploaded } from '../../../core/uploadcare/file-events.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
@@ -51,7 +52,7 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
           metadata: options.metadata,
           stored: options.stored,
           expiresAt: options.expiresAt,
-          extra: { tags: options.tags },
+          extra: { tags: options.tags, ...declaredTypeExtra(file.mimetype) },
           maxBytes: runtime.config.uploadcareDirectMaxBytes,
         });
         created.push(asset);

@@ -1,5 +1,12 @@
 import type { Asset } from '../../../core/assets/asset.js';
-import { contentInfo, imageInfo, isImage, kbps, mediaFacts } from '../../../core/uploadcare/content-info.js';
+import {
+  contentInfo,
+  imageInfo,
+  isImage,
+  kbps,
+  mediaFacts,
+  reportedMimeType,
+} from '../../../core/uploadcare/content-info.js';
 import { sanitizeFilename } from './uc-upload-options.js';
 
 /** The file info object of reference §3, in the wire's snake_case. */
@@ -31,7 +38,7 @@ export function fileInfo(asset: Asset): Record<string, unknown> {
     done: ready ? asset.size : 0,
     original_filename: original,
     filename: sanitizeFilename(original) || 'original',
-    mime_type: asset.contentType,
+    mime_type: reportedMimeType(asset),
     is_image: isImage(asset),
     is_stored: asset.stored,
     is_ready: ready,
