@@ -26,5 +26,4 @@ test('the two REST schemes are recognised, nothing else', () => {
   assert.equal(isRestAuthorization('Uploadcare.Simple pub:secret'), true);
   assert.equal(isRestAuthorization('Bearer token'), false);
   assert.equal(isRestAuthorization(undefined), false);
-  assert.equal('/uploadcare/rest/webhooks/unsubscribe/');
 });
