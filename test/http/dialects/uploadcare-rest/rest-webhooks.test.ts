@@ -15,7 +15,8 @@ import {
   WebhookEvent,
 } from '@uploadcare/rest-client';
 import { uploadFile } from '@uploadcare/upload-client';
-import { type RestHarness, startRest } from './rest-harness.js';
+import { startKiln } from '../../../support/start-kiln.js';
+import { type RestHarness, settingsFor, startRest } from './rest-harness.js';
 
 interface Delivery {
   path: string;
@@ -158,4 +159,45 @@ test('events from every change, signed, each seen exactly once though the first 
     '/file.stored',
     '/file.uploaded',
   ]);
+});
+
+test('a delivery under way when Kiln stops is made, once, by the next Kiln on the same data', async () => {
+  const seen: string[] = [];
+  let hang = true;
+  const hung: Array<() => void> = [];
+  const slow = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (hang) {
+        hang = false;
+        hung.push(() => res.destroy());
+        return; // never answers: the delivery is in flight when Kiln stops
+      }
+      seen.push(JSON.parse(Buffer.concat(chunks).toString('utf8')).data.uuid);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+  const target = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+  const first = await startKiln({ env: { KILN_ALLOW_PRIVATE_FETCH: '1' } });
+  let second: Awaited<ReturnType<typeof startKiln>> | undefined;
+  try {
+    const creds = await first.createAccount();
+    const one = settingsFor(first, creds);
+    await createWebhook({ targetUrl: target, event: WebhookEvent.FILE_UPLOADED }, one.signed);
+    const up = await uploadFile(Buffer.from('restart'), one.upload);
+    await waitFor(() => (hung.length > 0 ? true : undefined));
+    await first.server.close();
+    second = await startKiln({ sharedWith: first });
+    const id = await waitFor(() => seen[0]);
+    assert.equal(id, up.uuid);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(seen, [up.uuid]);
+  } finally {
+    for (const h of hung) h();
+    await second?.close();
+    await first.close().catch(() => {});
+    slow.close();
+  }
 });
