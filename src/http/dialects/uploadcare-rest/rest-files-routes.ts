@@ -7,6 +7,7 @@ import {
   removeFile,
   storeFile,
 } from '../../../core/uploadcare/file-management.js';
+import { searchFiles } from '../../../core/uploadcare/file-search.js';
 import { restFileView } from '../../../core/uploadcare/file-view.js';
 import { restError } from '../../../core/uploadcare/rest-error.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
@@ -44,6 +45,31 @@ export async function restFilesRoutes(app: FastifyInstance, runtime: KilnRuntime
       totals: result.totals,
       per_page: page.limit,
       results: result.files.map((f) => restFileView(f.asset, { publicUrl, appdata, removedAt: f.removedAt })),
+    };
+  });
+
+  app.post('/files/search/', async (request) => {
+    const q = query(request);
+    const limit = q.limit ? Number(q.limit) : 20;
+    const offset = q.offset ? Number(q.offset) : 0;
+    const page = await searchFiles(runtime.db, accountOf(request).id, request.body, { limit, offset });
+    const base = apiBase(publicUrl, request);
+    const more = offset + limit < page.total && offset + 2 * limit <= 1000;
+    return {
+      next: more
+        ? pageUrl(base, '/files/search/', { limit, offset: offset + limit, include: q.include })
+        : null,
+      previous:
+        offset > 0
+          ? pageUrl(base, '/files/search/', {
+              limit,
+              offset: Math.max(0, offset - limit),
+              include: q.include,
+            })
+          : null,
+      total: page.total,
+      per_page: limit,
+      results: page.files.map((a) => restFileView(a, { publicUrl, appdata: q.include === 'appdata' })),
     };
   });
 
