@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { checkAccountLimits } from '../accounts/account-limits.js';
 import type { Asset } from '../assets/asset.js';
 import { uploadAsset } from '../ingest/upload-asset.js';
 import { describeMediaFile, factsDimensions } from '../media/describe-media.js';
@@ -18,6 +20,7 @@ export interface ConvertedFile {
 
 /** A conversion's output as a new Uploadcare file: bytes into the store, then one complete row. */
 export async function saveConvertedFile(deps: FileDeps, file: ConvertedFile): Promise<Asset> {
+  await checkAccountLimits(deps, await deps.accounts.get(file.accountId), [(await stat(file.path)).size]);
   const media = await describeMediaFile(file.path, file.contentType);
   const asset = await uploadAsset(deps, {
     id: file.id,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import { checkAccountLimits } from '../accounts/account-limits.js';
 import { type Asset, originalKey } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import { deleteAsset } from '../assets/delete-asset.js';
@@ -132,6 +133,7 @@ export async function copyFileLocally(
   if (source.status !== 'ready') throw restError(400, 'File is not ready yet.');
   const stored = await storeChoice(deps, accountId, input.store);
   const metadata = input.metadata === undefined ? source.metadata : checkMetadata(input.metadata);
+  await checkAccountLimits(deps, await deps.accounts.get(accountId), [source.size]);
   const id = randomUUID();
   const key = originalKey(accountId, id);
   await deps.blobs.copy(source.blobKey!, key);

@@ -43,9 +43,6 @@ export async function uploadcareRestApi(app: FastifyInstance, opts: { runtime: K
     }
   });
   // Exactly the versioned type (no charset): the official client compares the header verbatim.
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.type(REST_CONTENT_TYPE);
-  });
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode !== 204) reply.header('content-type', REST_CONTENT_TYPE);
     return payload;

@@ -172,3 +172,14 @@ test('cross-account isolation: another project sees none of these files', async 
   assert.equal((await listOfFiles({}, other.simple)).total, 0);
   assert.equal((await fetch(up.cdnUrl!)).status, 200);
 });
+
+test('a local copy counts against the account limits', async () => {
+  const creds = await h.kiln.createAccount();
+  await h.kiln.server.runtime.accounts.updateSettings(creds.id, { maxFiles: 1 });
+  const mine = settingsFor(h.kiln, creds);
+  const src = await uploadFile(Buffer.from('only one'), mine.upload);
+  await assert.rejects(
+    copyFileToLocalStorage({ source: src.uuid, store: true }, mine.signed),
+    (err) => isRestClientError(err) && err.status === 403 && err.message.includes('maxFiles'),
+  );
+});
