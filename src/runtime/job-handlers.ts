@@ -8,6 +8,7 @@ import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stre
 import { runConversion } from '../core/uploadcare/conversion-job.js';
 import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
 import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
+import { announceRemoval } from '../core/uploadcare/file-removal.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';
@@ -25,7 +26,10 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
 
   work<PurgeAssetPayload>(
     PURGE_ASSET_JOB,
-    (job) => purgeAsset(runtime, job.payload),
+    async (job) => {
+      await announceRemoval(runtime, job.payload); // Uploadcare's file.deleted, from every way a file goes
+      await purgeAsset(runtime, job.payload);
+    },
     config.workerConcurrency,
   );
 

@@ -4,7 +4,7 @@ import { checkAccountLimits } from '../accounts/account-limits.js';
 import { type Asset, originalKey } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import { deleteAsset } from '../assets/delete-asset.js';
-import { type FileEventDeps, fileDeleted, fileStored, fileUploaded } from './file-events.js';
+import { type FileEventDeps, fileStored, fileUploaded } from './file-events.js';
 import { checkMetadata } from './metadata-rules.js';
 import { restError, restNotFound } from './rest-error.js';
 
@@ -63,7 +63,7 @@ export async function storeFile(deps: FileDeps, accountId: string, uuid: string)
   return stored;
 }
 
-/** Deletes a file for every API at once (the CDN URL stops working); `file.deleted`. */
+/** Deletes a file for every API at once (the CDN URL stops working); the purge job announces `file.deleted`. */
 export async function removeFile(
   deps: FileDeps,
   accountId: string,
@@ -71,9 +71,7 @@ export async function removeFile(
 ): Promise<{ asset: Asset; removedAt: string }> {
   const asset = await getFile(deps, accountId, uuid);
   await deleteAsset(deps, accountId, asset.id);
-  const removedAt = new Date().toISOString();
-  await fileDeleted(deps, asset, removedAt);
-  return { asset, removedAt };
+  return { asset, removedAt: new Date().toISOString() };
 }
 
 export interface BatchResult {

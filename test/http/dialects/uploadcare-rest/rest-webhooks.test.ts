@@ -131,11 +131,18 @@ test('events from every change, signed, each seen exactly once though the first 
   await storeFile({ uuid: up.uuid }, h.signed);
   await updateMetadata({ uuid: up.uuid, key: 'pet', value: 'cat' }, h.signed);
   await deleteFile({ uuid: up.uuid }, h.signed);
+  // Deleted through Kiln's own API: the same event, from the same place.
+  const other = await uploadFile(Buffer.from('kiln api delete'), h.upload);
+  const del = await fetch(`${h.kiln.url}/kiln/v1/assets/${other.uuid}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${h.account.apiToken}` },
+  });
+  assert.ok(del.ok, String(del.status));
 
   const byPath = (p: string) => accepted.filter((d) => d.path === p);
-  await waitFor(() => (accepted.length >= 4 ? true : undefined));
+  await waitFor(() => (accepted.length >= 6 ? true : undefined));
   assert.equal(refused, 1);
-  const uploaded = byPath('/file.uploaded')[0]!.body;
+  const uploaded = byPath('/file.uploaded').find((d) => d.body.data.uuid === up.uuid)!.body;
   assert.equal(uploaded.hook.event, 'file.uploaded');
   assert.equal(uploaded.hook.project_pub_key, h.account.uploadcare.publicKey);
   assert.equal(uploaded.hook.target, `${receiverUrl}/file.uploaded`);
@@ -148,15 +155,19 @@ test('events from every change, signed, each seen exactly once though the first 
   const updated = byPath('/file.info_updated')[0]!.body;
   assert.deepEqual(updated.data.metadata, { pet: 'cat' });
   assert.deepEqual(updated.previous_values, { metadata: {} });
-  const deleted = byPath('/file.deleted')[0]!.body;
+  const deleted = byPath('/file.deleted').find((d) => d.body.data.uuid === up.uuid)!.body;
   assert.ok(deleted.data.datetime_removed);
+  assert.equal(deleted.data.original_file_url, null);
+  assert.ok(byPath('/file.deleted').some((d) => d.body.data.uuid === other.uuid));
 
   // Give retries time to show any duplicate.
   await new Promise((r) => setTimeout(r, 2500));
   assert.deepEqual(accepted.map((d) => d.path).sort(), [
     '/file.deleted',
+    '/file.deleted',
     '/file.info_updated',
     '/file.stored',
+    '/file.uploaded',
     '/file.uploaded',
   ]);
 });
