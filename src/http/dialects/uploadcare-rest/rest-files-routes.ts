@@ -9,13 +9,15 @@ import {
 } from '../../../core/uploadcare/file-management.js';
 import { searchFiles } from '../../../core/uploadcare/file-search.js';
 import { restFileView } from '../../../core/uploadcare/file-view.js';
+import { copyFileRemotely } from '../../../core/uploadcare/remote-copy.js';
+import type { RemoteStorages } from '../../../core/uploadcare/remote-storages.js';
 import { restError } from '../../../core/uploadcare/rest-error.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { booleanParam, pageParams, pageUrl, query } from './rest-query.js';
 import { accountOf, apiBase } from './rest-request.js';
 
 /** `/files/`: list, info, store, delete, batch store/delete, local and remote copy. */
-export async function restFilesRoutes(app: FastifyInstance, runtime: KilnRuntime) {
+export async function restFilesRoutes(app: FastifyInstance, runtime: KilnRuntime, storages: RemoteStorages) {
   const publicUrl = runtime.config.publicUrl;
 
   app.get('/files/', async (request) => {
@@ -93,12 +95,9 @@ export async function restFilesRoutes(app: FastifyInstance, runtime: KilnRuntime
     return reply.status(201).send({ type: 'file', result: restFileView(copy, { publicUrl }) });
   });
 
-  app.post('/files/remote_copy/', async (request) => {
-    const body = objectBody(request.body);
-    if (body.source === undefined || body.source === '')
-      throw restError(400, '`source` parameter is required.');
-    // No remote storage can be named on this server (Kiln keeps files in its own store).
-    throw restError(400, 'Project has no storage with provided name.');
+  app.post('/files/remote_copy/', async (request, reply) => {
+    const copy = await copyFileRemotely(runtime, storages, accountOf(request).id, objectBody(request.body));
+    return reply.status(copy.created ? 201 : 200).send({ type: 'url', result: copy.url });
   });
 
   app.get<{ Params: { uuid: string } }>('/files/:uuid/', async (request) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { TokenBucketLimiter } from '../../../core/limits/token-bucket.js';
+import { RemoteStorages } from '../../../core/uploadcare/remote-storages.js';
 import { authenticateRestRequest } from '../../../core/uploadcare/rest-auth.js';
 import { restError, restNotFound } from '../../../core/uploadcare/rest-error.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
@@ -28,6 +29,8 @@ const BAD_ACCEPT =
 export async function uploadcareRestApi(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
   const limiter = new TokenBucketLimiter();
+  const storages = new RemoteStorages(runtime.config.uploadcareRemoteStorages, runtime.config.dataDir);
+  app.addHook('onClose', async () => storages.close());
   installErrorHandler(app, renderRestError);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
@@ -74,7 +77,7 @@ export async function uploadcareRestApi(app: FastifyInstance, opts: { runtime: K
   app.setNotFoundHandler(async () => {
     throw restNotFound();
   });
-  await restFilesRoutes(app, runtime);
+  await restFilesRoutes(app, runtime, storages);
   await restMetadataRoutes(app, runtime);
   await restTagsRoutes(app, runtime);
   await restGroupsRoutes(app, runtime);
