@@ -59,7 +59,8 @@ export function expandPattern(pattern: string, uuid: string, originalName: strin
     if (!VARIABLES.has(name)) throw restError(400, `Invalid pattern provided: \`${pattern}\``);
     return values[name]!;
   });
-  if (/\$\{|[\u0000-\u001f]/.test(key) || key.split('/').some((s) => s === '..' || s === '.'))
+  // S3's safe key characters only; no `.` or `..` segments.
+  if (!/^[A-Za-z0-9!_.*'()/-]+$/.test(key) || key.split('/').some((s) => s === '..' || s === '.'))
     throw restError(400, 'Invalid pattern provided: Invalid character in a pattern.');
   return key.replace(/^\/+/, '');
 }
