@@ -106,6 +106,14 @@ const schema = z.object({
   uploadcareFetchTimeoutSeconds: int(1, 3600).default(120),
   /** Uploadcare upload API: requests per second per account (token bucket, burst twice that). */
   uploadcareRequestsPerSecond: int(1, 100_000).default(50),
+  /**
+   * Uploadcare REST `remote_copy` targets: a JSON object of storage name -> storage URL
+   * (`s3://bucket/prefix?endpoint=...`, as KILN_STORAGE_URL, or `file:///abs/path`). Empty: none.
+   */
+  uploadcareRemoteStorages: z
+    .string()
+    .default('{}')
+    .refine(isStorageMap, 'must be a JSON object of name -> s3:// or file:// URL'),
   /** Time a client gets to send all request headers (slowloris); 0 = Node's default (60 s). */
   headersTimeoutSeconds: int(0, 3600).default(30),
   /** A connection with no bytes in either direction for this long is closed (stalled bodies, abandoned uploads). */
@@ -181,6 +189,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   uploadcareMultipartTtlSeconds: { env: 'KILN_UPLOADCARE_MULTIPART_TTL_SECONDS' },
   uploadcareFetchTimeoutSeconds: { env: 'KILN_UPLOADCARE_FETCH_TIMEOUT_SECONDS' },
   uploadcareRequestsPerSecond: { env: 'KILN_UPLOADCARE_REQUESTS_PER_SECOND' },
+  uploadcareRemoteStorages: { env: 'KILN_UPLOADCARE_REMOTE_STORAGES' },
   headersTimeoutSeconds: { env: 'KILN_HEADERS_TIMEOUT_SECONDS' },
   idleTimeoutSeconds: { env: 'KILN_IDLE_TIMEOUT_SECONDS' },
   requestTimeoutSeconds: { env: 'KILN_REQUEST_TIMEOUT_SECONDS' },
@@ -248,6 +257,20 @@ export function loadConfig(
     databaseUrl,
     embedded: !databaseUrl.startsWith('postgres') && !c.storageUrl?.startsWith('s3://'),
   });
+}
+
+function isStorageMap(value: string): boolean {
+  try {
+    const map = JSON.parse(value) as unknown;
+    return (
+      typeof map === 'object' &&
+      map !== null &&
+      !Array.isArray(map) &&
+      Object.values(map).every((v) => typeof v === 'string' && /^(s3|file):\/\//.test(v))
+    );
+  } catch {
+    return false;
+  }
 }
 
 function kebab(s: string): string {

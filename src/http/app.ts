@@ -17,6 +17,8 @@ import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
 import { renderUploadcareError } from './dialects/uploadcare/uc-errors.js';
 import { uploadcareProxy } from './dialects/uploadcare/uc-proxy-routes.js';
 import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
+import { uploadcareRestApi } from './dialects/uploadcare-rest/rest-plugin.js';
+import { REST_PREFIX, rewriteRestUrl } from './dialects/uploadcare-rest/rest-request.js';
 import { registerApiDocs } from './docs/api-docs.js';
 import { clientErrorHandler } from './errors/client-error-handler.js';
 import { installErrorHandler, renderKilnError } from './errors/error-handler.js';
@@ -53,6 +55,8 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     connectionTimeout: runtime.config.idleTimeoutSeconds * 1000,
     requestTimeout: runtime.config.requestTimeoutSeconds * 1000,
     bodyLimit: 1024 * 1024,
+    // The Uploadcare REST API answers at the root for requests that carry its authorization.
+    rewriteUrl: (req) => rewriteRestUrl(req.url ?? '/', req.headers.authorization),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Custom ids with slashes (Cloudflare Images) and opaque tokens in paths need long URLs.
@@ -104,6 +108,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
     prefix: '/client/v4/accounts/:account_id',
   });
   await app.register(streamPublicRoutes, { runtime });
+  await app.register(uploadcareRestApi, { runtime, prefix: REST_PREFIX });
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
   await app.register(uploadcareCdn, { runtime });
   await app.register(imagesDelivery, { runtime });

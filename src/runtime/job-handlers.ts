@@ -12,8 +12,13 @@ import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
+import { runConversion } from '../core/uploadcare/conversion-job.js';
+import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
+import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
+import { announceRemoval } from '../core/uploadcare/file-removal.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
+import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 import { registerStreamMediaJobs } from './stream-media-jobs.js';
 
@@ -28,7 +33,10 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
 
   work<PurgeAssetPayload>(
     PURGE_ASSET_JOB,
-    (job) => purgeAsset(runtime, job.payload),
+    async (job) => {
+      await announceRemoval(runtime, job.payload); // Uploadcare's file.deleted, from every way a file goes
+      await purgeAsset(runtime, job.payload);
+    },
     config.workerConcurrency,
   );
 
@@ -111,6 +119,13 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     1,
   );
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
+  // REST API conversions run ffmpeg or sharp: one at a time per worker process.
+  work<{ token: number }>(UC_CONVERT_JOB, (job) => runConversion(runtime, job), 1);
+  work<UcWebhookPayload>(
+    UC_WEBHOOK_JOB,
+    (job) => deliverUcWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
+    config.workerConcurrency,
+  );
   registerStreamMediaJobs(runtime);
 
   for (const arm of [armExpiry, armOrphans]) {

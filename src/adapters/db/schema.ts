@@ -108,6 +108,8 @@ export interface UcGroupsTable {
   /** JSON array of {uuid, effects} in group order; effects = ops without the leading `-/`. */
   files: string;
   created_at: string;
+  /** When the group was stored through the REST API (0008-uploadcare-rest); null until then. */
+  stored_at?: string | null;
 }
 
 /** Uploadcare `/from_url/` tasks (0004-uploadcare): the status token and its outcome. */
@@ -126,6 +128,40 @@ export interface UcUrlTasksTable {
   save_duplicate: number;
   /** JSON: the upload parameters (store, filename, metadata, tags). */
   params: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Uploadcare REST API webhook subscriptions (0008-uploadcare-rest). */
+export interface UcWebhooksTable {
+  id: number;
+  account_id: string;
+  event: string;
+  target_url: string;
+  is_active: number;
+  /** Sealed by the SecretBox (context uc-webhook:<id>); null when the hook is unsigned. */
+  signing_secret_enc: string | null;
+  version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Uploadcare REST API conversion jobs (0008-uploadcare-rest): the `/convert/.../status/<token>/` rows. */
+export interface UcConversionsTable {
+  token: number;
+  account_id: string;
+  /** video | document */
+  kind: string;
+  source_id: string;
+  /** The requested path, e.g. `<uuid>/video/-/format/webm/`. */
+  path: string;
+  result_id: string;
+  thumbnails_group_id: string | null;
+  /** 1: the results are stored; 0: temporary (24 h). */
+  stored: number;
+  /** pending | processing | finished | failed | cancelled */
+  status: string;
+  error: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -258,6 +294,8 @@ export interface DatabaseSchema {
   stream_live_outputs: StreamLiveOutputsTable;
   uc_groups: UcGroupsTable;
   uc_url_tasks: UcUrlTasksTable;
+  uc_webhooks: UcWebhooksTable;
+  uc_conversions: UcConversionsTable;
   cf_images: CfImagesTable;
   cf_image_variants: CfImageVariantsTable;
   cf_image_keys: CfImageKeysTable;

@@ -8,6 +8,7 @@ import { fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
+import { fileUploaded } from './file-events.js';
 import { UrlTaskRepository } from './url-tasks.js';
 
 export const UC_FROM_URL_JOB = 'uploadcare.from_url';
@@ -67,6 +68,7 @@ export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ toke
       maxBytes,
     });
     await tasks.succeed(task.token, asset.id, asset.size);
+    await fileUploaded(runtime, asset);
   } catch (err) {
     if (job.signal.aborted) throw err; // shutting down: the job is retried elsewhere
     const [code, message] = downloadError(err, maxBytes, timeoutSeconds);

@@ -4,6 +4,8 @@ import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import type { Asset } from '../../../core/assets/asset.js';
 import { deleteAsset } from '../../../core/assets/delete-asset.js';
 import { makeScratchDir } from '../../../core/media/scratch-space.js';
+import { declaredTypeExtra } from '../../../core/uploadcare/content-info.js';
+import { fileUploaded } from '../../../core/uploadcare/file-events.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isUuid, type UcContext } from './uc-context.js';
 import { ucError } from './uc-errors.js';
@@ -48,12 +50,13 @@ export async function ucBaseRoutes(app: FastifyInstance, ctx: UcContext) {
           metadata: options.metadata,
           stored: options.stored,
           expiresAt: options.expiresAt,
-          extra: { tags: options.tags },
+          extra: { tags: options.tags, ...declaredTypeExtra(file.mimetype) },
           maxBytes: runtime.config.uploadcareDirectMaxBytes,
         });
         created.push(asset);
         out[file.field] = asset.id;
       }
+      for (const asset of created) await fileUploaded(runtime, asset);
       return out;
     } catch (err) {
       // All files of a request or none.

@@ -7,6 +7,7 @@ import {
   type UcGroup,
 } from '../../../core/uploadcare/group-repository.js';
 import { userContentBase } from '../../delivery/delivery-origin.js';
+import { groupStoredAt } from '../../../core/uploadcare/group-storage.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isVisible } from './uc-base-routes.js';
 import type { UcContext } from './uc-context.js';
@@ -26,11 +27,11 @@ export async function ucGroupRoutes(app: FastifyInstance, ctx: UcContext) {
   const render = async (group: UcGroup) => {
     const assets = await Promise.all(group.files.map((f) => runtime.assets.find(group.accountId, f.uuid)));
     const live = assets.map((a) => (a && isVisible(a) ? a : null));
-    const allStored = live.every((a) => a?.stored);
     return {
       id: group.id,
       datetime_created: group.createdAt,
-      datetime_stored: allStored ? group.createdAt : null,
+      // Null until the group itself is stored through the REST API, as on the hosted service.
+      datetime_stored: await groupStoredAt(runtime.db, group.id),
       files_count: group.files.length,
       cdn_url: `${userContentBase(runtime.config)}/${group.id}/`,
       url: `${runtime.config.publicUrl}/uploadcare/group/info/?group_id=${encodeURIComponent(group.id)}`,

@@ -4,6 +4,7 @@ import { isMultipartCapable, isPresignCapable } from '../../../adapters/blobs/bl
 import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
 import { KilnError } from '../../../core/errors/kiln-error.js';
 import { signedPath, verifySignedPath } from '../../../core/signing/signed-link.js';
+import { fileUploaded } from '../../../core/uploadcare/file-events.js';
 import {
   completeMultipart,
   multipartState,
@@ -109,6 +110,8 @@ export async function ucMultipartRoutes(app: FastifyInstance, ctx: UcContext) {
     const uuid = params.get('uuid');
     if (!uuid) throw ucError('MultipartFileIdRequiredError');
     if (!isUuid(uuid)) throw ucError('UUIDInvalidError');
-    return fileInfo(await completeMultipart(runtime, account.id, uuid.toLowerCase()));
+    const asset = await completeMultipart(runtime, account.id, uuid.toLowerCase());
+    await fileUploaded(runtime, asset);
+    return fileInfo(asset);
   });
 }

@@ -1,5 +1,10 @@
 import type { Account } from '../../../core/accounts/account.js';
-import { KilnError } from '../../../core/errors/kiln-error.js';
+import {
+  checkMetadataCount,
+  checkMetadataKey,
+  checkMetadataValue,
+} from '../../../core/uploadcare/metadata-rules.js';
+import { normalizeTags } from '../../../core/uploadcare/tag-rules.js';
 import { ucError } from './uc-errors.js';
 import type { UcParams } from './uc-params.js';
 
@@ -13,13 +18,6 @@ export interface UploadOptions {
 
 /** Temporary (unstored) files live this long (reference §3.1). */
 export const TEMPORARY_TTL_MS = 24 * 3600 * 1000;
-
-const META_MAX_KEYS = 50;
-const META_KEY_MAX = 64;
-const META_VALUE_MAX = 512;
-const META_KEY = /^[A-Za-z0-9_.:-]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the format forbids
-const META_VALUE_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 
 export function uploadOptions(params: UcParams, account: Account, storeParam: string): UploadOptions {
   const stored = storeFlag(
@@ -42,51 +40,24 @@ export function storeFlag(value: string | undefined, account: Account): boolean 
   return account.settings.autoStore !== false;
 }
 
-/** `metadata[key]=value` fields, checked by the metadata rules with every error of the table. */
+/** `metadata[key]=value` fields, checked by the metadata rules (core/uploadcare/metadata-rules) with every error of the table. */
 export function metadataOf(params: UcParams): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, values] of params.entries()) {
     const m = /^metadata\[(.*)\]$/s.exec(name);
     if (!m) continue;
     const key = m[1]!;
-    if (key === '') throw ucError('FileMetadataKeyEmptyError');
-    if (key.length > META_KEY_MAX) throw ucError('FileMetadataKeyLengthTooBigError', key, META_KEY_MAX);
-    if (!META_KEY.test(key)) throw ucError('FileMetadataKeyForbiddenError', key);
+    checkMetadataKey(key);
     if (values.length > 1 || Object.hasOwn(out, key)) throw ucError('FileMetadataKeyDuplicatedError', key);
-    const value = values[0]!;
-    if (value === '') throw ucError('FileMetadataValueEmptyError', key);
-    if (value.length > META_VALUE_MAX)
-      throw ucError('FileMetadataValueLengthTooBigError', key, META_VALUE_MAX);
-    if (META_VALUE_FORBIDDEN.test(value)) throw ucError('FileMetadataValueForbiddenError', key);
-    out[key] = value;
-    if (Object.keys(out).length > META_MAX_KEYS)
-      throw ucError('FileMetadataKeysNumberTooBigError', META_MAX_KEYS);
+    out[key] = checkMetadataValue(key, values[0]);
+    checkMetadataCount(Object.keys(out).length);
   }
   return out;
 }
 
-/** Comma-joined tags: lower-cased, trimmed, deduplicated; at most 50 of at most 100 `[a-z0-9._-]`. */
+/** Comma-joined tags, by the tag rules (core/uploadcare/tag-rules). */
 export function tagsOf(raw: string | undefined): string[] {
-  if (!raw) return [];
-  const tags = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((t) => t.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
-  if (tags.length > 50) throw tagError('A file can not have more than 50 tags.');
-  for (const t of tags) {
-    if (t.length > 100) throw tagError(`Tag \`${t}\` can not be more than 100 symbols.`);
-    if (!/^[a-z0-9._-]+$/.test(t))
-      throw tagError(`Tag \`${t}\` contains symbols not allowed by the tag format.`);
-  }
-  return tags;
-}
-
-function tagError(message: string): KilnError {
-  return new KilnError('invalid_input', message, { status: 400, details: { ucCode: 'UploadViewsError' } });
+  return raw ? normalizeTags(raw.split(',')) : [];
 }
 
 /** Uploadcare's stored filename: the original with everything outside `[A-Za-z0-9._]` removed. */

@@ -28,7 +28,8 @@ test('uploadFileGroup + groupInfo; nth/<i>/ serves members, archive/zip/ streams
   assert.equal(info.id, g.uuid);
   assert.equal(info.filesCount, 2);
   assert.equal(info.files?.[0]?.defaultEffects, '');
-  assert.ok(info.datetimeStored);
+  // As on the hosted service: null until the group itself is stored through the REST API.
+  assert.equal(info.datetimeStored, null);
 
   assert.deepEqual((await fetchBytes(`${g.cdnUrl}nth/0/`)).body, photo);
   assert.deepEqual((await fetchBytes(`${g.cdnUrl}nth/1/`)).body, text);
