@@ -5,8 +5,8 @@ import { sanitizeFileName } from '../../../core/ingest/sanitize-file-name.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { discardRequestBody } from '../../request-body/discard-request-body.js';
 import { cdnUrl } from './cdn-links.js';
-import { authenticateStream, type StreamCaller } from './stream-auth.js';
-import { streamDuration } from './stream-errors.js';
+import { authenticateStream, type StreamCaller } from './getstream-auth.js';
+import { streamDuration } from './getstream-errors.js';
 
 /** Stream Feeds v2's upload limit (reference §7.1), counted on the file's bytes. */
 export const STREAM_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
