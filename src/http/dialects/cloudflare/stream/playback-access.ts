@@ -1,9 +1,9 @@
 import type { Asset } from '../../../../core/assets/asset.js';
+import { verifyPlaybackToken } from '../../../../core/cloudflare-stream/playback-token.js';
+import { SigningKeys } from '../../../../core/cloudflare-stream/signing-keys.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import type { LiveInput, LiveInputs } from '../../../../core/stream/live-inputs.js';
-import { verifyPlaybackToken } from '../../../../core/stream/playback-token.js';
-import { SigningKeys } from '../../../../core/stream/signing-keys.js';
-import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
+import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/video/video-facts.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 
 /**

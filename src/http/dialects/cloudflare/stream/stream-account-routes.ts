@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { signPlaybackToken } from '../../../../core/cloudflare-stream/playback-token.js';
+import { pemToPkcs8, SigningKeys } from '../../../../core/cloudflare-stream/signing-keys.js';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
+import { deleteWebhook, getWebhook, putWebhook } from '../../../../core/cloudflare-stream/stream-webhooks.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { signPlaybackToken } from '../../../../core/stream/playback-token.js';
-import { pemToPkcs8, SigningKeys } from '../../../../core/stream/signing-keys.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
-import { deleteWebhook, getWebhook, putWebhook } from '../../../../core/stream/stream-webhooks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';

@@ -9,17 +9,17 @@ import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import type { Rendition, RenditionRepository } from '../assets/rendition-repository.js';
+import { badRequest } from '../cloudflare-stream/stream-options.js';
 import { KilnError } from '../errors/kiln-error.js';
 import { ingestStream } from '../ingest/ingest-stream.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { inputArgs } from '../video/media-formats.js';
-import { probeMedia } from '../video/probe.js';
-import { AUDIO_BITRATE, SEGMENT_SECONDS } from '../video/transcode.js';
-import { uploadDirectory } from '../video/upload-directory.js';
 import { relocateAudioAdaptationSet } from './manifest-writer.js';
-import { newStreamUid } from './stream-facts.js';
-import { badRequest } from './stream-options.js';
+import { inputArgs } from './media-formats.js';
+import { probeMedia } from './probe.js';
+import { AUDIO_BITRATE, SEGMENT_SECONDS } from './transcode.js';
+import { uploadDirectory } from './upload-directory.js';
+import { newStreamUid } from './video-facts.js';
 import {
   AUDIO_KIND,
   audioTrackName,
@@ -27,7 +27,7 @@ import {
   saveTrack,
   type TrackStatus,
   trackPrefix,
-} from './stream-tracks.js';
+} from './video-tracks.js';
 
 export const AUDIO_TRACK_JOB = 'cfstream.audio';
 /** Cloudflare's limit for an uploaded audio file. */

@@ -1,9 +1,9 @@
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
+import { badRequest } from '../cloudflare-stream/stream-options.js';
 import { KilnError } from '../errors/kiln-error.js';
-import { badRequest } from './stream-options.js';
-import { CAPTION_KIND, captionTrackName, saveTrack, trackPrefix } from './stream-tracks.js';
+import { CAPTION_KIND, captionTrackName, saveTrack, trackPrefix } from './video-tracks.js';
 
 /** Cloudflare's caption limit: one WebVTT file of at most 10 MB per language. */
 export const MAX_CAPTION_BYTES = 10 * 1024 * 1024;

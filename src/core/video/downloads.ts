@@ -10,9 +10,9 @@ import type { Rendition, RenditionRepository } from '../assets/rendition-reposit
 import { KilnError } from '../errors/kiln-error.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { inputArgs } from '../video/media-formats.js';
-import { streamFacts, streamPrefix } from './stream-facts.js';
-import { DOWNLOAD_KIND, patchTrack, saveTrack } from './stream-tracks.js';
+import { inputArgs } from './media-formats.js';
+import { streamFacts, streamPrefix } from './video-facts.js';
+import { DOWNLOAD_KIND, patchTrack, saveTrack } from './video-tracks.js';
 
 export const DOWNLOAD_JOB = 'cfstream.download';
 export type DownloadType = 'default' | 'audio';

@@ -10,13 +10,13 @@ import type { RenditionRepository } from '../assets/rendition-repository.js';
 import { isKilnError } from '../errors/kiln-error.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { type MediaProbe, probeMedia } from '../video/probe.js';
-import { transcode } from '../video/transcode.js';
-import { PACKAGING_CONTENT_TYPES, uploadDirectory } from '../video/upload-directory.js';
-import { type StreamErrorCode, streamFacts, streamPrefix } from './stream-facts.js';
-import { failVideo } from './stream-failure.js';
-import { warmDefaultThumbnail } from './stream-thumbnails.js';
-import { updateFacts } from './stream-videos.js';
+import { type MediaProbe, probeMedia } from './probe.js';
+import { transcode } from './transcode.js';
+import { PACKAGING_CONTENT_TYPES, uploadDirectory } from './upload-directory.js';
+import { type StreamErrorCode, streamFacts, streamPrefix } from './video-facts.js';
+import { failVideo } from './video-failure.js';
+import { warmDefaultThumbnail } from './video-thumbnails.js';
+import { updateFacts } from './videos.js';
 import { loadWatermarkOverlay } from './watermarks.js';
 
 export interface ProcessDeps {

@@ -5,13 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import type { Asset } from '../assets/asset.js';
+import { badRequest, type VideoSettings } from '../cloudflare-stream/stream-options.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { inputArgs } from '../video/media-formats.js';
-import { probeMedia } from '../video/probe.js';
-import { failVideo } from './stream-failure.js';
-import { badRequest, type VideoSettings } from './stream-options.js';
-import { createStreamVideo, ingestVideoBytes, type StreamDeps } from './stream-videos.js';
+import { inputArgs } from './media-formats.js';
+import { probeMedia } from './probe.js';
+import { failVideo } from './video-failure.js';
+import { createStreamVideo, ingestVideoBytes, type StreamDeps } from './videos.js';
 import type { WatermarkView } from './watermarks.js';
 
 export const CLIP_STREAM_VIDEO_JOB = 'cfstream.clip';

@@ -5,10 +5,11 @@ import sharp from 'sharp';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Db } from '../../adapters/db/database.js';
 import type { StreamWatermarksTable } from '../../adapters/db/schema.js';
+import { badRequest } from '../cloudflare-stream/stream-options.js';
 import { KilnError } from '../errors/kiln-error.js';
-import type { OverlayPosition, VideoOverlay } from '../video/overlay-filter.js';
-import { newStreamUid } from './stream-facts.js';
-import { badRequest } from './stream-options.js';
+import type { OverlayPosition, VideoOverlay } from './overlay-filter.js';
+import { newStreamUid } from './video-facts.js';
+import type { WatermarkSettings, WatermarkView } from './watermark-view.js';
 
 /** Cloudflare's limit on watermark images: PNG, at most 2 MiB. */
 export const MAX_WATERMARK_BYTES = 2 * 1024 * 1024;
@@ -20,23 +21,7 @@ export const POSITIONS: readonly OverlayPosition[] = [
   'center',
 ];
 
-export interface WatermarkSettings {
-  name: string;
-  opacity: number;
-  padding: number;
-  scale: number;
-  position: OverlayPosition;
-}
-
-/** The `Watermark` object of reference §4.2. */
-export interface WatermarkView extends WatermarkSettings {
-  uid: string;
-  size: number;
-  width: number;
-  height: number;
-  created: string;
-  downloadedFrom: string | null;
-}
+export type { WatermarkSettings, WatermarkView } from './watermark-view.js';
 
 /** Reads name/opacity/padding/scale/position from JSON or multipart fields (numbers as strings). */
 export function parseWatermarkSettings(fields: Record<string, unknown>): WatermarkSettings {

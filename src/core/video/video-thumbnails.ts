@@ -8,10 +8,10 @@ import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
 import { SingleFlight } from '../images/single-flight.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { renderAnimatedPreview } from '../video/animated-preview.js';
-import { extractThumbnail, type ThumbnailFit } from '../video/thumbnail.js';
-import { SEGMENT_SECONDS } from '../video/transcode.js';
-import { streamFacts, streamPrefix } from './stream-facts.js';
+import { renderAnimatedPreview } from './animated-preview.js';
+import { extractThumbnail, type ThumbnailFit } from './thumbnail.js';
+import { SEGMENT_SECONDS } from './transcode.js';
+import { streamFacts, streamPrefix } from './video-facts.js';
 
 /** A still (jpg) or animated (gif) thumbnail request, already validated. */
 export interface ThumbnailRequest {
