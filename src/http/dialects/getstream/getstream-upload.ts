@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors/kiln-error.js';
+import { PROCESSABLE_IMAGE_TYPES } from '../../../core/images/image-formats.js';
 import type { ExpectImage } from '../../../core/ingest/ingest-service.js';
 import { sanitizeFileName } from '../../../core/ingest/sanitize-file-name.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
@@ -17,15 +18,7 @@ const MULTIPART_SLACK = 64 * 1024;
 const STREAM_IMAGES: ExpectImage = {
   kind: 'image',
   refuse: (contentType) => errors.invalid(`File type ${contentType} is not supported`, { field: 'file' }),
-  types: new Set([
-    'image/jpeg',
-    'image/png',
-    'image/gif',
-    'image/webp',
-    'image/avif',
-    'image/tiff',
-    'image/svg+xml',
-  ]),
+  types: PROCESSABLE_IMAGE_TYPES,
 };
 
 /**
