@@ -8,6 +8,7 @@ import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import { SigningKeys } from '../core/cloudflare-stream/signing-keys.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import type { VariantCaps, VariantStats } from '../core/images/variant-limits.js';
@@ -60,6 +61,8 @@ export interface KilnRuntime {
   fetchPolicy: UrlPolicy;
   /** The one limit on failed authentication, every dialect, counted in the database. */
   failedAuth: FailedAuthLimiter;
+  /** Cloudflare Stream's signing keys (RS256 playback tokens): one repository for every request. */
+  streamSigningKeys: SigningKeys;
   close(): Promise<void>;
 }
 
@@ -135,6 +138,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       metrics,
       rateLimits: createRateLimits(config),
       fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
+      streamSigningKeys: new SigningKeys(db, box),
       failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
         perIp: config.authFailuresPerIp,
         perAccount: config.authFailuresPerAccount,
