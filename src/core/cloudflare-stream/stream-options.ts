@@ -1,20 +1,13 @@
 import { KilnError } from '../errors/kiln-error.js';
+import type { VideoSettings } from '../video/video-settings.js';
+
+export type { VideoSettings } from '../video/video-settings.js';
 
 /**
  * Validation of the video settings every Stream entry point shares (direct_upload, copy, edit,
  * TUS Upload-Metadata), with the bounds of the reference (§5.2) and the direct-upload page.
  * Errors are 400 with Cloudflare code 10005 and a message naming the field.
  */
-export interface VideoSettings {
-  allowedOrigins?: string[];
-  creator?: string | null;
-  meta?: Record<string, unknown>;
-  requireSignedURLs?: boolean;
-  scheduledDeletion?: string | null;
-  thumbnailTimestampPct?: number;
-  maxDurationSeconds?: number | null;
-  watermarkUid?: string | null;
-}
 
 export const MAX_DURATION_LIMIT = 21_600;
 export const MIN_EXPIRY_MS = 2 * 60_000;

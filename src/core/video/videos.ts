@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
-import type { VideoSettings } from '../cloudflare-stream/stream-options.js';
 import { KilnError } from '../errors/kiln-error.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { JobQueue } from '../jobs/job-queue.js';
@@ -14,6 +13,7 @@ import {
   type StreamState,
   streamFacts,
 } from './video-facts.js';
+import type { VideoSettings } from './video-settings.js';
 import type { WatermarkView } from './watermarks.js';
 
 export const PROCESS_STREAM_VIDEO_JOB = 'cfstream.process';

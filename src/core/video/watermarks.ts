@@ -5,8 +5,7 @@ import sharp from 'sharp';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Db } from '../../adapters/db/database.js';
 import type { StreamWatermarksTable } from '../../adapters/db/schema.js';
-import { badRequest } from '../cloudflare-stream/stream-options.js';
-import { KilnError } from '../errors/kiln-error.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
 import type { OverlayPosition, VideoOverlay } from './overlay-filter.js';
 import { newStreamUid } from './video-facts.js';
 import type { WatermarkSettings, WatermarkView } from './watermark-view.js';
@@ -30,14 +29,14 @@ export function parseWatermarkSettings(fields: Record<string, unknown>): Waterma
     if (raw === undefined || raw === null || raw === '') return fallback;
     const n = typeof raw === 'string' ? Number(raw) : raw;
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1)
-      throw badRequest(`${key} must be a number from 0 to 1`);
+      throw errors.invalid(`${key} must be a number from 0 to 1`);
     return n;
   };
   const name = fields.name ?? '';
-  if (typeof name !== 'string' || name.length > 255) throw badRequest('name must be a string');
+  if (typeof name !== 'string' || name.length > 255) throw errors.invalid('name must be a string');
   const position = fields.position ?? 'upperRight';
   if (typeof position !== 'string' || !POSITIONS.includes(position as OverlayPosition))
-    throw badRequest(`position must be one of ${POSITIONS.join(', ')}`);
+    throw errors.invalid(`position must be one of ${POSITIONS.join(', ')}`);
   return {
     name,
     opacity: fraction('opacity', 1),
@@ -67,7 +66,7 @@ export class WatermarkProfiles {
       .metadata()
       .catch(() => null);
     if (!meta || meta.format !== 'png' || !meta.width || !meta.height) {
-      throw badRequest('The watermark image must be a PNG file');
+      throw errors.invalid('The watermark image must be a PNG file');
     }
     const id = newStreamUid();
     const key = `stream-watermarks/${accountId}/${id}.png`;
