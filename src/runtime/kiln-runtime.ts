@@ -1,5 +1,4 @@
 import { hkdfSync } from 'node:crypto';
-import type { BlobStore } from '../adapters/blobs/blob-store.js';
 import { createBlobStore } from '../adapters/blobs/create-blob-store.js';
 import { type DatabaseHandle, type Db, openDatabase } from '../adapters/db/database.js';
 import { migrateToLatest } from '../adapters/db/migrate.js';
@@ -8,6 +7,7 @@ import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import type { BlobStore } from '../core/blobs/blob-store.js';
 import { SigningKeys } from '../core/cloudflare-stream/signing-keys.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';

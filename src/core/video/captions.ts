@@ -1,6 +1,6 @@
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { errors, KilnError } from '../errors/kiln-error.js';
 import { CAPTION_KIND, captionTrackName, saveTrack, trackPrefix } from './video-tracks.js';
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { type Asset, assetPrefix } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { UploadChunks } from '../ingest/upload-chunks.js';
 import { STREAM_SOURCE, streamFacts } from './video-facts.js';
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { KilnError } from '../errors/kiln-error.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { JobQueue } from '../jobs/job-queue.js';
