@@ -13,8 +13,14 @@
  * key of its own and so is a full miss: render, variant write, rendition row (the source's bytes come
  * from the server's source cache after the first miss, as they do when a page asks for several sizes).
  * Hits: one URL repeated with plain GETs (no If-None-Match, so 200s with the body, never 304).
+ *
+ * Remote sources (KILN_IMAGE_SOURCES): the same misses through `/cdn-cgi/image/<options>/<URL>` of
+ * a loopback origin serving the photos. "remote miss": the source already in the source cache (the
+ * goal is the same >= 0.9 of sharp direct as for uploaded images); "remote cold": every request a
+ * new source URL (a query makes it one), so each pays the origin fetch, the store write and the row.
  */
-import { Agent, get } from 'node:http';
+import { Agent, createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -211,11 +217,43 @@ async function checkSameWork(server: KilnImageServer): Promise<string> {
   return notes.join(', ');
 }
 
+/** A loopback origin serving the photos at `/photo-<index>.jpg` (any query), long-cacheable. */
+async function startPhotoOrigin() {
+  const server = createServer((req, res) => {
+    const m = /^\/photo-(\d+)\.jpg/.exec(req.url ?? '');
+    const photo = m ? photos[Number(m[1])] : undefined;
+    if (!photo) return void res.writeHead(404).end();
+    res.writeHead(200, {
+      'content-type': 'image/jpeg',
+      'cache-control': 'max-age=86400',
+      etag: `"p${m![1]}"`,
+    });
+    res.end(photo.data);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((done) => server.close(() => done())) };
+}
+
+function remoteTarget(server: KilnImageServer, origin: string, cold: boolean): BenchTarget {
+  return {
+    name: cold ? 'remote cold' : 'remote miss',
+    request: async (index, format, n) => {
+      const source = `${origin}/photo-${index}.jpg${cold ? `?n=${n}` : ''}`;
+      void (await fetchOk(`${server.url}/cdn-cgi/image/${missOptions(format, n)}/${source}`));
+    },
+  };
+}
+
 const cell = (r: Result) =>
   `${r.rps.toFixed(1).padStart(6)} ${r.p50.toFixed(0).padStart(5)} ${r.p99.toFixed(0).padStart(5)}`;
 
 async function main(): Promise<void> {
-  const server = await startKilnImageServer(photos);
+  const origin = await startPhotoOrigin();
+  const server = await startKilnImageServer(photos, {
+    KILN_IMAGE_SOURCES: `${origin.url}/`,
+    KILN_ALLOW_PRIVATE_FETCH: '1',
+  });
   const service = await kilnService();
   try {
     console.log(
@@ -256,9 +294,33 @@ async function main(): Promise<void> {
         );
       }
     }
+    console.log(
+      'remote sources (/cdn-cgi/image/ of a loopback origin)\n' +
+        'fmt  c | sharp direct     req/s p50ms p99ms | remote miss (source cached) ratio | remote cold (origin fetch)  ratio',
+    );
+    const warm = remoteTarget(server, origin.url, false);
+    for (const i of photos.keys()) await warm.request(i, FORMATS[0]!, ++counter); // sources into the cache
+    for (const format of FORMATS) {
+      for (const c of CONCURRENCY) {
+        const [base, miss, cold] = await measureCell(
+          [
+            [directSharp, REQUESTS],
+            [warm, REQUESTS],
+            [remoteTarget(server, origin.url, true), REQUESTS],
+          ],
+          format,
+          c,
+        );
+        console.log(
+          `${format.padEnd(4)} ${c} | ${' '.repeat(12)}${cell(base)} | ${cell(miss)}       ${(miss.rps / base.rps).toFixed(2).padStart(5)} | ` +
+            `${cell(cold)}      ${(cold.rps / base.rps).toFixed(2).padStart(5)}`,
+        );
+      }
+    }
   } finally {
     await service.close?.();
     await server.close();
+    await origin.close();
     agent.destroy();
   }
 }

@@ -14,6 +14,8 @@ export interface KilnImageServer {
   process: KilnProcess;
   /** The flexible-variant delivery URL of uploaded photo `index` with Cloudflare `options`. */
   variantUrl(index: number, options: string): string;
+  /** The server's public URL. */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -65,7 +67,12 @@ export async function startKilnImageServer(
     });
     if (!config.ok) throw new Error(`enable flexible variants: ${config.status} ${await config.text()}`);
     const base = `${proc.url}/cdn/images/${account.imagesHash}`;
-    return { process: proc, variantUrl: (index, options) => `${base}/${ids[index]}/${options}`, close };
+    return {
+      process: proc,
+      url: proc.url!,
+      variantUrl: (index, options) => `${base}/${ids[index]}/${options}`,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

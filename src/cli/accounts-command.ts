@@ -48,6 +48,9 @@ export function registerAccountCommands(program: Command): void {
       console.log(
         `  Stream API key / secret:                   ${creds.stream.apiKey} / ${creds.stream.apiSecret}`,
       );
+      console.log(
+        `  imgproxy key / salt:                       ${creds.imgproxy.key} / ${creds.imgproxy.salt}`,
+      );
       console.log('Store these now: secrets are not shown again.');
     });
 

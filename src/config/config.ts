@@ -60,6 +60,23 @@ const schema = z.object({
   imageQueueSize: int(0, 10_000).default(64),
   imageSourceCacheMb: int(0, 100_000).default(64),
   /**
+   * Remote image sources that image URLs may transform: comma-separated URL prefixes, or `*` for any
+   * public address; empty (the default) allows none.
+   */
+  imageSources: z.string().default(''),
+  /** Largest remote source fetched (MiB), its time limit, and how long a source without Cache-Control stays fresh. */
+  imageSourceMaxMb: int(1, 10_000).default(50),
+  imageSourceTimeoutSeconds: int(1, 600).default(15),
+  imageSourceDefaultTtlSeconds: int(0, 31_536_000).default(3600),
+  /** Bytes of remote sources kept in the blob store (least recently used beyond it are evicted); 0: no cap. */
+  imageSourceStoreMb: int(0, 10_000_000).default(2048),
+  /** imgproxy dialect: accept `insecure`/`unsafe` in place of a signature. */
+  imgproxyAllowInsecure: bool.default(false),
+  /** imgproxy dialect: bytes of the HMAC kept in a signature (imgproxy's IMGPROXY_SIGNATURE_SIZE). */
+  imgproxySignatureSize: int(1, 32).default(32),
+  /** imgproxy dialect: presets, `name=option/option,name2=...` (imgproxy's IMGPROXY_PRESETS). */
+  imgproxyPresets: z.string().default(''),
+  /**
    * Memory the transforms of this process may hold at once (MiB), by estimated cost: a quarter of
    * the machine's memory, at least 512 MiB (the largest allowed input must fit) and at most 8 GiB.
    */
@@ -145,6 +162,14 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
   imageSourceCacheMb: { env: 'KILN_IMAGE_SOURCE_CACHE_MB' },
+  imageSources: { env: 'KILN_IMAGE_SOURCES' },
+  imageSourceMaxMb: { env: 'KILN_IMAGE_SOURCE_MAX_MB' },
+  imageSourceTimeoutSeconds: { env: 'KILN_IMAGE_SOURCE_TIMEOUT_SECONDS' },
+  imageSourceDefaultTtlSeconds: { env: 'KILN_IMAGE_SOURCE_DEFAULT_TTL_SECONDS' },
+  imageSourceStoreMb: { env: 'KILN_IMAGE_SOURCE_STORE_MB' },
+  imgproxyAllowInsecure: { env: 'KILN_IMGPROXY_ALLOW_INSECURE' },
+  imgproxySignatureSize: { env: 'KILN_IMGPROXY_SIGNATURE_SIZE' },
+  imgproxyPresets: { env: 'KILN_IMGPROXY_PRESETS' },
   imageMemoryBudgetMb: { env: 'KILN_IMAGE_MEMORY_BUDGET_MB' },
   variantsPerAsset: { env: 'KILN_VARIANTS_PER_ASSET' },
   variantBytesPerAccount: { env: 'KILN_VARIANT_BYTES_PER_ACCOUNT' },

@@ -11,8 +11,11 @@ import { streamApi } from './dialects/cloudflare/stream/stream-api.js';
 import { streamPublicRoutes } from './dialects/cloudflare/stream/stream-public-routes.js';
 import { renderStreamError } from './dialects/getstream/getstream-errors.js';
 import { getstreamPlugin } from './dialects/getstream/getstream-plugin.js';
+import { renderImgproxyError } from './dialects/imgproxy/imgproxy-errors.js';
+import { imgproxyRoutes } from './dialects/imgproxy/imgproxy-routes.js';
 import { uploadcareCdn } from './dialects/uploadcare/uc-cdn-routes.js';
 import { renderUploadcareError } from './dialects/uploadcare/uc-errors.js';
+import { uploadcareProxy } from './dialects/uploadcare/uc-proxy-routes.js';
 import { uploadcareApi } from './dialects/uploadcare/uploadcare-plugin.js';
 import { registerApiDocs } from './docs/api-docs.js';
 import { clientErrorHandler } from './errors/client-error-handler.js';
@@ -20,6 +23,7 @@ import { installErrorHandler, renderKilnError } from './errors/error-handler.js'
 import { installFailedAuthLimit } from './errors/failed-auth.js';
 import { accountLimitsRoutes } from './kiln-api/account-limits-routes.js';
 import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
+import { imageSourceRoutes } from './kiln-api/image-source-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
@@ -60,6 +64,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
         ['/stream/', renderCloudflareError],
         ['/uploadcare/', renderUploadcareError],
         ['/api/v1.0/', renderStreamError],
+        ['/imgproxy/', renderImgproxyError],
       ],
       renderKilnError,
     ),
@@ -90,6 +95,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(accountLimitsRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(imageSourceRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(getstreamPlugin, { runtime });
@@ -101,6 +107,8 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(uploadcareApi, { runtime, prefix: '/uploadcare' });
   await app.register(uploadcareCdn, { runtime });
   await app.register(imagesDelivery, { runtime });
+  await app.register(imgproxyRoutes, { runtime });
+  await app.register(uploadcareProxy, { runtime });
   return app;
 }
 

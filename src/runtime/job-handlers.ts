@@ -11,6 +11,7 @@ import {
   type EvictVariantsPayload,
   evictVariants,
 } from '../core/images/evict-variants.js';
+import { EVICT_REMOTE_SOURCES_JOB } from '../core/images/remote-sources/evict-remote-sources.js';
 import { ResumableUploadStore } from '../core/ingest/resumable-upload-store.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
@@ -75,6 +76,16 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       );
       if (result.evicted > 0)
         runtime.log.info({ accountId: job.payload.accountId, ...result }, 'evicted variants');
+    },
+    1,
+  );
+
+  // Remote image sources: least-recently-used eviction back under KILN_IMAGE_SOURCE_STORE_MB.
+  work(
+    EVICT_REMOTE_SOURCES_JOB,
+    async () => {
+      const evicted = await runtime.remoteSources.evict(config.imageSourceStoreMb * 1024 * 1024);
+      if (evicted > 0) runtime.log.info({ evicted }, 'evicted remote image sources');
     },
     1,
   );

@@ -11,6 +11,9 @@ import type { BlobStore } from '../core/blobs/blob-store.js';
 import { SigningKeys } from '../core/cloudflare-stream/signing-keys.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
+import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
+import { RemoteSourceCache } from '../core/images/remote-sources/remote-source-cache.js';
+import { SourceAllowList } from '../core/images/remote-sources/source-allow-list.js';
 import type { VariantCaps, VariantStats } from '../core/images/variant-limits.js';
 import { VariantRenderer } from '../core/images/variant-renderer.js';
 import { VariantRepository } from '../core/images/variant-repository.js';
@@ -54,6 +57,8 @@ export interface KilnRuntime {
     caps: VariantCaps;
     stats: VariantStats;
   };
+  /** Remote image sources (KILN_IMAGE_SOURCES): fetched once, kept with validators, bounded. */
+  remoteSources: RemoteSourceCache;
   metrics: Metrics;
   /** Per-IP and per-account request limits of this process (token buckets). */
   rateLimits: RateLimits;
@@ -109,6 +114,10 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       clearInterval(flushTimer);
       await flushUsage();
     });
+    const fetchPolicy: UrlPolicy = Object.freeze({
+      allowPrivate: config.allowPrivateFetch,
+      resolver: options.resolver,
+    });
     const ingest = new IngestService({ db, blobs, accounts, metrics, imageLimits: images.limits });
     return {
       config,
@@ -136,8 +145,23 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       }),
       variantStore: { repository: variantRepository, usage, caps, stats },
       metrics,
+      remoteSources: new RemoteSourceCache({
+        db,
+        blobs,
+        allowList: new SourceAllowList(config.imageSources),
+        policy: {
+          ...fetchPolicy,
+          maxBytes: config.imageSourceMaxMb * 1024 * 1024,
+          timeoutMs: config.imageSourceTimeoutSeconds * 1000,
+        },
+        defaultTtlSeconds: config.imageSourceDefaultTtlSeconds,
+        onStored: async () => {
+          if (config.imageSourceStoreMb > 0)
+            await scheduleSourceEviction(jobs, config.variantEvictionDelaySeconds);
+        },
+      }),
       rateLimits: createRateLimits(config),
-      fetchPolicy: Object.freeze({ allowPrivate: config.allowPrivateFetch, resolver: options.resolver }),
+      fetchPolicy,
       streamSigningKeys: new SigningKeys(db, box),
       failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
         perIp: config.authFailuresPerIp,

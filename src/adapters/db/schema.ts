@@ -170,6 +170,30 @@ export interface CfImageKeysTable {
   created_at: string;
 }
 
+/** imgproxy signing key and salt per account, hex, encrypted with the SecretBox (migration 0009). */
+export interface ImgproxyKeysTable {
+  account_id: string;
+  key_enc: string;
+  salt_enc: string;
+  created_at: string;
+}
+
+/** The remote image source cache (migration 0009). */
+export interface ImageSourcesTable {
+  /** sha256 of the URL, hex. */
+  id: string;
+  url: string;
+  blob_key: string;
+  version: string;
+  size: number | string;
+  content_type: string | null;
+  etag: string | null;
+  last_modified: string | null;
+  fresh_until: string;
+  fetched_at: string;
+  last_used_at: string;
+}
+
 /** Cloudflare Stream watermark profiles (migration 0006). */
 export interface StreamWatermarksTable {
   id: string;
@@ -238,4 +262,6 @@ export interface DatabaseSchema {
   cf_image_variants: CfImageVariantsTable;
   cf_image_keys: CfImageKeysTable;
   auth_failures: AuthFailuresTable;
+  imgproxy_keys: ImgproxyKeysTable;
+  image_sources: ImageSourcesTable;
 }

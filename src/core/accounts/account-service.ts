@@ -27,6 +27,7 @@ export class AccountService {
       imagesHash: randomBytes(16).toString('base64url').replace(/[-_]/g, 'x').slice(0, 22),
       uploadcare: { publicKey: randomBytes(10).toString('hex'), secretKey: randomBytes(10).toString('hex') },
       stream: { apiKey: randomBytes(6).toString('hex'), apiSecret: generateToken(40) },
+      imgproxy: { key: randomBytes(32).toString('hex'), salt: randomBytes(32).toString('hex') },
     };
     const now = new Date().toISOString();
     await this.db.transaction().execute(async (trx) => {
@@ -43,6 +44,15 @@ export class AccountService {
           settings: '{}',
           created_at: now,
           deleted_at: null,
+        })
+        .execute();
+      await trx
+        .insertInto('imgproxy_keys')
+        .values({
+          account_id: creds.id,
+          key_enc: this.box.encrypt(creds.imgproxy.key, `account:${creds.id}:imgproxy-key`),
+          salt_enc: this.box.encrypt(creds.imgproxy.salt, `account:${creds.id}:imgproxy-salt`),
+          created_at: now,
         })
         .execute();
       await trx
@@ -122,6 +132,20 @@ export class AccountService {
       .select('stream_api_secret_enc')
       .executeTakeFirstOrThrow();
     return this.box.decryptString(row.stream_api_secret_enc);
+  }
+
+  /** The account's imgproxy key and salt (hex), or null for an account made before they existed. */
+  async imgproxyKeys(accountId: string): Promise<{ key: string; salt: string } | null> {
+    const row = await this.db
+      .selectFrom('imgproxy_keys')
+      .select(['key_enc', 'salt_enc'])
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      key: this.box.decryptString(row.key_enc, `account:${accountId}:imgproxy-key`),
+      salt: this.box.decryptString(row.salt_enc, `account:${accountId}:imgproxy-salt`),
+    };
   }
 
   /** Checks a presented secret against the stored one in constant time. */

@@ -23,6 +23,11 @@ export interface AccountSettings {
   maxStorageBytes?: number;
   /** Cloudflare Images allowance (image count). */
   imagesAllowed?: number;
+  /**
+   * Narrows KILN_IMAGE_SOURCES for this account's image URLs (imgproxy, Uploadcare proxy): URL
+   * prefixes; a source must be allowed by both.
+   */
+  imageSources?: string[];
   [key: string]: unknown;
 }
 
@@ -34,4 +39,6 @@ export interface AccountCredentials {
   imagesHash: string;
   uploadcare: { publicKey: string; secretKey: string };
   stream: { apiKey: string; apiSecret: string };
+  /** imgproxy URL signing key and salt, hex (as IMGPROXY_KEY / IMGPROXY_SALT). */
+  imgproxy: { key: string; salt: string };
 }

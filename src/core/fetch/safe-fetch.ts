@@ -10,6 +10,8 @@ export interface SafeFetchOptions extends UrlPolicy {
   timeoutMs: number;
   maxRedirects?: number;
   signal?: AbortSignal;
+  /** Extra request headers (conditional requests: If-None-Match, If-Modified-Since). */
+  headers?: Record<string, string>;
 }
 
 export interface FetchedResponse {
@@ -23,6 +25,8 @@ export interface FetchedResponse {
   filename?: string;
   /** Streams the body; errors with too_large past maxBytes. */
   body: Readable;
+  /** The final response's headers (validators, Cache-Control). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /**
@@ -45,7 +49,7 @@ export async function safeFetch(raw: string, unpinned: SafeFetchOptions): Promis
         method: 'GET',
         dispatcher,
         signal,
-        headers: { 'user-agent': 'Kiln/1.0 (+self-hosted media server)', accept: '*/*' },
+        headers: { 'user-agent': 'Kiln/1.0 (+self-hosted media server)', accept: '*/*', ...options.headers },
       }).catch((err) => {
         throw timeout.aborted ? fetchError('timeout') : (asFetchError(err) ?? fetchError('connection'));
       });
@@ -74,6 +78,7 @@ export async function safeFetch(raw: string, unpinned: SafeFetchOptions): Promis
         contentLength: Number.isFinite(length) ? length : undefined,
         filename: filenameOf(headerString(res.headers['content-disposition']), url),
         body,
+        headers: res.headers,
       };
     }
   } catch (err) {

@@ -28,6 +28,8 @@ export function generateUploadcareOps(input: TransformPlan): string {
     if (s.op === 'rotate') ops.push(`rotate/${(360 - s.angle) % 360}`);
     else if (s.op === 'flip') ops.push(s.axis === 'h' ? 'mirror' : 'flip');
     else if (s.op === 'trim') throw unsupported('Edge trims');
+    else if (s.op === 'pad' || s.op === 'zoom' || s.op === 'min-size' || s.op === 'extend-ratio')
+      throw unsupported(`The ${s.op} step`);
     else if (s.op === 'crop') {
       const size = s.aspect ? `${s.aspect[0]}:${s.aspect[1]}` : `${len(s.width)}x${len(s.height)}`;
       const where = s.offset ? `${len(s.offset.x)},${len(s.offset.y)}` : align(s.gravity);

@@ -18,7 +18,16 @@ export type Length = number | { pct: number };
  * of the crop, clamped to the image. `smart`: libvips attention/entropy saliency.
  */
 export type Gravity =
-  | { kind: 'align'; x: number; y: number }
+  | {
+      kind: 'align';
+      x: number;
+      y: number;
+      /**
+       * imgproxy's gravity offsets: moves the box inward from its anchored edge (from the centre: right
+       * and down), in pixels when >= 1, else as a fraction of the current image side; kept inside the image.
+       */
+      offset?: { x: number; y: number };
+    }
   | { kind: 'focus'; x: number; y: number }
   | { kind: 'smart'; strategy: 'attention' | 'entropy' };
 
@@ -36,6 +45,11 @@ export interface ResizeStep {
   fit: Fit;
   gravity: Gravity;
   withoutEnlargement: boolean;
+  /**
+   * imgproxy's `auto` resizing type, on a cover step: cover when the box and the current image have
+   * the same orientation (both portrait or both landscape), else contain.
+   */
+  auto?: boolean;
 }
 
 /** Crop of the current image: a box by size (or aspect ratio) placed by offset or gravity. */
@@ -71,7 +85,47 @@ export interface FlipStep {
   axis: 'h' | 'v';
 }
 
-export type GeometryStep = ResizeStep | CropStep | TrimEdgesStep | RotateStep | FlipStep;
+/** Background added around the current image (imgproxy `padding`); scaled by dpr. */
+export interface PadEdgesStep {
+  op: 'pad';
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+/** Background added (placed by gravity) until the image has this aspect ratio (imgproxy `extend_aspect_ratio`). */
+export interface ExtendRatioStep {
+  op: 'extend-ratio';
+  /** The ratio width:height. */
+  ratio: [number, number];
+  gravity: Gravity;
+}
+
+/** Multiplies the current size (imgproxy `zoom`, which unlike dpr leaves offsets and padding alone). */
+export interface ZoomStep {
+  op: 'zoom';
+  x: number;
+  y: number;
+}
+
+/** Scales up, ratio kept, until the current image is at least this large (imgproxy `min-width/height`). */
+export interface MinSizeStep {
+  op: 'min-size';
+  width?: number;
+  height?: number;
+}
+
+export type GeometryStep =
+  | ResizeStep
+  | CropStep
+  | TrimEdgesStep
+  | RotateStep
+  | FlipStep
+  | PadEdgesStep
+  | ExtendRatioStep
+  | ZoomStep
+  | MinSizeStep;
 
 export const OUTPUT_FORMATS = [
   'auto',
@@ -117,6 +171,8 @@ export interface TransformPlan {
     blur?: number;
     /** Sharpen sigma. */
     sharpen?: number;
+    /** Size in pixels of the blocks of imgproxy's `pixelate`. */
+    pixelate?: number;
     /** Corner radii: tl, tr, br, bl. */
     borderRadius?: [Length, Length, Length, Length];
   };
@@ -127,6 +183,8 @@ export interface TransformPlan {
     lossless?: boolean;
     /** For `main_colors`. */
     colorCount?: number;
+    /** Lower the quality (lossy formats) until the result fits (imgproxy `max_bytes`). */
+    maxBytes?: number;
   };
   metadata: 'none' | 'copyright' | 'keep';
   animation: 'keep' | 'first-frame';
@@ -174,6 +232,23 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
         bottom: s(step.bottom),
         left: s(step.left),
       });
+    } else if (step.op === 'pad') {
+      const s = (v: number) => Math.round(v * dpr);
+      if (step.top + step.right + step.bottom + step.left === 0) continue;
+      geometry.push({
+        op: 'pad',
+        top: s(step.top),
+        right: s(step.right),
+        bottom: s(step.bottom),
+        left: s(step.left),
+      });
+    } else if (step.op === 'min-size') {
+      const s = (v: number | undefined) => (v ? Math.round(v * dpr) : undefined);
+      if (!step.width && !step.height) continue;
+      geometry.push({ op: 'min-size', width: s(step.width), height: s(step.height) });
+    } else if (step.op === 'zoom') {
+      if (step.x === 1 && step.y === 1) continue;
+      geometry.push(step);
     } else if (step.op === 'crop') {
       geometry.push({ ...step, gravity: normalGravity(step.gravity) });
     } else {
@@ -201,6 +276,7 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
     effects: {
       blur: neutral(plan.effects.blur, 0),
       sharpen: neutral(plan.effects.sharpen, 0),
+      pixelate: plan.effects.pixelate && plan.effects.pixelate > 1 ? plan.effects.pixelate : undefined,
       borderRadius: plan.effects.borderRadius,
     },
     output: {
@@ -209,6 +285,7 @@ export function normalizePlan(plan: TransformPlan): TransformPlan {
       progressive: plan.output.progressive || undefined,
       lossless: plan.output.lossless || undefined,
       colorCount: plan.output.format === 'main_colors' ? plan.output.colorCount : undefined,
+      maxBytes: plan.output.maxBytes || undefined,
     },
     metadata: plan.metadata,
     animation: plan.animation,
@@ -223,6 +300,8 @@ function gravityMatters(step: ResizeStep): boolean {
 function normalGravity(g: Gravity): Gravity {
   if (g.kind === 'smart') return g;
   const r = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1e4) / 1e4;
+  if (g.kind === 'align' && g.offset && (g.offset.x !== 0 || g.offset.y !== 0))
+    return { kind: 'align', x: r(g.x), y: r(g.y), offset: g.offset };
   return { kind: g.kind, x: r(g.x), y: r(g.y) };
 }
 

@@ -8,6 +8,7 @@ import * as m0006 from './0006-stream-watermarks.js';
 import * as m0007 from './0007-stream-live-inputs.js';
 import * as m0008 from './0008-variant-last-used.js';
 import * as m0009 from './0009-auth-failures.js';
+import * as m0010 from './0010-imgproxy-keys-image-sources.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-stream-live-inputs': m0007,
   '0008-variant-last-used': m0008,
   '0009-auth-failures': m0009,
+  '0010-imgproxy-keys-image-sources': m0010,
 };

@@ -75,13 +75,45 @@ export function computeGeometry(source: Size, plan: TransformPlan): Geometry {
         throw new KilnError('invalid_input', `trim removes the whole image (${s.cw}x${s.ch})`);
       cropTo(s, step.left, step.top, w, h);
     } else if (step.op === 'crop') applyCrop(s, step);
-    else {
+    else if (step.op === 'pad') {
+      cropTo(s, -step.left, -step.top, s.cw + step.left + step.right, s.ch + step.top + step.bottom);
+    } else if (step.op === 'extend-ratio') {
+      const r = step.ratio[0] / step.ratio[1];
+      const w = Math.max(s.cw, Math.round(s.ch * r));
+      const h = Math.max(s.ch, Math.round(s.cw / r));
+      const [x, y] = place(step.gravity, w, h, s.cw, s.ch);
+      if (w !== s.cw || h !== s.ch) cropTo(s, -Math.round(x), -Math.round(y), w, h);
+    } else if (step.op === 'zoom') {
+      const [kx, ky] = scaleOf(s);
+      s.cw = Math.max(1, Math.round(s.r.w * kx * step.x));
+      s.ch = Math.max(1, Math.round(s.r.h * ky * step.y));
+    } else if (step.op === 'min-size') {
+      const [kx, ky] = scaleOf(s);
+      const k = Math.max(1, (step.width ?? 0) / (s.r.w * kx), (step.height ?? 0) / (s.r.h * ky));
+      s.cw = Math.max(1, Math.round(s.r.w * kx * k));
+      s.ch = Math.max(1, Math.round(s.r.h * ky * k));
+    } else {
+      const resize = withAutoFit(s, step);
       const last = i === steps.length - 1;
-      if (last && step.fit === 'cover' && step.gravity.kind === 'smart') smart = smartCover(s, step);
-      else applyResize(s, step);
+      if (last && resize.fit === 'cover' && resize.gravity.kind === 'smart') smart = smartCover(s, resize);
+      else applyResize(s, resize);
     }
   });
   return finish(s, smart);
+}
+
+/**
+ * The scale from the source region to the current size, per axis. When the ratio was kept (up to
+ * the rounding of one side), the longer side's exact scale serves both, so a later zoom or minimum
+ * size multiplies the unrounded size (imgproxy scales once from the source).
+ */
+function scaleOf(s: State): [number, number] {
+  const kx = s.cw / s.r.w;
+  const ky = s.ch / s.r.h;
+  const kept = Math.abs(s.r.h * kx - s.ch) <= 1 && Math.abs(s.r.w * ky - s.cw) <= 1;
+  if (!kept) return [kx, ky];
+  const k = s.cw >= s.ch ? kx : ky;
+  return [k, k];
 }
 
 function rotate90(s: State): void {
@@ -120,6 +152,14 @@ function place(g: Gravity, cw: number, ch: number, w: number, h: number): [numbe
   }
   // Smart gravity that cannot be delegated to libvips falls back to the centre.
   const [gx, gy] = g.kind === 'align' ? [g.x, g.y] : [0.5, 0.5];
+  if (g.kind === 'align' && g.offset) {
+    // Inward from the anchored edge (imgproxy's calcPosition), then kept inside the image.
+    const off = (v: number, side: number) => (Math.abs(v) >= 1 ? v : v * side);
+    const dx = off(g.offset.x, cw) * (gx === 1 ? -1 : 1);
+    const dy = off(g.offset.y, ch) * (gy === 1 ? -1 : 1);
+    const clamp = (v: number, max: number) => Math.min(Math.max(v, Math.min(0, max)), Math.max(0, max));
+    return [clamp((cw - w) * gx + dx, cw - w), clamp((ch - h) * gy + dy, ch - h)];
+  }
   return [(cw - w) * gx, (ch - h) * gy];
 }
 
@@ -147,6 +187,13 @@ function box(s: State, step: ResizeStep): [number, number] {
   const w = step.width ?? Math.max(1, Math.round((step.height! * s.cw) / s.ch));
   const h = step.height ?? Math.max(1, Math.round((step.width! * s.ch) / s.cw));
   return [w, h];
+}
+
+/** Resolves imgproxy's `auto` against the current image: cover if the orientations match, else contain. */
+function withAutoFit(s: State, step: ResizeStep): ResizeStep {
+  if (!step.auto || step.width === undefined || step.height === undefined) return step;
+  const same = step.width >= step.height === s.cw >= s.ch;
+  return { ...step, auto: undefined, fit: same ? 'cover' : 'contain' };
 }
 
 function applyResize(s: State, step: ResizeStep): void {

@@ -16,10 +16,12 @@ import { computeGeometry } from './compute-geometry.js';
 import { crop } from './crop.js';
 import { effects } from './effects.js';
 import { encode, flattenIfOpaqueFormat } from './encode.js';
+import { encodeWithinBytes } from './encode-within-bytes.js';
 import { imageInfoJson, mainColors } from './info-output.js';
 import { orient } from './orient.js';
 import { pad } from './pad.js';
 import type { PipelineContext } from './pipeline-context.js';
+import { pixelate, type RawImage } from './pixelate.js';
 import { resize } from './resize.js';
 import { rotateArbitrary } from './rotate-arbitrary.js';
 
@@ -98,7 +100,9 @@ async function run(
       open === openSource &&
       geometry.orient.angle % 180 === 0 &&
       plan.rotate === undefined &&
-      !plan.effects.borderRadius,
+      !plan.effects.borderRadius &&
+      !plan.effects.pixelate &&
+      !plan.output.maxBytes,
   };
   if (format === 'json') {
     const data = Buffer.from(JSON.stringify(imageInfoJson(source, geometry)));
@@ -115,18 +119,30 @@ async function run(
   }
 
   const twoStage =
-    plan.rotate !== undefined || (plan.effects.borderRadius !== undefined && format === 'jpeg');
+    plan.rotate !== undefined ||
+    (plan.effects.borderRadius !== undefined && format === 'jpeg') ||
+    plan.effects.pixelate !== undefined ||
+    plan.output.maxBytes !== undefined;
   if (twoStage) {
-    const { data, info } = await borderRadius(img, ctx, geometry).raw().toBuffer({ resolveWithObject: true });
-    img = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).timeout(
+    const first = await borderRadius(img, ctx, geometry).raw().toBuffer({ resolveWithObject: true });
+    let raw: RawImage = {
+      data: first.data,
+      width: first.info.width,
+      height: first.info.height,
+      channels: first.info.channels,
+    };
+    if (plan.effects.pixelate) raw = await pixelate(raw, plan.effects.pixelate, limits.timeoutSeconds);
+    img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }).timeout(
       timeout,
     );
     img = rotateArbitrary(img, ctx);
   } else {
     img = borderRadius(img, ctx, geometry);
   }
-  img = encode(flattenIfOpaqueFormat(img, ctx), ctx);
-  const { data, info } = await img.toBuffer({ resolveWithObject: true });
+  img = flattenIfOpaqueFormat(img, ctx);
+  const { data, info } = plan.output.maxBytes
+    ? await encodeWithinBytes(img, ctx, plan.output.maxBytes)
+    : await encode(img, ctx).toBuffer({ resolveWithObject: true });
   const height = ctx.animated && info.pageHeight ? info.pageHeight : info.height;
   return { data, width: info.width, height, format };
 }

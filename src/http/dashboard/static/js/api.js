@@ -72,6 +72,9 @@ export const kiln = {
   remove: (id) => api(`/kiln/v1/assets/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   imagePath: (id, options) =>
     `/kiln/v1/assets/${encodeURIComponent(id)}/image?options=${encodeURIComponent(options)}`,
+  imageSources: () => api('/kiln/v1/image-sources'),
+  remoteImagePath: (url, options) =>
+    `/kiln/v1/image-sources/image?url=${encodeURIComponent(url)}&options=${encodeURIComponent(options)}`,
 };
 
 let accountId;

@@ -5,8 +5,10 @@ import { deliveryBase } from './video-view.js';
  * The watch page and the iframe player: hls.js (served at `/stream/player/hls.js`) where Media
  * Source Extensions exist, with menus for quality (Auto + each rung), audio track (the upload's
  * audio and added tracks) and captions (`defaultTextTrack` picks one at start); native HLS
- * elsewhere (iOS Safari, which has its own track menus). The poster is the video's thumbnail. Player options follow Cloudflare's iframe query
- * (autoplay, controls, loop, muted, preload, poster, startTime, primaryColor, letterboxColor).
+ * elsewhere (iOS Safari, which has its own track menus). The poster is the video's thumbnail.
+ * Player options follow Cloudflare's iframe query (autoplay, controls, loop, muted, preload,
+ * poster, startTime, primaryColor, letterboxColor). The script is static (dashboard/js/stream-watch.js);
+ * the page carries its settings as JSON data, and WATCH_PAGE_CSP allows no inline script.
  */
 export function playerPage(
   publicUrl: string,
@@ -32,6 +34,12 @@ export function playerPage(
     .join(' ');
   const start = Number.parseFloat(q.startTime ?? '0') || 0;
   const letterbox = /^#?[0-9a-zA-Z]+$/.test(q.letterboxColor ?? '') ? q.letterboxColor : 'black';
+  // Data, not script: `<` escaped so no value can close the block (the page's CSP allows no inline script).
+  const config = JSON.stringify({
+    src: `${base}/manifest/video.m3u8`,
+    startTime: start,
+    defaultTextTrack: q.defaultTextTrack ?? '',
+  }).replace(/</g, '\\u003c');
   const body =
     asset.status === 'ready'
       ? `<video id="v" ${attrs}></video>`
@@ -46,29 +54,26 @@ video{width:100%;height:${page === 'iframe' ? '100%' : 'auto'};max-height:100vh;
 ${page === 'watch' ? `<h1>${title}</h1>` : ''}${body}
 <div id="bar" hidden><label>Quality <select id="q"></select></label><label>Audio <select id="a"></select></label><label>Captions <select id="c"></select></label></div>
 <script src="${publicUrl}/stream/player/hls.js"></script>
-<script>
-(function(){var v=document.getElementById('v');if(!v)return;var src=${JSON.stringify(`${base}/manifest/video.m3u8`)};
-var start=${start};var wantText=${JSON.stringify(q.defaultTextTrack ?? '')};
-function go(){if(start>0){try{v.currentTime=start}catch(e){}}}
-v.addEventListener('loadedmetadata',go,{once:true});
-var bar=document.getElementById('bar'),qs=document.getElementById('q'),as=document.getElementById('a'),cs=document.getElementById('c');
-function fill(sel,items,current,auto){sel.innerHTML='';if(auto){sel.add(new Option(auto,'-1'))}
-items.forEach(function(it,i){sel.add(new Option(it,String(i)))});sel.value=String(current);}
-if(window.Hls&&window.Hls.isSupported()){
- var h=new window.Hls({subtitleDisplay:true});window.kilnHls=h;h.loadSource(src);h.attachMedia(v);
- h.on(window.Hls.Events.MANIFEST_PARSED,function(){bar.hidden=false;
-  fill(qs,h.levels.map(function(l){return l.height+'p'}),-1,'Auto');qs.parentNode.hidden=h.levels.length<2;
-  fill(as,h.audioTracks.map(function(t){return t.name}),h.audioTrack);as.parentNode.hidden=h.audioTracks.length<2;
-  var subs=h.subtitleTracks.map(function(t){return t.name});fill(cs,subs,-1,'Off');cs.parentNode.hidden=subs.length===0;
-  if(wantText){h.subtitleTracks.forEach(function(t,i){if(t.lang===wantText){h.subtitleTrack=i;cs.value=String(i)}})}});
- h.on(window.Hls.Events.AUDIO_TRACKS_UPDATED,function(){fill(as,h.audioTracks.map(function(t){return t.name}),h.audioTrack);as.parentNode.hidden=h.audioTracks.length<2;});
- qs.onchange=function(){h.currentLevel=Number(qs.value)};
- as.onchange=function(){h.audioTrack=Number(as.value)};
- cs.onchange=function(){h.subtitleTrack=Number(cs.value)};
-}else{v.src=src;}})();
-</script></body></html>`;
+<script type="application/json" id="kiln-watch-config">${config}</script>
+<script src="${publicUrl}/dashboard/js/stream-watch.js"></script>
+</body></html>`;
 }
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** The watch/iframe pages' policy beside frame-ancestors: scripts only from this origin, no inline script. */
+export const WATCH_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // The page's own <style> block (letterbox colour): styles cannot run script.
+  "style-src 'unsafe-inline'",
+  // Cloudflare's `poster` may name an image anywhere.
+  "img-src 'self' data: blob: https: http:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+].join('; ');

@@ -11,7 +11,7 @@ import { storedBlob } from '../../../delivery/stored-blob.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { renderCloudflareError } from '../envelope.js';
 import { resolvePlayback } from './playback-access.js';
-import { playerPage } from './player-page.js';
+import { playerPage, WATCH_PAGE_CSP } from './player-page.js';
 import { parseThumbnailQuery } from './thumbnail-query.js';
 
 /**
@@ -68,7 +68,10 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'private, max-age=60')
-        .header('content-security-policy', frameAncestors(streamFacts(asset).allowedOrigins))
+        .header(
+          'content-security-policy',
+          `${WATCH_PAGE_CSP}; ${frameAncestors(streamFacts(asset).allowedOrigins)}`,
+        )
         .send(
           playerPage(runtime.config.publicUrl, ident, asset, page, request.query as Record<string, string>),
         );

@@ -1,4 +1,5 @@
 // Live transform preview of an image: width, height, fit and format, with the result's byte size.
+// When the operator allows remote sources (KILN_IMAGE_SOURCES), a remote URL can be tried instead.
 import { apiBlob, kiln } from '../api.js';
 import { errorBox, formatBytes, h } from '../ui.js';
 
@@ -32,6 +33,19 @@ export async function imageTools(asset) {
     { name: 'format', 'aria-label': 'Format' },
     FORMATS.map((f) => h('option', { value: f }, f)),
   );
+  const remote = h('input', {
+    type: 'url',
+    name: 'remote',
+    placeholder: 'this image',
+    'aria-label': 'Remote URL',
+  });
+  const remoteLabel = h('label', { hidden: true }, 'Remote URL', remote);
+  kiln
+    .imageSources()
+    .then((s) => {
+      remoteLabel.hidden = !s.enabled;
+    })
+    .catch(() => {});
   const result = h('figure', { class: 'transform-result' });
   const optionsField = h('output', { class: 'mono' });
   let previous = null;
@@ -44,7 +58,10 @@ export async function imageTools(asset) {
     const options = parts.join(',');
     optionsField.textContent = options;
     try {
-      const img = await apiBlob(kiln.imagePath(asset.id, options));
+      const source = remote.value.trim();
+      const img = await apiBlob(
+        source ? kiln.remoteImagePath(source, options) : kiln.imagePath(asset.id, options),
+      );
       if (previous) URL.revokeObjectURL(previous);
       previous = img.url;
       const el = h('img', { src: img.url, alt: 'Transformed preview' });
@@ -66,6 +83,7 @@ export async function imageTools(asset) {
     h('label', {}, 'Height', height),
     h('label', {}, 'Fit', fit),
     h('label', {}, 'Format', format),
+    remoteLabel,
   );
   form.addEventListener('input', () => {
     clearTimeout(timer);

@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TransformResult } from '../../core/images/image-service.js';
+import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { sendBlob } from './send-blob.js';
+
+/** Sends a rendered (or cached) variant: validators, ranges, `Vary: Accept` when negotiated. */
+export function sendTransformResult(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: TransformResult,
+  lastModified: string,
+  options: {
+    cacheControl: string;
+    headers?: Record<string, string>;
+    disposition?: (format: string) => string;
+  },
+) {
+  reply.header('kiln-cache', result.cached ? 'hit' : 'miss');
+  const extraHeaders = { ...options.headers };
+  if (options.disposition) extraHeaders['content-disposition'] = options.disposition(result.format);
+  return sendBlob(
+    reply,
+    request,
+    runtime.blobs,
+    {
+      key: result.key,
+      size: result.size,
+      lastModified: new Date(lastModified),
+      etag: result.etag,
+      contentType: result.contentType,
+      data: result.data,
+    },
+    { cacheControl: options.cacheControl, extraHeaders, vary: result.varyAccept ? ['Accept'] : [] },
+  );
+}
