@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
+import { imageFormat } from '../images/image-formats.js';
 import { SingleFlight } from '../images/single-flight.js';
 import { makeScratchDir } from '../media/scratch-space.js';
 import { renderAnimatedPreview } from './animated-preview.js';
@@ -80,7 +81,7 @@ export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRe
               fit: req.fit,
             });
       const info = await deps.blobs.put(key, bytes, {
-        contentType: req.format === 'gif' ? 'image/gif' : 'image/jpeg',
+        contentType: imageFormat(req.format === 'gif' ? 'gif' : 'jpeg').mime,
       });
       await deps.renditions.record({
         assetId: asset.id,
@@ -89,7 +90,7 @@ export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRe
         name,
         blobKey: key,
         size: info.size,
-        contentType: req.format === 'gif' ? 'image/gif' : 'image/jpeg',
+        contentType: imageFormat(req.format === 'gif' ? 'gif' : 'jpeg').mime,
       });
       return info;
     } finally {

@@ -6,6 +6,7 @@ import type { Db } from '../../adapters/db/database.js';
 import type { StreamWatermarksTable } from '../../adapters/db/schema.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { errors, KilnError } from '../errors/kiln-error.js';
+import { imageFormat } from '../images/image-formats.js';
 import type { OverlayPosition, VideoOverlay } from './overlay-filter.js';
 import { newStreamUid } from './video-facts.js';
 import type { WatermarkSettings, WatermarkView } from './watermark-view.js';
@@ -70,7 +71,7 @@ export class WatermarkProfiles {
     }
     const id = newStreamUid();
     const key = `stream-watermarks/${accountId}/${id}.png`;
-    await this.deps.blobs.put(key, image, { contentType: 'image/png' });
+    await this.deps.blobs.put(key, image, { contentType: imageFormat('png').mime });
     const row: StreamWatermarksTable = {
       id,
       account_id: accountId,
