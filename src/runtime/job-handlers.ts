@@ -2,6 +2,11 @@ import { CLEAN_ORPHANS_JOB, cleanOrphans, scheduleOrphanSweep } from '../core/as
 import { PURGE_ASSET_JOB, type PurgeAssetPayload, purgeAsset } from '../core/assets/delete-asset.js';
 import { EXPIRE_ASSETS_JOB, expireAssets, scheduleExpirySweep } from '../core/assets/expire-assets.js';
 import {
+  deliverWebhook,
+  enqueueWebhook,
+  STREAM_WEBHOOK_JOB,
+} from '../core/cloudflare-stream/stream-webhooks.js';
+import {
   EVICT_VARIANTS_JOB,
   type EvictVariantsPayload,
   evictVariants,
@@ -9,9 +14,6 @@ import {
 import { EVICT_REMOTE_SOURCES_JOB } from '../core/images/remote-sources/evict-remote-sources.js';
 import { ResumableUploadStore } from '../core/ingest/resumable-upload-store.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
-import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
-import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
-import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
 import { runConversion } from '../core/uploadcare/conversion-job.js';
 import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
 import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
@@ -19,6 +21,9 @@ import { announceRemoval } from '../core/uploadcare/file-removal.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';
+import { type ProcessPayload, processStreamVideo } from '../core/video/process-video.js';
+import { PROCESS_STREAM_VIDEO_JOB } from '../core/video/videos.js';
+import { videoView } from '../http/dialects/cloudflare/stream/video-view.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 import { registerStreamMediaJobs } from './stream-media-jobs.js';
 
@@ -100,7 +105,8 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       processStreamVideo(
         {
           ...runtime,
-          onFinished: (asset) => enqueueWebhook({ ...runtime, publicUrl: config.publicUrl }, asset),
+          onFinished: (asset) =>
+            enqueueWebhook({ ...runtime, renderVideo: (video) => videoView(config.publicUrl, video) }, asset),
         },
         job,
       ),

@@ -1,5 +1,4 @@
 import { hkdfSync } from 'node:crypto';
-import type { BlobStore } from '../adapters/blobs/blob-store.js';
 import { createBlobStore } from '../adapters/blobs/create-blob-store.js';
 import { type DatabaseHandle, type Db, openDatabase } from '../adapters/db/database.js';
 import { migrateToLatest } from '../adapters/db/migrate.js';
@@ -8,6 +7,8 @@ import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import type { BlobStore } from '../core/blobs/blob-store.js';
+import { SigningKeys } from '../core/cloudflare-stream/signing-keys.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
@@ -65,6 +66,8 @@ export interface KilnRuntime {
   fetchPolicy: UrlPolicy;
   /** The one limit on failed authentication, every dialect, counted in the database. */
   failedAuth: FailedAuthLimiter;
+  /** Cloudflare Stream's signing keys (RS256 playback tokens): one repository for every request. */
+  streamSigningKeys: SigningKeys;
   close(): Promise<void>;
 }
 
@@ -159,6 +162,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       }),
       rateLimits: createRateLimits(config),
       fetchPolicy,
+      streamSigningKeys: new SigningKeys(db, box),
       failedAuth: new FailedAuthLimiter(new DbAuthFailureCounter(db), {
         perIp: config.authFailuresPerIp,
         perAccount: config.authFailuresPerAccount,

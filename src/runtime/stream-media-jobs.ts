@@ -1,9 +1,10 @@
+import { enqueueWebhook } from '../core/cloudflare-stream/stream-webhooks.js';
 import { safeFetch } from '../core/fetch/safe-fetch.js';
-import { AUDIO_TRACK_JOB, processAudioTrack } from '../core/stream/audio-tracks.js';
-import { CLIP_STREAM_VIDEO_JOB, cutClip } from '../core/stream/clips.js';
-import { COPY_MAX_BYTES, COPY_STREAM_VIDEO_JOB, copyFromUrl } from '../core/stream/copy-from-url.js';
-import { buildDownload, DOWNLOAD_JOB, type DownloadType } from '../core/stream/downloads.js';
-import { enqueueWebhook } from '../core/stream/stream-webhooks.js';
+import { AUDIO_TRACK_JOB, processAudioTrack } from '../core/video/audio-tracks.js';
+import { CLIP_STREAM_VIDEO_JOB, cutClip } from '../core/video/clips.js';
+import { COPY_MAX_BYTES, COPY_STREAM_VIDEO_JOB, copyFromUrl } from '../core/video/copy-video-from-url.js';
+import { buildDownload, DOWNLOAD_JOB, type DownloadType } from '../core/video/downloads.js';
+import { videoView } from '../http/dialects/cloudflare/stream/video-view.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
 type VideoJob = { accountId: string; assetId: string };
@@ -17,7 +18,7 @@ export function registerStreamMediaJobs(runtime: KilnRuntime): void {
   const deps = {
     ...runtime,
     onFinished: (asset: Parameters<typeof enqueueWebhook>[1]) =>
-      enqueueWebhook({ ...runtime, publicUrl: config.publicUrl }, asset),
+      enqueueWebhook({ ...runtime, renderVideo: (video) => videoView(config.publicUrl, video) }, asset),
   };
   jobs.work<VideoJob>(COPY_STREAM_VIDEO_JOB, (job) => copyFromUrl(deps, job), {
     concurrency: config.workerConcurrency,

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BlobStore } from '../../src/adapters/blobs/blob-store.js';
 import { createBlobStore } from '../../src/adapters/blobs/create-blob-store.js';
+import type { BlobStore } from '../../src/core/blobs/blob-store.js';
 import { fsLeftovers, s3Leftovers } from './blob-store-leftovers.js';
 import { startS3Server } from './s3-server.js';
 

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BlobStore } from '../../core/blobs/blob-store.js';
 import { normalizePrefix } from './blob-key.js';
-import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
 

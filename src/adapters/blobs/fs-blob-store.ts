@@ -1,8 +1,6 @@
 import { mkdir, open, opendir, rm, stat, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { KilnError } from '../../core/errors/kiln-error.js';
-import { assertValidKey, normalizePrefix } from './blob-key.js';
 import type {
   BlobInfo,
   BlobStore,
@@ -10,7 +8,9 @@ import type {
   MultipartCapable,
   PutOptions,
   StaleUploadsCapable,
-} from './blob-store.js';
+} from '../../core/blobs/blob-store.js';
+import { KilnError } from '../../core/errors/kiln-error.js';
+import { assertValidKey, normalizePrefix } from './blob-key.js';
 import { commitTempFile, writeTempFile } from './fs-durable-write.js';
 import { FsMultipartUploads } from './fs-multipart-uploads.js';
 import { removeStaleEntries } from './stale-files.js';

@@ -14,8 +14,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { KilnError } from '../../core/errors/kiln-error.js';
-import { assertValidKey, normalizePrefix } from './blob-key.js';
 import type {
   BlobInfo,
   BlobStore,
@@ -24,7 +22,9 @@ import type {
   PresignCapable,
   PutOptions,
   StaleUploadsCapable,
-} from './blob-store.js';
+} from '../../core/blobs/blob-store.js';
+import { KilnError } from '../../core/errors/kiln-error.js';
+import { assertValidKey, normalizePrefix } from './blob-key.js';
 import { guard, isS3NotFound, mapS3Error } from './s3-errors.js';
 import { S3MultipartUploads } from './s3-multipart-uploads.js';
 import { removeStaleEntries } from './stale-files.js';

@@ -9,8 +9,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { BlobInfo, MultipartCapable, PresignCapable } from '../../core/blobs/blob-store.js';
 import { KilnError } from '../../core/errors/kiln-error.js';
-import type { BlobInfo, MultipartCapable, PresignCapable } from './blob-store.js';
 import { guard, isS3NotFound, mapS3Error } from './s3-errors.js';
 import { withKnownLength } from './spooled-body.js';
 

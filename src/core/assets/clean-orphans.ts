@@ -1,4 +1,4 @@
-import { type BlobStore, canRemoveStaleUploads } from '../../adapters/blobs/blob-store.js';
+import { type BlobStore, canRemoveStaleUploads } from '../blobs/blob-store.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { schedulePeriodic } from '../jobs/periodic-job.js';
 import { sweepScratch } from '../media/scratch-space.js';

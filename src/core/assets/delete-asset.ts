@@ -1,4 +1,4 @@
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { errors } from '../errors/kiln-error.js';
 import { variantPrefix } from '../images/image-service.js';
 import type { JobQueue } from '../jobs/job-queue.js';

@@ -1,4 +1,4 @@
-import type { ByteRange } from '../../adapters/blobs/blob-store.js';
+import type { ByteRange } from '../blobs/blob-store.js';
 
 /**
  * What a Range header asks of a representation of `size` bytes (RFC 9110 §14):

@@ -1,4 +1,4 @@
-import type { ByteRange } from '../../adapters/blobs/blob-store.js';
+import type { ByteRange } from '../blobs/blob-store.js';
 import { parseRangeHeader } from './byte-range.js';
 import { formatEtag, ifNoneMatchMatches, ifRangeMatches, notModifiedSince } from './conditional-request.js';
 import { type Disposition, formatContentDisposition } from './content-disposition.js';

@@ -4,7 +4,7 @@
  * when a new variant goes over a cap, at most once per account per period, and always for a period
  * that starts after the variant was recorded, so the last variant of a burst is never missed.
  */
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { VariantCaps, VariantStats } from './variant-limits.js';
 import type { EvictionCandidate, VariantRepository } from './variant-repository.js';

@@ -3,6 +3,7 @@
  * alpha, else JPEG) and so varies on Accept; `original` keeps the source format when it can be
  * encoded. Animated sources stay animated only in formats that animate (WebP, GIF).
  */
+import { imageFormat, imageFormatOfSharpName } from './image-formats.js';
 import type { SourceMeta } from './source-meta.js';
 import type { ConcreteFormat, TransformPlan } from './transform-plan.js';
 
@@ -42,24 +43,18 @@ export function negotiateFormat(
 }
 
 function originalFormat(source: SourceMeta): ConcreteFormat {
-  if (
-    source.format === 'jpeg' ||
-    source.format === 'png' ||
-    source.format === 'webp' ||
-    source.format === 'gif'
-  ) {
-    return source.format;
-  }
-  if (source.format === 'heif' || source.format === 'avif') return 'avif';
+  const format = imageFormatOfSharpName(source.format);
+  // Every format the engine saves is a ConcreteFormat (HEIF-contained AVIF answers as AVIF).
+  if (format?.save) return format.name as ConcreteFormat;
   return source.hasAlpha ? 'png' : 'jpeg';
 }
 
 export const CONTENT_TYPES: Record<ConcreteFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  gif: 'image/gif',
+  jpeg: imageFormat('jpeg').mime,
+  png: imageFormat('png').mime,
+  webp: imageFormat('webp').mime,
+  avif: imageFormat('avif').mime,
+  gif: imageFormat('gif').mime,
   json: 'application/json',
   main_colors: 'application/json',
 };

@@ -6,8 +6,8 @@
  * VariantRenderer, which records the variant and keeps the store under its caps.
  */
 import { createHash } from 'node:crypto';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { KilnConfig } from '../../config/config.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { canonicalizeForSource } from './canonicalize-for-source.js';
 import { estimateTransformCost } from './estimate-cost.js';
 import { CONTENT_TYPES, negotiateFormat } from './format-negotiation.js';

@@ -1,5 +1,5 @@
 /** Reads a source blob into memory with a byte cap (libvips needs random access to most formats). */
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { KilnError } from '../errors/kiln-error.js';
 
 export async function readSource(store: BlobStore, key: string, maxBytes: number): Promise<Buffer> {

@@ -11,9 +11,10 @@
  * (CPU is the scarcer resource, and admission only bounds it per process), whereas the overshoot of
  * storing is bounded by the misses of one eviction period, themselves bounded by admission.
  */
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { errors } from '../errors/kiln-error.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { scheduleEviction } from './evict-variants.js';

@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import { finished, type Readable } from 'node:stream';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { KilnError } from '../errors/kiln-error.js';
 import { IngestMeter, SNIFF_HEAD_BYTES } from './ingest-meter.js';
 import { sniffContentType } from './sniff-content-type.js';

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { UploadChunks } from './upload-chunks.js';
 
 /** What Kiln remembers of one resumable upload (a small JSON blob beside its chunks). */

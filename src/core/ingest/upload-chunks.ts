@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 
 /** A resumable upload's bytes are committed at least every this many bytes (one chunk blob each). */
 export const CHUNK_COMMIT_BYTES = 4 * 1024 * 1024;

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { probeMedia } from '../video/probe.js';
 import { makeScratchDir } from './scratch-space.js';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import type { BlobInfo, BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
 
 /** Content types of what transcode() and the thumbnail steps write. */
 export const PACKAGING_CONTENT_TYPES: Readonly<Record<string, string>> = {

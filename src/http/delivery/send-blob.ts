@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../../core/blobs/blob-store.js';
 import { userContentDisposition, userContentHeaders } from '../../core/delivery/active-content.js';
 import type { Disposition } from '../../core/delivery/content-disposition.js';
 import { planDelivery } from '../../core/delivery/plan-delivery.js';

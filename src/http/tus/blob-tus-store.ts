@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../../core/blobs/blob-store.js';
 import { UploadChunks } from '../../core/ingest/upload-chunks.js';
 
 /** One upload as a tus mount keeps it: its record lives wherever the mount likes, its bytes here. */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { type BlobStore, isMultipartCapable } from '../../adapters/blobs/blob-store.js';
 import { createBlobStore } from '../../adapters/blobs/create-blob-store.js';
+import { type BlobStore, isMultipartCapable } from '../../core/blobs/blob-store.js';
 import { type CheckResult, fail, ok, warn } from './doctor-check.js';
 
 const GiB = 1024 ** 3;

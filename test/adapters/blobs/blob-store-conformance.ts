@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { type BlobStore, isMultipartCapable } from '../../../src/adapters/blobs/blob-store.js';
+import { type BlobStore, isMultipartCapable } from '../../../src/core/blobs/blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 
 export interface BlobStoreHarness {

@@ -4,11 +4,11 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { canRemoveStaleUploads, isMultipartCapable } from '../../../src/adapters/blobs/blob-store.js';
 import { FsBlobStore } from '../../../src/adapters/blobs/fs-blob-store.js';
 import { originalKey } from '../../../src/core/assets/asset.js';
 import { AssetRepository } from '../../../src/core/assets/asset-repository.js';
 import { cleanOrphans } from '../../../src/core/assets/clean-orphans.js';
+import { canRemoveStaleUploads, isMultipartCapable } from '../../../src/core/blobs/blob-store.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';
 import { openTestDatabase } from '../../support/test-database.js';
 

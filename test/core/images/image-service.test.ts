@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { BlobStore } from '../../../src/adapters/blobs/blob-store.js';
+import type { BlobStore } from '../../../src/core/blobs/blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { ImageService, variantPrefix } from '../../../src/core/images/image-service.js';
 import { ImageWorkLimiter } from '../../../src/core/images/image-work-limiter.js';

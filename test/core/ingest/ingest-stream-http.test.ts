@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BlobStore } from '../../../src/adapters/blobs/blob-store.js';
+import type { BlobStore } from '../../../src/core/blobs/blob-store.js';
 import { isKilnError } from '../../../src/core/errors/kiln-error.js';
 import { type IngestResult, ingestStream } from '../../../src/core/ingest/ingest-stream.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import type { BlobStore } from '../../../src/adapters/blobs/blob-store.js';
+import type { BlobStore } from '../../../src/core/blobs/blob-store.js';
 import { KilnError } from '../../../src/core/errors/kiln-error.js';
 import { ingestStream } from '../../../src/core/ingest/ingest-stream.js';
 import { sampleMp4, samplePng } from '../../support/media-samples.js';

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../../../src/adapters/blobs/blob-store.js';
+import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../../../src/core/blobs/blob-store.js';
 import { sendBlob } from '../../../src/http/delivery/send-blob.js';
 import { samplePng } from '../../support/media-samples.js';
 import { openTestBlobStore, type TestBlobStore } from '../../support/test-blob-store.js';

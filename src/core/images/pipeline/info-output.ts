@@ -4,18 +4,8 @@
  * dominant colours as [r, g, b], most frequent first, picked by libimagequant through a palette PNG).
  */
 import sharp, { type Sharp } from 'sharp';
+import { imageFormatOfSharpName } from '../image-formats.js';
 import type { SourceMeta } from '../source-meta.js';
-
-const MIME: Record<string, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  heif: 'image/avif',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-  tiff: 'image/tiff',
-};
 
 export interface ImageInfoJson {
   width: number;
@@ -44,7 +34,7 @@ export function imageInfoJson(source: SourceMeta, size: { width: number; height:
       file_size: source.size,
       width: source.width,
       height: source.height,
-      format: MIME[source.format] ?? `image/${source.format}`,
+      format: imageFormatOfSharpName(source.format)?.mime ?? `image/${source.format}`,
     },
   };
 }

@@ -8,8 +8,8 @@
  * used sources are evicted (evictRemoteSources, run as a job). Purge drops a source by URL.
  */
 import { createHash } from 'node:crypto';
-import type { BlobStore } from '../../../adapters/blobs/blob-store.js';
 import type { Db } from '../../../adapters/db/database.js';
+import type { BlobStore } from '../../blobs/blob-store.js';
 import { KilnError } from '../../errors/kiln-error.js';
 import { variantPrefix } from '../image-service.js';
 import { SingleFlight } from '../single-flight.js';

@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../errors/error-handler.js';
 import { CDN_PREFIX } from './cdn-links.js';
-import { streamCdnRoutes } from './stream-cdn-routes.js';
-import { markStart, renderStreamError, streamDuration } from './stream-errors.js';
-import { streamObjectRoutes } from './stream-objects-routes.js';
+import { streamCdnRoutes } from './getstream-cdn-routes.js';
+import { markStart, renderStreamError, streamDuration } from './getstream-errors.js';
+import { streamObjectRoutes } from './getstream-objects-routes.js';
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',

@@ -1,6 +1,6 @@
 import type { Account } from '../../../../core/accounts/account.js';
 import type { CfImage } from '../../../../core/cloudflare-images/image-ids.js';
-import type { VariantDef } from './variant-store.js';
+import type { VariantDef } from '../../../../core/cloudflare-images/image-variants.js';
 
 /** Dialect facts kept in Asset.extra. */
 export interface CfImageExtra {

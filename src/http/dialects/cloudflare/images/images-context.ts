@@ -1,9 +1,9 @@
 import type { Account } from '../../../../core/accounts/account.js';
 import { CfImageIds } from '../../../../core/cloudflare-images/image-ids.js';
+import { CfImageKeys } from '../../../../core/cloudflare-images/image-signing-keys.js';
+import { CfImageVariants } from '../../../../core/cloudflare-images/image-variants.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
-import { CfImageKeys } from './signing-keys.js';
-import { CfImageVariants } from './variant-store.js';
 
 /** What every Images route needs: the runtime and the dialect's own tables. */
 export interface CfImagesContext {

@@ -1,5 +1,6 @@
 import type { Account } from '../../../../core/accounts/account.js';
 import type { CfImage } from '../../../../core/cloudflare-images/image-ids.js';
+import type { VariantOptions } from '../../../../core/cloudflare-images/image-variants.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { DEVICE_HINT_HEADERS, type DeviceClass, deviceClass } from '../../../../core/images/device-class.js';
 import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
@@ -8,7 +9,6 @@ import { CLOUDFLARE_IMAGES_LINK_SCHEME, verifySignedPath } from '../../../../cor
 import { DELIVERY_PREFIX, imageExtra } from './image-view.js';
 import type { CfImagesContext } from './images-context.js';
 import { decodePart } from './raw-image-path.js';
-import type { VariantOptions } from './variant-store.js';
 
 /** The original page's default variant, by device (format auto, scale-down, metadata none, q85). */
 const DEVICE_DEFAULTS: Record<DeviceClass, { width: number; height: number }> = {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { streamThumbnail } from '../../../../core/stream/stream-thumbnails.js';
+import { streamThumbnail } from '../../../../core/video/video-thumbnails.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { resolvePlayback } from '../stream/playback-access.js';
 import { parseThumbnailQuery } from '../stream/thumbnail-query.js';

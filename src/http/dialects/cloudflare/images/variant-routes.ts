@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import {
+  VARIANT_FITS,
+  VARIANT_METADATA,
+  type VariantDef,
+} from '../../../../core/cloudflare-images/image-variants.js';
 import { errors } from '../../../../core/errors/kiln-error.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
 import type { CfImagesContext } from './images-context.js';
-import { VARIANT_FITS, VARIANT_METADATA, type VariantDef } from './variant-store.js';
 
 const options = z.object({
   fit: z.enum(VARIANT_FITS),

@@ -1,9 +1,8 @@
 import type { Asset } from '../../../../core/assets/asset.js';
+import { verifyPlaybackToken } from '../../../../core/cloudflare-stream/playback-token.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import type { LiveInput, LiveInputs } from '../../../../core/stream/live-inputs.js';
-import { verifyPlaybackToken } from '../../../../core/stream/playback-token.js';
-import { SigningKeys } from '../../../../core/stream/signing-keys.js';
-import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
+import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/video/video-facts.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 
 /**
@@ -52,7 +51,7 @@ export async function resolveLivePlayback(
 /** A signed token in place of the id: RS256 by a key of the account that owns `sub`. */
 function verifyIdentToken(runtime: KilnRuntime, ident: string, clientIp: string, missing: () => KilnError) {
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(ident)) throw missing();
-  return verifyPlaybackToken(new SigningKeys(runtime.db, runtime.box), ident, clientIp);
+  return verifyPlaybackToken(runtime.streamSigningKeys, ident, clientIp);
 }
 
 function signedUrlRequired(what: 'video' | 'live input'): KilnError {

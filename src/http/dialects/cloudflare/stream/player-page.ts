@@ -1,5 +1,5 @@
 import type { Asset } from '../../../../core/assets/asset.js';
-import { deliveryBase } from '../../../../core/stream/video-view.js';
+import { deliveryBase } from './video-view.js';
 
 /**
  * The watch page and the iframe player: hls.js (served at `/stream/player/hls.js`) where Media

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { signPlaybackToken } from '../../../../core/cloudflare-stream/playback-token.js';
+import { pemToPkcs8 } from '../../../../core/cloudflare-stream/signing-keys.js';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
+import { deleteWebhook, getWebhook, putWebhook } from '../../../../core/cloudflare-stream/stream-webhooks.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { signPlaybackToken } from '../../../../core/stream/playback-token.js';
-import { pemToPkcs8, SigningKeys } from '../../../../core/stream/signing-keys.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
-import { deleteWebhook, getWebhook, putWebhook } from '../../../../core/stream/stream-webhooks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
@@ -12,7 +12,7 @@ import { jsonBody, ownVideo } from './stream-video-routes.js';
 /** Signing keys, playback tokens and the webhook subscription. */
 export async function streamAccountRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
-  const keys = new SigningKeys(runtime.db, runtime.box);
+  const keys = runtime.streamSigningKeys;
 
   app.post('/stream/keys', async (request) => {
     const account = await cloudflareAccount(runtime, request);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
 import { originalKey } from '../../../../core/assets/asset.js';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { checkFetchUrl, parseFetchUrl } from '../../../../core/fetch/check-url.js';
 import {
@@ -12,9 +13,8 @@ import {
   ingestAudioSource,
   listAudioTracks,
   MAX_AUDIO_BYTES,
-} from '../../../../core/stream/audio-tracks.js';
-import { isStreamUid, STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
+} from '../../../../core/video/audio-tracks.js';
+import { isStreamUid, STREAM_SOURCE } from '../../../../core/video/video-facts.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cfOk } from '../envelope.js';
 import { jsonBody, ownVideo } from './stream-video-routes.js';

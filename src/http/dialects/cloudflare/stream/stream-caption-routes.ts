@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
 import { USER_CONTENT_HEADERS } from '../../../../core/delivery/active-content.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import {
@@ -10,8 +11,7 @@ import {
   MAX_CAPTION_BYTES,
   parseLanguage,
   putCaption,
-} from '../../../../core/stream/captions.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
+} from '../../../../core/video/captions.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cfOk } from '../envelope.js';
 import { ownVideo } from './stream-video-routes.js';

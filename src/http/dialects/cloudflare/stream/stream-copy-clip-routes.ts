@@ -1,15 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import {
+  badRequest,
+  creatorOf,
+  parseVideoSettings,
+} from '../../../../core/cloudflare-stream/stream-options.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { createClip, parseClipRange } from '../../../../core/stream/clips.js';
-import { startCopy } from '../../../../core/stream/copy-from-url.js';
-import { STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
-import { badRequest, creatorOf, parseVideoSettings } from '../../../../core/stream/stream-options.js';
-import { videoView } from '../../../../core/stream/video-view.js';
-import { resolveWatermark } from '../../../../core/stream/watermarks.js';
+import { createClip, parseClipRange } from '../../../../core/video/clips.js';
+import { startCopy } from '../../../../core/video/copy-video-from-url.js';
+import { STREAM_SOURCE } from '../../../../core/video/video-facts.js';
+import { resolveWatermark } from '../../../../core/video/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
 import { jsonBody } from './stream-video-routes.js';
+import { videoView } from './video-view.js';
 
 /**
  * `POST /stream/copy` (copy from a URL, a durable fetch job: `downloading` -> `queued` -> ...)

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { originAllowed } from '../../../../core/stream/allowed-origins.js';
-import { streamFacts, streamPrefix } from '../../../../core/stream/stream-facts.js';
-import { streamThumbnail } from '../../../../core/stream/stream-thumbnails.js';
+import { originAllowed } from '../../../../core/video/allowed-origins.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
+import { streamFacts, streamPrefix } from '../../../../core/video/video-facts.js';
+import { streamThumbnail } from '../../../../core/video/video-thumbnails.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';

@@ -7,12 +7,12 @@ import {
   type DownloadType,
   deleteDownloads,
   downloadView,
-} from '../../../../core/stream/downloads.js';
-import { DOWNLOAD_KIND } from '../../../../core/stream/stream-tracks.js';
-import { deliveryBase } from '../../../../core/stream/video-view.js';
+} from '../../../../core/video/downloads.js';
+import { DOWNLOAD_KIND } from '../../../../core/video/video-tracks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cfOk } from '../envelope.js';
 import { ownVideo } from './stream-video-routes.js';
+import { deliveryBase } from './video-view.js';
 
 /** Downloads: `/downloads` (= default MP4) and `/downloads/{default|audio}`: create, get, delete. */
 export async function streamDownloadRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {

@@ -1,6 +1,6 @@
 import type { Asset, AssetStatus } from '../../../../core/assets/asset.js';
-import { STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
-import { badRequest, parseRfc3339 } from '../../../../core/stream/stream-options.js';
+import { badRequest, parseRfc3339 } from '../../../../core/cloudflare-stream/stream-options.js';
+import { STREAM_SOURCE, streamFacts } from '../../../../core/video/video-facts.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 
 const STATES = new Set([

@@ -1,9 +1,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { isStreamUid, STREAM_SOURCE } from '../../../../core/stream/stream-facts.js';
-import { assertUploadOpen } from '../../../../core/stream/stream-videos.js';
-import { videoView } from '../../../../core/stream/video-view.js';
+import { isStreamUid, STREAM_SOURCE } from '../../../../core/video/video-facts.js';
+import { assertUploadOpen } from '../../../../core/video/videos.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
@@ -14,6 +13,7 @@ import { streamTrackDeliveryRoutes } from './stream-track-delivery-routes.js';
 import { streamTus } from './stream-tus.js';
 import { authorizeTusUpload } from './stream-upload-access.js';
 import { claimDirectUpload } from './stream-uploads.js';
+import { videoView } from './video-view.js';
 
 /**
  * What Cloudflare serves from its upload and delivery hosts, at Kiln's root: the one-time upload

@@ -5,23 +5,23 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
 import { USER_CONTENT_HEADERS } from '../../../../core/delivery/active-content.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { listAudioTracks } from '../../../../core/stream/audio-tracks.js';
-import { listCaptions } from '../../../../core/stream/captions.js';
-import { DOWNLOAD_FILES, type DownloadType } from '../../../../core/stream/downloads.js';
+import { listAudioTracks } from '../../../../core/video/audio-tracks.js';
+import { listCaptions } from '../../../../core/video/captions.js';
+import { DOWNLOAD_FILES, type DownloadType } from '../../../../core/video/downloads.js';
 import {
   composeHlsMaster,
   composeMpd,
   type ManifestTracks,
   subtitlePlaylist,
-} from '../../../../core/stream/manifest-writer.js';
-import { streamPrefix } from '../../../../core/stream/stream-facts.js';
+} from '../../../../core/video/manifest-writer.js';
+import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
+import { streamPrefix } from '../../../../core/video/video-facts.js';
 import {
   audioTrackName,
   captionTrackName,
   DOWNLOAD_KIND,
   trackPrefix,
-} from '../../../../core/stream/stream-tracks.js';
-import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
+} from '../../../../core/video/video-tracks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';

@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@tus/server';
 import { deleteAsset } from '../../../../core/assets/delete-asset.js';
-import { finishStreamTusUpload } from '../../../../core/stream/finish-stream-tus.js';
-import { newStreamUid } from '../../../../core/stream/stream-facts.js';
-import { MAX_EXPIRY_MS } from '../../../../core/stream/stream-options.js';
-import { StreamTusUploads, tusChunkPrefix } from '../../../../core/stream/stream-tus-uploads.js';
-import { createStreamVideo, type NewStreamVideo } from '../../../../core/stream/stream-videos.js';
-import { uploadUrl } from '../../../../core/stream/video-view.js';
+import { MAX_EXPIRY_MS } from '../../../../core/cloudflare-stream/stream-options.js';
+import { finishStreamTusUpload } from '../../../../core/video/finish-video-tus-upload.js';
+import { newStreamUid } from '../../../../core/video/video-facts.js';
+import { StreamTusUploads, tusChunkPrefix } from '../../../../core/video/video-tus-uploads.js';
+import { createStreamVideo, type NewStreamVideo } from '../../../../core/video/videos.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { mapTusError } from '../../../errors/tus-in-envelope.js';
 import { BlobTusStore, type TusUploadRecords } from '../../../tus/blob-tus-store.js';
 import { tusLocker } from '../../../tus/tus-locker.js';
 import { serveTus, tusContext } from '../../../tus/tus-request.js';
+import { uploadUrl } from './video-view.js';
 
 /** Cloudflare's upload limit per video. */
 export const MAX_TUS_UPLOAD_BYTES = 30 * 1024 ** 3;

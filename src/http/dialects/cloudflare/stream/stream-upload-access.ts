@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
+import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/video/video-facts.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 

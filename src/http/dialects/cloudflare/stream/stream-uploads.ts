@@ -2,8 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../../../../core/accounts/account.js';
 import type { Asset } from '../../../../core/assets/asset.js';
-import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { streamFacts } from '../../../../core/stream/stream-facts.js';
 import {
   creatorOf,
   MAX_EXPIRY_MS,
@@ -14,10 +12,12 @@ import {
   parseRfc3339,
   parseScheduledDeletion,
   type VideoSettings,
-} from '../../../../core/stream/stream-options.js';
-import { ingestVideoBytes, updateFacts } from '../../../../core/stream/stream-videos.js';
-import { claimUpload } from '../../../../core/stream/upload-claim.js';
-import { resolveWatermark } from '../../../../core/stream/watermarks.js';
+} from '../../../../core/cloudflare-stream/stream-options.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { claimUpload } from '../../../../core/video/upload-claim.js';
+import { streamFacts } from '../../../../core/video/video-facts.js';
+import { ingestVideoBytes, updateFacts } from '../../../../core/video/videos.js';
+import { resolveWatermark } from '../../../../core/video/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { DEFER_LENGTH_UNSUPPORTED, handleTusInEnvelope } from '../../../errors/tus-in-envelope.js';
 import { renderCloudflareError } from '../envelope.js';

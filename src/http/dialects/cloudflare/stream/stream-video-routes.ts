@@ -1,24 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
 import { deleteAsset } from '../../../../core/assets/delete-asset.js';
-import { KilnError } from '../../../../core/errors/kiln-error.js';
-import { STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';
 import {
   badRequest,
   creatorOf,
   parseExpiry,
   parseRfc3339,
   parseVideoSettings,
-} from '../../../../core/stream/stream-options.js';
-import { createStreamVideo, updateFacts } from '../../../../core/stream/stream-videos.js';
-import { deliveryBase, uploadUrl, videoView } from '../../../../core/stream/video-view.js';
-import { resolveWatermark } from '../../../../core/stream/watermarks.js';
+} from '../../../../core/cloudflare-stream/stream-options.js';
+import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { STREAM_SOURCE, streamFacts } from '../../../../core/video/video-facts.js';
+import { createStreamVideo, updateFacts } from '../../../../core/video/videos.js';
+import { resolveWatermark } from '../../../../core/video/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
 import { listVideos, storageUsage } from './stream-list.js';
 import { discardCreated, streamTus } from './stream-tus.js';
 import { receiveFilePart, tusCreate } from './stream-uploads.js';
+import { deliveryBase, uploadUrl, videoView } from './video-view.js';
 
 /** Videos: TUS create or basic upload, list, get, edit, delete, direct_upload, storage-usage, embed. */
 export async function streamVideoRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {

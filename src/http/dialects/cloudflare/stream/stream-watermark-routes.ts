@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { safeFetch } from '../../../../core/fetch/safe-fetch.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
 import {
   MAX_WATERMARK_BYTES,
   parseWatermarkSettings,
   WatermarkProfiles,
   watermarkView,
-} from '../../../../core/stream/watermarks.js';
+} from '../../../../core/video/watermarks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';

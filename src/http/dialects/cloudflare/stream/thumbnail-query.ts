@@ -1,7 +1,7 @@
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import type { ThumbnailRequest } from '../../../../core/stream/stream-thumbnails.js';
 import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../../../core/video/animated-preview.js';
 import { MAX_THUMBNAIL_DIMENSION, type ThumbnailFit } from '../../../../core/video/thumbnail.js';
+import type { ThumbnailRequest } from '../../../../core/video/video-thumbnails.js';
 
 const FITS = new Set<ThumbnailFit>(['crop', 'clip', 'scale', 'fill']);
 

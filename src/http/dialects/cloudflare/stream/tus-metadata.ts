@@ -1,4 +1,4 @@
-import { badRequest } from '../../../../core/stream/stream-options.js';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
 
 /**
  * `Upload-Metadata`: comma-separated `key base64(value)` pairs, value optional. Keys are

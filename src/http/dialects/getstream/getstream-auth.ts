@@ -4,7 +4,7 @@ import { isKilnError, KilnError } from '../../../core/errors/kiln-error.js';
 import { verifyHs256 } from '../../../core/signing/jwt.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { identifiedAccount } from '../../errors/failed-auth.js';
-import { notAllowed, streamError } from './stream-errors.js';
+import { notAllowed, streamError } from './getstream-errors.js';
 
 /** What a token must allow: upload and refresh write, process reads, delete deletes (reference §5.3). */
 export type StreamAction = 'read' | 'write' | 'delete';

@@ -1,9 +1,8 @@
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
-import { KilnError } from '../errors/kiln-error.js';
-import { badRequest } from './stream-options.js';
-import { CAPTION_KIND, captionTrackName, saveTrack, trackPrefix } from './stream-tracks.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
+import { CAPTION_KIND, captionTrackName, saveTrack, trackPrefix } from './video-tracks.js';
 
 /** Cloudflare's caption limit: one WebVTT file of at most 10 MB per language. */
 export const MAX_CAPTION_BYTES = 10 * 1024 * 1024;
@@ -26,7 +25,7 @@ export function parseLanguage(raw: string): string {
     const [tag] = Intl.getCanonicalLocales(raw);
     if (tag && /^[A-Za-z0-9-]{2,35}$/.test(tag)) return tag;
   } catch {}
-  throw badRequest(`${JSON.stringify(raw)} is not a BCP 47 language tag`);
+  throw errors.invalid(`${JSON.stringify(raw)} is not a BCP 47 language tag`);
 }
 
 /** The label Cloudflare shows: the language's name in itself (`de` -> Deutsch, `en-GB` -> British English). */
@@ -49,7 +48,7 @@ const CUE_TIMING = /^(?:\d{1,2}:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d{1,2}:)?\d{2}:
 export function toWebVtt(input: string): string {
   const text = input.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   if (/^WEBVTT(?:[ \t].*)?(?:\n|$)/.test(text)) {
-    if (!CUE_TIMING.test(text)) throw badRequest('The WebVTT file has no cues');
+    if (!CUE_TIMING.test(text)) throw errors.invalid('The WebVTT file has no cues');
     return text.endsWith('\n') ? text : `${text}\n`;
   }
   const srt = /^\s*\d+\n\d{1,2}:\d{2}:\d{2},\d{3}\s+-->\s+\d{1,2}:\d{2}:\d{2},\d{3}/;
@@ -57,7 +56,7 @@ export function toWebVtt(input: string): string {
     const body = text.trim().replace(SRT_TIME, '$1.$2');
     return `WEBVTT\n\n${body}\n`;
   }
-  throw badRequest('The caption file must be WebVTT (starting with "WEBVTT") or SubRip (SRT)');
+  throw errors.invalid('The caption file must be WebVTT (starting with "WEBVTT") or SubRip (SRT)');
 }
 
 export function captionBlobKey(asset: Pick<Asset, 'accountId' | 'id'>, language: string): string {

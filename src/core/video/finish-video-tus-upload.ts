@@ -1,7 +1,7 @@
 import type { Asset } from '../assets/asset.js';
-import { streamFacts } from './stream-facts.js';
-import type { StreamTusUploads } from './stream-tus-uploads.js';
-import { ingestVideoBytes, type StreamDeps } from './stream-videos.js';
+import { streamFacts } from './video-facts.js';
+import type { StreamTusUploads } from './video-tus-uploads.js';
+import { ingestVideoBytes, type StreamDeps } from './videos.js';
 
 /**
  * The completion of a Stream tus upload, one call into the ingest path: the chunks, joined in

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { type Asset, assetPrefix } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { UploadChunks } from '../ingest/upload-chunks.js';
-import { STREAM_SOURCE, streamFacts } from './stream-facts.js';
+import { STREAM_SOURCE, streamFacts } from './video-facts.js';
 
 /** One Stream TUS upload as the tus store sees it: the pending video row and where its bytes go. */
 export interface StreamTusUpload {

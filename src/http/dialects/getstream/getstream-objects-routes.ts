@@ -6,10 +6,10 @@ import { parseGetstreamParams } from '../../../core/images/parse-getstream-param
 import { normalizePlan } from '../../../core/images/transform-plan.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { cdnUrl, validityLeft } from './cdn-links.js';
-import { assertOwner, authenticateStream } from './stream-auth.js';
-import { streamDuration } from './stream-errors.js';
-import { findStreamObject, VARIANT_KIND } from './stream-objects.js';
-import { handleUpload } from './stream-upload.js';
+import { assertOwner, authenticateStream } from './getstream-auth.js';
+import { streamDuration } from './getstream-errors.js';
+import { findStreamObject, VARIANT_KIND } from './getstream-objects.js';
+import { handleUpload } from './getstream-upload.js';
 
 /** A refresh returns the same link while it has more than this left (Stream's test wants it unchanged). */
 const REFRESH_MARGIN_SECONDS = 24 * 3600;

@@ -4,14 +4,9 @@ import { checkFetchUrl, parseFetchUrl, type UrlPolicy } from '../fetch/check-url
 import { type FetchFailureReason, fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import type { JobContext } from '../jobs/job-queue.js';
-import { streamFacts } from './stream-facts.js';
-import { failVideo } from './stream-failure.js';
-import {
-  createStreamVideo,
-  ingestVideoBytes,
-  type NewStreamVideo,
-  type StreamDeps,
-} from './stream-videos.js';
+import { streamFacts } from './video-facts.js';
+import { failVideo } from './video-failure.js';
+import { createStreamVideo, ingestVideoBytes, type NewStreamVideo, type StreamDeps } from './videos.js';
 
 export const COPY_STREAM_VIDEO_JOB = 'cfstream.copy';
 

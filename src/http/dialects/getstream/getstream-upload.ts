@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors/kiln-error.js';
+import { PROCESSABLE_IMAGE_TYPES } from '../../../core/images/image-formats.js';
 import type { ExpectImage } from '../../../core/ingest/ingest-service.js';
 import { sanitizeFileName } from '../../../core/ingest/sanitize-file-name.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { discardRequestBody } from '../../request-body/discard-request-body.js';
 import { cdnUrl } from './cdn-links.js';
-import { authenticateStream, type StreamCaller } from './stream-auth.js';
-import { streamDuration } from './stream-errors.js';
+import { authenticateStream, type StreamCaller } from './getstream-auth.js';
+import { streamDuration } from './getstream-errors.js';
 
 /** Stream Feeds v2's upload limit (reference §7.1), counted on the file's bytes. */
 export const STREAM_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -17,15 +18,7 @@ const MULTIPART_SLACK = 64 * 1024;
 const STREAM_IMAGES: ExpectImage = {
   kind: 'image',
   refuse: (contentType) => errors.invalid(`File type ${contentType} is not supported`, { field: 'file' }),
-  types: new Set([
-    'image/jpeg',
-    'image/png',
-    'image/gif',
-    'image/webp',
-    'image/avif',
-    'image/tiff',
-    'image/svg+xml',
-  ]),
+  types: PROCESSABLE_IMAGE_TYPES,
 };
 
 /**

@@ -1,7 +1,7 @@
-import type { Db } from '../../../../adapters/db/database.js';
-import { errors } from '../../../../core/errors/kiln-error.js';
-import type { SecretBox } from '../../../../core/signing/secret-box.js';
-import { generateToken } from '../../../../core/signing/tokens.js';
+import type { Db } from '../../adapters/db/database.js';
+import { errors } from '../errors/kiln-error.js';
+import type { SecretBox } from '../signing/secret-box.js';
+import { generateToken } from '../signing/tokens.js';
 
 export interface SigningKey {
   name: string;

@@ -2,13 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Db } from '../../adapters/db/database.js';
 import type { StreamWatermarksTable } from '../../adapters/db/schema.js';
-import { KilnError } from '../errors/kiln-error.js';
-import type { OverlayPosition, VideoOverlay } from '../video/overlay-filter.js';
-import { newStreamUid } from './stream-facts.js';
-import { badRequest } from './stream-options.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
+import { imageFormat } from '../images/image-formats.js';
+import type { OverlayPosition, VideoOverlay } from './overlay-filter.js';
+import { newStreamUid } from './video-facts.js';
+import type { WatermarkSettings, WatermarkView } from './watermark-view.js';
 
 /** Cloudflare's limit on watermark images: PNG, at most 2 MiB. */
 export const MAX_WATERMARK_BYTES = 2 * 1024 * 1024;
@@ -20,23 +21,7 @@ export const POSITIONS: readonly OverlayPosition[] = [
   'center',
 ];
 
-export interface WatermarkSettings {
-  name: string;
-  opacity: number;
-  padding: number;
-  scale: number;
-  position: OverlayPosition;
-}
-
-/** The `Watermark` object of reference §4.2. */
-export interface WatermarkView extends WatermarkSettings {
-  uid: string;
-  size: number;
-  width: number;
-  height: number;
-  created: string;
-  downloadedFrom: string | null;
-}
+export type { WatermarkSettings, WatermarkView } from './watermark-view.js';
 
 /** Reads name/opacity/padding/scale/position from JSON or multipart fields (numbers as strings). */
 export function parseWatermarkSettings(fields: Record<string, unknown>): WatermarkSettings {
@@ -45,14 +30,14 @@ export function parseWatermarkSettings(fields: Record<string, unknown>): Waterma
     if (raw === undefined || raw === null || raw === '') return fallback;
     const n = typeof raw === 'string' ? Number(raw) : raw;
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1)
-      throw badRequest(`${key} must be a number from 0 to 1`);
+      throw errors.invalid(`${key} must be a number from 0 to 1`);
     return n;
   };
   const name = fields.name ?? '';
-  if (typeof name !== 'string' || name.length > 255) throw badRequest('name must be a string');
+  if (typeof name !== 'string' || name.length > 255) throw errors.invalid('name must be a string');
   const position = fields.position ?? 'upperRight';
   if (typeof position !== 'string' || !POSITIONS.includes(position as OverlayPosition))
-    throw badRequest(`position must be one of ${POSITIONS.join(', ')}`);
+    throw errors.invalid(`position must be one of ${POSITIONS.join(', ')}`);
   return {
     name,
     opacity: fraction('opacity', 1),
@@ -82,11 +67,11 @@ export class WatermarkProfiles {
       .metadata()
       .catch(() => null);
     if (!meta || meta.format !== 'png' || !meta.width || !meta.height) {
-      throw badRequest('The watermark image must be a PNG file');
+      throw errors.invalid('The watermark image must be a PNG file');
     }
     const id = newStreamUid();
     const key = `stream-watermarks/${accountId}/${id}.png`;
-    await this.deps.blobs.put(key, image, { contentType: 'image/png' });
+    await this.deps.blobs.put(key, image, { contentType: imageFormat('png').mime });
     const row: StreamWatermarksTable = {
       id,
       account_id: accountId,

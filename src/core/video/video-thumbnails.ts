@@ -3,15 +3,16 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BlobInfo, BlobStore } from '../../adapters/blobs/blob-store.js';
 import type { Asset } from '../assets/asset.js';
 import type { RenditionRepository } from '../assets/rendition-repository.js';
+import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
+import { imageFormat } from '../images/image-formats.js';
 import { SingleFlight } from '../images/single-flight.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { renderAnimatedPreview } from '../video/animated-preview.js';
-import { extractThumbnail, type ThumbnailFit } from '../video/thumbnail.js';
-import { SEGMENT_SECONDS } from '../video/transcode.js';
-import { streamFacts, streamPrefix } from './stream-facts.js';
+import { renderAnimatedPreview } from './animated-preview.js';
+import { extractThumbnail, type ThumbnailFit } from './thumbnail.js';
+import { SEGMENT_SECONDS } from './transcode.js';
+import { streamFacts, streamPrefix } from './video-facts.js';
 
 /** A still (jpg) or animated (gif) thumbnail request, already validated. */
 export interface ThumbnailRequest {
@@ -80,7 +81,7 @@ export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRe
               fit: req.fit,
             });
       const info = await deps.blobs.put(key, bytes, {
-        contentType: req.format === 'gif' ? 'image/gif' : 'image/jpeg',
+        contentType: imageFormat(req.format === 'gif' ? 'gif' : 'jpeg').mime,
       });
       await deps.renditions.record({
         assetId: asset.id,
@@ -89,7 +90,7 @@ export async function streamThumbnail(deps: Deps, asset: Asset, req: ThumbnailRe
         name,
         blobKey: key,
         size: info.size,
-        contentType: req.format === 'gif' ? 'image/gif' : 'image/jpeg',
+        contentType: imageFormat(req.format === 'gif' ? 'gif' : 'jpeg').mime,
       });
       return info;
     } finally {

@@ -6,7 +6,7 @@ import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
 import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
 import { displayName, parseCdnUrl } from './cdn-links.js';
-import { VARIANT_KIND } from './stream-objects.js';
+import { VARIANT_KIND } from './getstream-objects.js';
 
 const CACHE_CONTROL = 'public, max-age=86400';
 

@@ -1,7 +1,7 @@
 import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
-import type { StreamErrorCode } from './stream-facts.js';
-import { updateFacts } from './stream-videos.js';
+import type { StreamErrorCode } from './video-facts.js';
+import { updateFacts } from './videos.js';
 
 /** Puts a video in `error` with Cloudflare's reason code and text, then tells `onFinished` (webhooks). */
 export async function failVideo(

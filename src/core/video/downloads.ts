@@ -1,18 +1,18 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import { type Asset, assetPrefix } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import type { Rendition, RenditionRepository } from '../assets/rendition-repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { KilnError } from '../errors/kiln-error.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { inputArgs } from '../video/media-formats.js';
-import { streamFacts, streamPrefix } from './stream-facts.js';
-import { DOWNLOAD_KIND, patchTrack, saveTrack } from './stream-tracks.js';
+import { inputArgs } from './media-formats.js';
+import { streamFacts, streamPrefix } from './video-facts.js';
+import { DOWNLOAD_KIND, patchTrack, saveTrack } from './video-tracks.js';
 
 export const DOWNLOAD_JOB = 'cfstream.download';
 export type DownloadType = 'default' | 'audio';

@@ -5,13 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import type { Asset } from '../assets/asset.js';
+import { errors } from '../errors/kiln-error.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { inputArgs } from '../video/media-formats.js';
-import { probeMedia } from '../video/probe.js';
-import { failVideo } from './stream-failure.js';
-import { badRequest, type VideoSettings } from './stream-options.js';
-import { createStreamVideo, ingestVideoBytes, type StreamDeps } from './stream-videos.js';
+import { inputArgs } from './media-formats.js';
+import { probeMedia } from './probe.js';
+import { failVideo } from './video-failure.js';
+import type { VideoSettings } from './video-settings.js';
+import { createStreamVideo, ingestVideoBytes, type StreamDeps } from './videos.js';
 import type { WatermarkView } from './watermarks.js';
 
 export const CLIP_STREAM_VIDEO_JOB = 'cfstream.clip';
@@ -31,12 +32,13 @@ export function parseClipRange(body: Record<string, unknown>, source: Asset): Cl
   const start = body.startTimeSeconds;
   const end = body.endTimeSeconds;
   if (typeof start !== 'number' || !Number.isInteger(start) || start < 0)
-    throw badRequest('startTimeSeconds must be a non-negative integer');
+    throw errors.invalid('startTimeSeconds must be a non-negative integer');
   if (typeof end !== 'number' || !Number.isInteger(end) || end <= start)
-    throw badRequest('endTimeSeconds must be an integer greater than startTimeSeconds');
-  if (source.status !== 'ready') throw badRequest('The video to clip from is not ready to stream');
+    throw errors.invalid('endTimeSeconds must be an integer greater than startTimeSeconds');
+  if (source.status !== 'ready') throw errors.invalid('The video to clip from is not ready to stream');
   const duration = source.durationSeconds ?? 0;
-  if (start >= duration) throw badRequest(`startTimeSeconds is past the end of the video (${duration} s)`);
+  if (start >= duration)
+    throw errors.invalid(`startTimeSeconds is past the end of the video (${duration} s)`);
   return {
     clippedFrom: source.id,
     startTimeSeconds: start,

@@ -1,7 +1,7 @@
-import type { Db } from '../../../../adapters/db/database.js';
-import type { Account } from '../../../../core/accounts/account.js';
-import type { AccountService } from '../../../../core/accounts/account-service.js';
-import { errors, KilnError } from '../../../../core/errors/kiln-error.js';
+import type { Db } from '../../adapters/db/database.js';
+import type { Account } from '../accounts/account.js';
+import type { AccountService } from '../accounts/account-service.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
 
 export const VARIANT_FITS = ['scale-down', 'contain', 'cover', 'crop', 'pad'] as const;
 export const VARIANT_METADATA = ['keep', 'copyright', 'none'] as const;

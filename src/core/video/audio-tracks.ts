@@ -3,23 +3,22 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import type { Asset } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import type { Rendition, RenditionRepository } from '../assets/rendition-repository.js';
-import { KilnError } from '../errors/kiln-error.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { errors, KilnError } from '../errors/kiln-error.js';
 import { ingestStream } from '../ingest/ingest-stream.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { inputArgs } from '../video/media-formats.js';
-import { probeMedia } from '../video/probe.js';
-import { AUDIO_BITRATE, SEGMENT_SECONDS } from '../video/transcode.js';
-import { uploadDirectory } from '../video/upload-directory.js';
 import { relocateAudioAdaptationSet } from './manifest-writer.js';
-import { newStreamUid } from './stream-facts.js';
-import { badRequest } from './stream-options.js';
+import { inputArgs } from './media-formats.js';
+import { probeMedia } from './probe.js';
+import { AUDIO_BITRATE, SEGMENT_SECONDS } from './transcode.js';
+import { uploadDirectory } from './upload-directory.js';
+import { newStreamUid } from './video-facts.js';
 import {
   AUDIO_KIND,
   audioTrackName,
@@ -27,7 +26,7 @@ import {
   saveTrack,
   type TrackStatus,
   trackPrefix,
-} from './stream-tracks.js';
+} from './video-tracks.js';
 
 export const AUDIO_TRACK_JOB = 'cfstream.audio';
 /** Cloudflare's limit for an uploaded audio file. */
@@ -77,7 +76,7 @@ export async function addAudioTrack(
   label: string,
   source: AudioSource | ((uid: string) => Promise<AudioSource>),
 ): Promise<AudioTrack> {
-  if (asset.status !== 'ready') throw badRequest('Audio tracks can be added to a video once it is ready');
+  if (asset.status !== 'ready') throw errors.invalid('Audio tracks can be added to a video once it is ready');
   const cleanLabel = parseLabel(label);
   await assertLabelFree(deps, asset, cleanLabel);
   const uid = newStreamUid();
@@ -121,7 +120,7 @@ export async function editAudioTrack(
     next.label = label;
   }
   if (patch.default !== undefined) {
-    if (typeof patch.default !== 'boolean') throw badRequest('default must be a boolean');
+    if (typeof patch.default !== 'boolean') throw errors.invalid('default must be a boolean');
     if (patch.default) {
       for (const other of await listAudioTracks(deps, asset)) {
         if (other.name !== uid && other.extra.default === true)
@@ -138,7 +137,7 @@ export async function editAudioTrack(
 export async function deleteAudioTrack(deps: AudioDeps, asset: Asset, uid: string): Promise<void> {
   const track = await findTrack(deps, asset, uid);
   if (track.extra.default === true) {
-    throw badRequest('The default audio track cannot be deleted: make another track the default first');
+    throw errors.invalid('The default audio track cannot be deleted: make another track the default first');
   }
   await deps.renditions.delete(asset.id, AUDIO_KIND, uid);
   await deps.blobs.deletePrefix(trackPrefix(asset, audioTrackName(uid)));
@@ -224,8 +223,8 @@ export async function processAudioTrack(
 
 function parseLabel(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '')
-    throw badRequest('label is required and must be a string');
-  if (value.length > 200) throw badRequest('label must be at most 200 characters');
+    throw errors.invalid('label is required and must be a string');
+  if (value.length > 200) throw errors.invalid('label must be at most 200 characters');
   return value.trim();
 }
 

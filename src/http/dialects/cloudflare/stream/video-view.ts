@@ -1,5 +1,5 @@
-import type { Asset } from '../assets/asset.js';
-import { streamFacts } from './stream-facts.js';
+import type { Asset } from '../../../../core/assets/asset.js';
+import { streamFacts } from '../../../../core/video/video-facts.js';
 
 /** The delivery base of a video (Cloudflare's `customer-<CODE>.cloudflarestream.com/<uid>`). */
 export function deliveryBase(publicUrl: string, uidOrToken: string): string {
