@@ -55,6 +55,16 @@ const schema = z.object({
   imageConcurrency: int(1, 256).default(() => Math.min(256, 2 * availableParallelism())),
   imageQueueSize: int(0, 10_000).default(64),
   imageSourceCacheMb: int(0, 100_000).default(64),
+  /** Memory for hot delivery results: variants, thumbnails, small originals (MiB; 0: none). */
+  deliveryCacheMb: int(0, 100_000).default(64),
+  /** Largest single result kept in that memory (KiB). */
+  deliveryCacheMaxEntryKb: int(0, 1_000_000).default(1024),
+  /**
+   * How long what a delivery URL resolves to (account, image, asset, variant, signing keys) is reused
+   * without asking the database (seconds; 0: always ask). Writes on this node invalidate at once;
+   * writes on other nodes are seen within this time.
+   */
+  deliveryResolveTtlSeconds: int(0, 3600).default(5),
   /**
    * Memory the transforms of this process may hold at once (MiB), by estimated cost: a quarter of
    * the machine's memory, at least 512 MiB (the largest allowed input must fit) and at most 8 GiB.
@@ -139,6 +149,9 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imageConcurrency: { env: 'KILN_IMAGE_CONCURRENCY' },
   imageQueueSize: { env: 'KILN_IMAGE_QUEUE_SIZE' },
   imageSourceCacheMb: { env: 'KILN_IMAGE_SOURCE_CACHE_MB' },
+  deliveryCacheMb: { env: 'KILN_DELIVERY_CACHE_MB' },
+  deliveryCacheMaxEntryKb: { env: 'KILN_DELIVERY_CACHE_MAX_ENTRY_KB' },
+  deliveryResolveTtlSeconds: { env: 'KILN_DELIVERY_RESOLVE_TTL_SECONDS' },
   imageMemoryBudgetMb: { env: 'KILN_IMAGE_MEMORY_BUDGET_MB' },
   variantsPerAsset: { env: 'KILN_VARIANTS_PER_ASSET' },
   variantBytesPerAccount: { env: 'KILN_VARIANT_BYTES_PER_ACCOUNT' },

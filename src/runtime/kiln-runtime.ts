@@ -8,6 +8,8 @@ import type { KilnConfig } from '../config/config.js';
 import { AccountService } from '../core/accounts/account-service.js';
 import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
+import { HotCache } from '../core/delivery/hot-cache.js';
+import { ResolutionCache } from '../core/delivery/resolution-cache.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import type { VariantCaps, VariantStats } from '../core/images/variant-renderer.js';
@@ -19,6 +21,7 @@ import { DbAuthFailureCounter } from '../core/limits/auth-failure-counter.js';
 import { FailedAuthLimiter } from '../core/limits/failed-auth-limiter.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
+import { forgetDeletedBlobs } from './forget-deleted-blobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveMasterKey } from './master-key.js';
 import { Metrics } from './metrics.js';
@@ -33,6 +36,10 @@ export interface KilnRuntime {
   database: DatabaseHandle;
   db: Db;
   blobs: BlobStore;
+  /** Hot delivery results in memory (variants, small originals). */
+  hot: HotCache;
+  /** What delivery URLs resolve to, reused until a write or the TTL (see resolution-cache.ts). */
+  resolutions: ResolutionCache;
   jobs: JobQueue;
   box: SecretBox;
   /** Key for Kiln's own signed delivery links (derived from the master key). */
@@ -82,7 +89,17 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     const jobs = await createJobQueue({ handle: database, logger: log });
     closers.unshift(() => jobs.stop(config.shutdownGraceSeconds * 1000));
     const db = database.db;
-    const images = createImageService(config);
+    const hot = new HotCache(
+      config.deliveryCacheMb * 1024 * 1024,
+      config.deliveryCacheMaxEntryKb * 1024,
+      config.deliveryResolveTtlSeconds * 1000,
+    );
+    forgetDeletedBlobs(blobs, hot);
+    const resolutions = new ResolutionCache(database.writes, {
+      ttlMs: config.deliveryResolveTtlSeconds * 1000,
+      maxEntries: 10_000,
+    });
+    const images = createImageService(config, hot);
     const renditions = new RenditionRepository(db);
     const variantRepository = new VariantRepository(db);
     const usage = new VariantUsageTracker(variantRepository);
@@ -106,6 +123,8 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       database,
       db,
       blobs,
+      hot,
+      resolutions,
       jobs,
       box,
       linkKey,

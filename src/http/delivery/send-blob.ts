@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import { readSmallBlob } from '../../adapters/blobs/read-small-blob.js';
 import { userContentDisposition, userContentHeaders } from '../../core/delivery/active-content.js';
 import type { Disposition } from '../../core/delivery/content-disposition.js';
+import type { HotCache } from '../../core/delivery/hot-cache.js';
 import { planDelivery } from '../../core/delivery/plan-delivery.js';
 import { onDeliveryOrigin } from './delivery-origin.js';
 
@@ -23,6 +25,8 @@ export interface SendBlobOptions {
   extraHeaders?: Record<string, string>;
   /** Request headers the answer depends on (e.g. ['Accept'] when the format was negotiated). */
   vary?: string[];
+  /** Keep a small blob's bytes in memory (originals): later hits skip the store. */
+  memory?: HotCache;
 }
 
 /**
@@ -72,9 +76,30 @@ export async function sendBlob(
   }
 
   const range = plan.body.kind === 'range' ? plan.body.range : undefined;
-  if (blob.data) return reply.send(range ? blob.data.subarray(range.start, range.end + 1) : blob.data);
+  const data = blob.data ?? (options.memory ? await inMemory(options.memory, store, blob) : undefined);
+  if (data) return reply.send(range ? data.subarray(range.start, range.end + 1) : data);
   const stream = await store.get(blob.key, range);
   return reply.send(stream);
+}
+
+/**
+ * A small blob's bytes from memory, read whole (one sized read) on first use. The key carries the
+ * validator, so an edited blob is another entry; undefined for blobs too large to keep.
+ */
+async function inMemory(
+  memory: HotCache,
+  store: BlobStore,
+  blob: DeliverableBlob,
+): Promise<Buffer | undefined> {
+  if (!memory.admits(blob.size)) return undefined;
+  const key = `${blob.key}\n${blob.etag}\n${blob.lastModified.getTime()}\n${blob.size}`;
+  const hit = memory.get(key);
+  if (hit) return hit;
+  const found = await readSmallBlob(store, blob.key, memory.maxEntryBytes);
+  // A blob that changed under its row (or vanished) is streamed as before: never cached.
+  if (!found?.data || found.data.length !== blob.size) return undefined;
+  memory.set(key, found.data);
+  return found.data;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

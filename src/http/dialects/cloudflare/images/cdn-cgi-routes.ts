@@ -4,6 +4,7 @@ import { chainPlans } from '../../../../core/images/chain-plans.js';
 import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
 import type { TransformPlan } from '../../../../core/images/transform-plan.js';
 import { verifySignedPath } from '../../../../core/signing/signed-link.js';
+import { findAsset } from '../../../delivery/find-asset.js';
 import { sendImageVariant } from '../../../delivery/send-image-variant.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
 import { renderDeliveryError } from './delivery-errors.js';
@@ -95,7 +96,7 @@ async function resolveSource(
   const file = /^\/files\/([^/?]+)\/[^/?]+(?:\?|$)/.exec(source);
   if (file) {
     verifySignedPath(source, ctx.runtime.linkKey);
-    const asset = await ctx.runtime.assets.findAnyAccount(decodeURIComponent(file[1]!));
+    const asset = await findAsset(ctx.runtime, decodeURIComponent(file[1]!));
     if (!asset?.blobKey) throw deliveryError(404, 9404, 'The source image was not found');
     if (asset.kind !== 'image') throw deliveryError(415, 9412, 'The source is not an image');
     return { asset, cacheControl: 'public, max-age=3600' };
