@@ -12,6 +12,7 @@ import { type KilnProcess, kilnCli, spawnKiln } from '../test/support/kiln-clust
 
 export interface KilnImageServer {
   process: KilnProcess;
+  account: AccountCredentials;
   /** The flexible-variant delivery URL of uploaded photo `index` with Cloudflare `options`. */
   variantUrl(index: number, options: string): string;
   close(): Promise<void>;
@@ -65,7 +66,12 @@ export async function startKilnImageServer(
     });
     if (!config.ok) throw new Error(`enable flexible variants: ${config.status} ${await config.text()}`);
     const base = `${proc.url}/cdn/images/${account.imagesHash}`;
-    return { process: proc, variantUrl: (index, options) => `${base}/${ids[index]}/${options}`, close };
+    return {
+      process: proc,
+      account,
+      variantUrl: (index, options) => `${base}/${ids[index]}/${options}`,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
