@@ -95,6 +95,8 @@ export class ImageService {
   private readonly hot: HotCache | undefined;
   /** What a (source, plan, format) derives to: canonical plan, name, key, etag (LRU by re-insertion). */
   private readonly derived = new Map<string, Derived>();
+  /** Canonical key text per plan object: a plan cached with its URL's resolution is keyed once. */
+  private readonly planKeys = new WeakMap<TransformPlan, string>();
   /** Number of pipeline runs (observability and the single-flight tests). */
   renders = 0;
 
@@ -184,7 +186,12 @@ export class ImageService {
     meta: SourceMeta,
     format: ConcreteFormat,
   ): Derived {
-    const id = `${sourceId}\n${canonicalKey(requested)}\n${format}`;
+    let planKey = this.planKeys.get(requested);
+    if (planKey === undefined) {
+      planKey = canonicalKey(requested);
+      this.planKeys.set(requested, planKey);
+    }
+    const id = `${sourceId}\n${planKey}\n${format}`;
     let d = this.derived.get(id);
     if (d) {
       this.derived.delete(id);

@@ -50,12 +50,27 @@ export async function sendBlob(
   options: SendBlobOptions,
 ): Promise<FastifyReply> {
   const h = request.headers;
+  const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
+  const deliveryOrigin = onDeliveryOrigin(request);
+  // The fast path: a plain GET of a whole blob. Its headers depend only on the blob and the options,
+  // so they are built once per version and reused (the plan would come out the same every time).
+  const plain =
+    method === 'GET' && blob.size > 0 && !h.range && !h['if-none-match'] && !h['if-modified-since'];
+  const memoKey = plain ? headerMemoKey(blob, options, deliveryOrigin) : undefined;
+  const memo = memoKey === undefined ? undefined : WHOLE_HEADERS.get(memoKey);
+  if (memo) {
+    reply.code(200);
+    reply.headers(memo);
+    const data = blob.data ?? (options.memory ? await inMemory(options.memory, store, blob) : undefined);
+    return reply.send(data ?? (await store.get(blob.key)));
+  }
+
   const plan = planDelivery({
     size: blob.size,
     lastModified: blob.lastModified,
     etag: blob.etag,
     contentType: blob.contentType,
-    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    method,
     headers: {
       range: h.range,
       ifNoneMatch: h['if-none-match'],
@@ -63,12 +78,21 @@ export async function sendBlob(
       ifRange: single(h['if-range']),
     },
     cacheControl: options.cacheControl,
-    disposition: userContentDisposition(blob.contentType, options.disposition, onDeliveryOrigin(request)),
+    disposition: userContentDisposition(blob.contentType, options.disposition, deliveryOrigin),
   });
 
   reply.code(plan.status);
-  reply.headers({ ...options.extraHeaders, ...plan.headers, ...userContentHeaders(blob.contentType) });
-  if (options.vary?.length) reply.header('vary', options.vary.join(', '));
+  const headers: Record<string, string> = {
+    ...options.extraHeaders,
+    ...plan.headers,
+    ...userContentHeaders(blob.contentType),
+  };
+  if (options.vary?.length) headers.vary = options.vary.join(', ');
+  reply.headers(headers);
+  if (memoKey !== undefined && plan.status === 200) {
+    WHOLE_HEADERS.set(memoKey, headers);
+    if (WHOLE_HEADERS.size > HEADER_MEMO_SIZE) WHOLE_HEADERS.delete(WHOLE_HEADERS.keys().next().value!);
+  }
   if (plan.body.kind === 'none') {
     // Fastify's automatic HEAD route rewrites Content-Length to 0 for an empty payload but leaves it
     // alone for a stream; an empty stream keeps the real length (HEAD 200, and HEAD 304 where 0 would lie).
@@ -100,6 +124,16 @@ async function inMemory(
   if (!found?.data || found.data.length !== blob.size) return undefined;
   memory.set(key, found.data);
   return found.data;
+}
+
+/** Headers of whole-blob 200 answers by everything they depend on (oldest out first). */
+const WHOLE_HEADERS = new Map<string, Record<string, string>>();
+const HEADER_MEMO_SIZE = 2048;
+
+function headerMemoKey(blob: DeliverableBlob, options: SendBlobOptions, deliveryOrigin: boolean): string {
+  const d = options.disposition;
+  const extra = options.extraHeaders ? JSON.stringify(options.extraHeaders) : '';
+  return `${blob.etag}\n${blob.lastModified.getTime()}\n${blob.size}\n${blob.contentType}\n${options.cacheControl}\n${d ? `${d.type}\n${d.filename ?? ''}` : '-'}\n${deliveryOrigin}\n${options.vary?.join(',') ?? ''}\n${extra}`;
 }
 
 function single(value: string | string[] | undefined): string | undefined {
