@@ -21,6 +21,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,7 +274,10 @@ async function main() {
       const chunk = randomBytes(CHUNK_MB * MiB);
       const total = UPLOAD_MB * MiB;
       const agent = new Agent({ keepAlive: true });
-      const tusUpload = (create: string, auth: Record<string, string>) => async () => {
+      // The last PATCH's share of the upload: Kiln assembles the asset there (read back, hash, write).
+      const lastPatch = { kiln: [] as number[], bare: [] as number[], total: { kiln: 0, bare: 0 } };
+      const tusUpload = (create: string, auth: Record<string, string>, side: 'kiln' | 'bare') => async () => {
+        const started = performance.now();
         const created = await new Promise<string>((resolve, reject) => {
           const req = request(
             create,
@@ -292,6 +296,7 @@ async function main() {
         });
         for (let offset = 0; offset < total; offset += chunk.length) {
           const part = chunk.subarray(0, Math.min(chunk.length, total - offset));
+          const patchStart = performance.now();
           const res = await send(agent, {
             url: created,
             method: 'PATCH',
@@ -305,11 +310,17 @@ async function main() {
             body: [part],
           });
           if (res.status !== 204 && res.status !== 200) throw new Error(`PATCH ${res.status} ${res.body}`);
+          if (offset + part.length >= total) lastPatch[side].push(performance.now() - patchStart);
         }
+        lastPatch.total[side] += performance.now() - started;
         return total;
       };
-      const kilnTus = tusUpload(`${base}/kiln/v1/uploads`, { authorization: `Bearer ${account.apiToken}` });
-      const bareTus = tusUpload(`${tus.url}/files`, {});
+      const kilnTus = tusUpload(
+        `${base}/kiln/v1/uploads`,
+        { authorization: `Bearer ${account.apiToken}` },
+        'kiln',
+      );
+      const bareTus = tusUpload(`${tus.url}/files`, {}, 'bare');
       const [k, b] = await rounds([
         () => load(pid, 1, () => kilnTus, { count: 1 }),
         () => load(tus.proc.pid!, 1, () => bareTus, { count: 1 }),
@@ -321,6 +332,22 @@ async function main() {
       );
       line(
         `tus ${UPLOAD_MB} MiB / ${CHUNK_MB} MiB chunks bare tus ${mibs(b!).toFixed(0).padStart(5)} MiB/s ${cpuMib(b!)} µs CPU/MiB  ratio ${(mibs(k!) / mibs(b!)).toFixed(2)}`,
+      );
+      const share = (side: 'kiln' | 'bare') =>
+        `${((100 * lastPatch[side].reduce((a, x) => a + x, 0)) / lastPatch.total[side]).toFixed(0)}%`;
+      line(`tus last PATCH share of the upload time: kiln ${share('kiln')}, bare tus ${share('bare')}`);
+      // The disk's own speed for the same bytes: one file, 1 MiB writes, fsync at the end.
+      const disk = join(work, 'disk-speed');
+      const t0 = performance.now();
+      const handle = await open(disk, 'w');
+      for (let offset = 0; offset < total; offset += MiB)
+        await handle.write(chunk, 0, Math.min(MiB, total - offset));
+      await handle.sync();
+      await handle.close();
+      const diskMibs = UPLOAD_MB / ((performance.now() - t0) / 1000);
+      rmSync(disk, { force: true });
+      line(
+        `disk write + fsync ${UPLOAD_MB} MiB ${diskMibs.toFixed(0).padStart(5)} MiB/s  kiln tus / disk ${(mibs(k!) / diskMibs).toFixed(2)}`,
       );
     }
 
