@@ -4,7 +4,8 @@
  * on both alike. Everything runs on loopback and stops by itself.
  *
  *   npm run build && node --import tsx bench/delivery.ts [--seconds 3] [--rounds 2] \
- *     [--upload-mb 300] [--chunk-mb 50] [--multipart-mb 90] [--misses 24] [--only hit,original,...]
+ *     [--upload-mb 300] [--chunk-mb 50] [--multipart-mb 90] [--misses 24] [--only hit,original,...] \
+ *     [--kiln-env KILN_IMAGE_CONCURRENCY=8,...]
  *
  * Rows (`--only` names): `hit` an image variant cache hit (512 px JPEG from a 2560 px photo) at 8
  * and 64 connections vs bare node:http sending the same bytes from memory and @fastify/static from
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     'multipart-mb': { type: 'string', default: '90' },
     misses: { type: 'string', default: '24' },
     only: { type: 'string', default: 'hit,original,tus,multipart,miss' },
+    /** Extra server settings, `K=V,K=V` (e.g. KILN_IMAGE_CONCURRENCY=8). */
+    'kiln-env': { type: 'string', default: '' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -199,7 +202,12 @@ async function main() {
   const photos = fixturePhotos();
   const path = photos.find((p) => p.name.startsWith('path'))!;
   const work = mkdtempSync(join(tmpdir(), 'kiln-bench-delivery-'));
-  const kiln = await startKilnImageServer(photos, { KILN_IMAGE_SOURCE_CACHE_MB: '64' });
+  const extraEnv = Object.fromEntries(
+    values['kiln-env']!.split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+  const kiln = await startKilnImageServer(photos, { KILN_IMAGE_SOURCE_CACHE_MB: '64', ...extraEnv });
   const children: ChildProcess[] = [];
   try {
     const pid = kiln.process.pid!;
