@@ -12,6 +12,7 @@ import { type KilnProcess, kilnCli, spawnKiln } from '../test/support/kiln-clust
 
 export interface KilnImageServer {
   process: KilnProcess;
+  account: AccountCredentials;
   /** The flexible-variant delivery URL of uploaded photo `index` with Cloudflare `options`. */
   variantUrl(index: number, options: string): string;
   /** The server's public URL. */
@@ -70,6 +71,7 @@ export async function startKilnImageServer(
     return {
       process: proc,
       url: proc.url!,
+      account,
       variantUrl: (index, options) => `${base}/${ids[index]}/${options}`,
       close,
     };

@@ -59,6 +59,16 @@ const schema = z.object({
   imageConcurrency: int(1, 256).default(() => Math.min(256, 2 * availableParallelism())),
   imageQueueSize: int(0, 10_000).default(64),
   imageSourceCacheMb: int(0, 100_000).default(64),
+  /** Memory for hot delivery results: variants, thumbnails, small originals (MiB; 0: none). */
+  deliveryCacheMb: int(0, 100_000).default(64),
+  /** Largest single result kept in that memory (KiB). */
+  deliveryCacheMaxEntryKb: int(0, 1_000_000).default(1024),
+  /**
+   * How long what a delivery URL resolves to (account, image, asset, variant, signing keys) is reused
+   * without asking the database (seconds; 0: always ask). Writes on this node invalidate at once;
+   * writes on other nodes are seen within this time.
+   */
+  deliveryResolveTtlSeconds: int(0, 3600).default(5),
   /**
    * Remote image sources that image URLs may transform: comma-separated URL prefixes, or `*` for any
    * public address; empty (the default) allows none.
@@ -178,6 +188,9 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   imgproxyAllowInsecure: { env: 'KILN_IMGPROXY_ALLOW_INSECURE' },
   imgproxySignatureSize: { env: 'KILN_IMGPROXY_SIGNATURE_SIZE' },
   imgproxyPresets: { env: 'KILN_IMGPROXY_PRESETS' },
+  deliveryCacheMb: { env: 'KILN_DELIVERY_CACHE_MB' },
+  deliveryCacheMaxEntryKb: { env: 'KILN_DELIVERY_CACHE_MAX_ENTRY_KB' },
+  deliveryResolveTtlSeconds: { env: 'KILN_DELIVERY_RESOLVE_TTL_SECONDS' },
   imageMemoryBudgetMb: { env: 'KILN_IMAGE_MEMORY_BUDGET_MB' },
   variantsPerAsset: { env: 'KILN_VARIANTS_PER_ASSET' },
   variantBytesPerAccount: { env: 'KILN_VARIANT_BYTES_PER_ACCOUNT' },

@@ -9,6 +9,8 @@ import { AssetRepository } from '../core/assets/asset-repository.js';
 import { RenditionRepository } from '../core/assets/rendition-repository.js';
 import type { BlobStore } from '../core/blobs/blob-store.js';
 import { SigningKeys } from '../core/cloudflare-stream/signing-keys.js';
+import { HotCache } from '../core/delivery/hot-cache.js';
+import { ResolutionCache } from '../core/delivery/resolution-cache.js';
 import type { Resolver, UrlPolicy } from '../core/fetch/check-url.js';
 import { createImageService, type ImageService } from '../core/images/image-service.js';
 import { scheduleSourceEviction } from '../core/images/remote-sources/evict-remote-sources.js';
@@ -24,6 +26,7 @@ import { DbAuthFailureCounter } from '../core/limits/auth-failure-counter.js';
 import { FailedAuthLimiter } from '../core/limits/failed-auth-limiter.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
+import { forgetDeletedBlobs } from './forget-deleted-blobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveMasterKey } from './master-key.js';
 import { Metrics } from './metrics.js';
@@ -38,6 +41,10 @@ export interface KilnRuntime {
   database: DatabaseHandle;
   db: Db;
   blobs: BlobStore;
+  /** Hot delivery results in memory (variants, small originals). */
+  hot: HotCache;
+  /** What delivery URLs resolve to, reused until a write or the TTL (see resolution-cache.ts). */
+  resolutions: ResolutionCache;
   jobs: JobQueue;
   box: SecretBox;
   /** Key for Kiln's own signed delivery links (derived from the master key). */
@@ -92,7 +99,17 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
     closers.unshift(() => blobs.close());
     const db = database.db;
     const accounts = new AccountService(db, box);
-    const images = createImageService(config);
+    const hot = new HotCache(
+      config.deliveryCacheMb * 1024 * 1024,
+      config.deliveryCacheMaxEntryKb * 1024,
+      config.deliveryResolveTtlSeconds * 1000,
+    );
+    forgetDeletedBlobs(blobs, hot);
+    const resolutions = new ResolutionCache(database.writes, {
+      ttlMs: config.deliveryResolveTtlSeconds * 1000,
+      maxEntries: 10_000,
+    });
+    const images = createImageService(config, hot);
     const stats: VariantStats = { stored: 0, storedBytes: 0, evicted: 0, evictedBytes: 0 };
     // The queue reports to the metrics, and the metrics sample the queue's depth.
     const metrics = new Metrics({ db, queueDepth: () => jobs.depth(), images, variantStats: stats });
@@ -125,6 +142,8 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       database,
       db,
       blobs,
+      hot,
+      resolutions,
       jobs,
       box,
       linkKey,

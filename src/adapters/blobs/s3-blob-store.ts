@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, pipeline, Readable } from 'node:stream';
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
@@ -21,6 +22,8 @@ import type {
   MultipartCapable,
   PresignCapable,
   PutOptions,
+  SmallRead,
+  SmallReadCapable,
   StaleUploadsCapable,
 } from '../../core/blobs/blob-store.js';
 import { KilnError } from '../../core/errors/kiln-error.js';
@@ -52,7 +55,9 @@ export interface S3BlobStoreOptions {
  * sent only when an operation requires them: S3-compatible stores (MinIO, R2, s3rver) do not all
  * understand the SDK's newer default of streaming CRC32 trailers.
  */
-export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable, StaleUploadsCapable {
+export class S3BlobStore
+  implements BlobStore, MultipartCapable, PresignCapable, SmallReadCapable, StaleUploadsCapable
+{
   readonly kind = 's3' as const;
   readonly client: S3Client;
   readonly bucket: string;
@@ -131,6 +136,26 @@ export class S3BlobStore implements BlobStore, MultipartCapable, PresignCapable,
       { key },
     );
     return res.Body as Readable;
+  }
+
+  /** One GET instead of a HEAD then a GET; a body over `maxBytes` is dropped unread. */
+  async readSmall(key: string, maxBytes: number): Promise<SmallRead | null> {
+    let res: GetObjectCommandOutput;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    } catch (err) {
+      if (isS3NotFound(err)) return null;
+      throw mapS3Error(err, { key });
+    }
+    const body = res.Body as Readable & { transformToByteArray(): Promise<Uint8Array> };
+    const info = { key, size: res.ContentLength ?? 0, lastModified: res.LastModified ?? new Date(0) };
+    if (info.size > maxBytes) {
+      body.destroy();
+      return { info };
+    }
+    const bytes = await body.transformToByteArray();
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { info: { ...info, size: data.length }, data };
   }
 
   async stat(key: string): Promise<BlobInfo | null> {

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseSchema } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { WriteClock, withWriteClock } from './write-clock.js';
 
 // int8 (sizes) come back as numbers: every size Kiln stores is far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -19,6 +20,8 @@ export interface DatabaseHandle {
   url?: string;
   /** PostgreSQL schema holding the tables (tests isolate themselves in their own schema). */
   schema?: string;
+  /** Writes this process made, per table (for caches of what the database says). */
+  writes: WriteClock;
   close(): Promise<void>;
 }
 
@@ -44,8 +47,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // A dropped connection must not crash the process; the next query reports the failure.
     pool.on('error', () => {});
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', url, schema, close: () => db.destroy() };
+    const writes = new WriteClock();
+    const db = new Kysely<DatabaseSchema>({ dialect: withWriteClock(new PostgresDialect({ pool }), writes) });
+    return { db, dialect: 'postgres', url, schema, writes, close: () => db.destroy() };
   }
   const file = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url;
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -54,10 +58,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
+  const writes = new WriteClock();
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: withWriteClock(new SqliteDialect({ database: withStatementCache(sqlite) }), writes),
   });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', writes, close: () => db.destroy() };
 }
 
 function quoteIdent(name: string): string {

@@ -88,6 +88,24 @@ export interface MultipartCapable {
   abortMultipart(key: string, uploadId: string): Promise<void>;
 }
 
+/**
+ * Reads a blob whole when it is small, in one go: one open, one fstat and one sized read on disk
+ * (no stat before the open), one GET on S3 (no HEAD before it). Delivery and the variant cache use it.
+ */
+export interface SmallReadCapable {
+  /** null when absent; `data` only when the blob is at most `maxBytes` long. */
+  readSmall(key: string, maxBytes: number): Promise<SmallRead | null>;
+}
+
+export interface SmallRead {
+  info: BlobInfo;
+  data?: Buffer;
+}
+
+export function canReadSmall(store: BlobStore): store is BlobStore & SmallReadCapable {
+  return typeof (store as Partial<SmallReadCapable>).readSmall === 'function';
+}
+
 /** URLs a client can use to talk to the store directly, bypassing Kiln (S3). */
 export interface PresignCapable {
   presignPartUpload(

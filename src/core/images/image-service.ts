@@ -6,8 +6,10 @@
  * VariantRenderer, which records the variant and keeps the store under its caps.
  */
 import { createHash } from 'node:crypto';
+import { readSmallBlob } from '../../adapters/blobs/read-small-blob.js';
 import type { KilnConfig } from '../../config/config.js';
 import type { BlobStore } from '../blobs/blob-store.js';
+import type { HotCache } from '../delivery/hot-cache.js';
 import { canonicalizeForSource } from './canonicalize-for-source.js';
 import { estimateTransformCost } from './estimate-cost.js';
 import { CONTENT_TYPES, negotiateFormat } from './format-negotiation.js';
@@ -31,6 +33,8 @@ export interface ImageServiceOptions {
   memoryBudgetBytes?: number;
   /** Bytes of recently read sources kept in memory (0: none). */
   sourceCacheBytes?: number;
+  /** Hot variants in memory: hits then read neither the disk nor S3. */
+  hot?: HotCache;
 }
 
 export interface TransformRequest {
@@ -55,7 +59,7 @@ export interface TransformResult {
   /** Bytes newly stored by this call (0 on a cache hit or a shared run): add to the account's usage. */
   bytesWritten: number;
   cached: boolean;
-  /** The variant's bytes when this call rendered them (a miss), so they go out without a read back. */
+  /** The variant's bytes when in memory (rendered by this call, or a hot hit): sent without a read. */
   data?: Buffer;
   /** The plan canonicalised against the source and format (what the variant is keyed by). */
   plan: TransformPlan;
@@ -64,11 +68,19 @@ export interface TransformResult {
 }
 
 const META_CACHE_SIZE = 1000;
+const KEY_CACHE_SIZE = 4096;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Every variant of a source lives under this prefix (deletePrefix on asset removal). */
 export function variantPrefix(sourceKey: string): string {
   return `variants/${sha256(sourceKey).slice(0, 32)}/`;
+}
+
+interface Derived {
+  plan: TransformPlan;
+  name: string;
+  key: string;
+  etag: string;
 }
 
 export class ImageService {
@@ -80,6 +92,11 @@ export class ImageService {
   /** Header facts per source version, so cache hits never read the source (LRU by re-insertion). */
   private readonly metaCache = new Map<string, SourceMeta>();
   private readonly sources: SourceCache;
+  private readonly hot: HotCache | undefined;
+  /** What a (source, plan, format) derives to: canonical plan, name, key, etag (LRU by re-insertion). */
+  private readonly derived = new Map<string, Derived>();
+  /** Canonical key text per plan object: a plan cached with its URL's resolution is keyed once. */
+  private readonly planKeys = new WeakMap<TransformPlan, string>();
   /** Number of pipeline runs (observability and the single-flight tests). */
   renders = 0;
 
@@ -92,6 +109,7 @@ export class ImageService {
       options.memoryBudgetBytes ?? Number.POSITIVE_INFINITY,
     );
     this.sources = new SourceCache(options.sourceCacheBytes ?? 64 * 1024 * 1024);
+    this.hot = options.hot;
   }
 
   async transform(req: TransformRequest): Promise<TransformResult> {
@@ -103,28 +121,31 @@ export class ImageService {
       ({ input, meta } = await this.load(req, sourceId));
     }
     const { format, varyAccept } = negotiateFormat(req.accept, req.plan, meta);
-    // Plans whose results cannot differ for this source share one key (and one stored variant).
-    const plan = canonicalizeForSource(req.plan, meta, format);
-    const name = variantName(plan, format);
-    const digest = sha256(`${sourceId}\n${canonicalKey(plan)}\n${format}`);
-    const key = variantPrefix(req.sourceKey) + digest;
+    const { plan, name, key, etag } = this.derive(sourceId, req.sourceKey, req.plan, meta, format);
     const contentType = CONTENT_TYPES[format];
-    const etag = `"${digest.slice(0, 40)}"`;
-    const hit = await req.store.stat(key);
+    const hit = (data: Buffer | undefined, size: number): TransformResult => ({
+      key,
+      size,
+      contentType,
+      etag,
+      varyAccept,
+      format,
+      bytesWritten: 0,
+      cached: true,
+      data,
+      plan,
+      name,
+    });
+    // Variant keys name immutable bytes (source sha256 + canonical plan + format): memory is as good as the store.
+    const inMemory = this.hot?.get(key);
+    if (inMemory) return hit(inMemory, inMemory.length);
+    // One open and one sized read (one GET on S3) for a small variant; info only for a large one.
+    const found = await readSmallBlob(req.store, key, this.hot?.maxEntryBytes ?? 0);
     // Variants are written without fsync (a cache): an empty file is what a machine crash can leave.
-    if (hit && hit.size > 0)
-      return {
-        key,
-        size: hit.size,
-        contentType,
-        etag,
-        varyAccept,
-        format,
-        bytesWritten: 0,
-        cached: true,
-        plan,
-        name,
-      };
+    if (found && found.info.size > 0) {
+      if (found.data) this.hot?.set(key, found.data);
+      return hit(found.data, found.info.size);
+    }
 
     let leader = false;
     const result = await this.flights.run(key, async () => {
@@ -139,6 +160,7 @@ export class ImageService {
         return runPipeline(input, meta!, plan, format, this.limits);
       }, cost.bytes);
       const info = await req.store.put(key, out.data, { contentType, durable: false });
+      this.hot?.set(key, out.data);
       return {
         key,
         size: info.size,
@@ -154,6 +176,40 @@ export class ImageService {
       };
     });
     return leader ? result : { ...result, bytesWritten: 0 };
+  }
+
+  /** Canonicalises the plan against the source and derives its key: once per (source, plan, format). */
+  private derive(
+    sourceId: string,
+    sourceKey: string,
+    requested: TransformPlan,
+    meta: SourceMeta,
+    format: ConcreteFormat,
+  ): Derived {
+    let planKey = this.planKeys.get(requested);
+    if (planKey === undefined) {
+      planKey = canonicalKey(requested);
+      this.planKeys.set(requested, planKey);
+    }
+    const id = `${sourceId}\n${planKey}\n${format}`;
+    let d = this.derived.get(id);
+    if (d) {
+      this.derived.delete(id);
+      this.derived.set(id, d);
+      return d;
+    }
+    // Plans whose results cannot differ for this source share one key (and one stored variant).
+    const plan = canonicalizeForSource(requested, meta, format);
+    const digest = sha256(`${sourceId}\n${canonicalKey(plan)}\n${format}`);
+    d = {
+      plan,
+      name: variantName(plan, format),
+      key: variantPrefix(sourceKey) + digest,
+      etag: `"${digest.slice(0, 40)}"`,
+    };
+    this.derived.set(id, d);
+    if (this.derived.size > KEY_CACHE_SIZE) this.derived.delete(this.derived.keys().next().value!);
+    return d;
   }
 
   private load(req: TransformRequest, sourceId: string): Promise<{ input: Buffer; meta: SourceMeta }> {
@@ -175,7 +231,7 @@ export class ImageService {
 }
 
 /** The service as the server builds it: limits, concurrency and queue from the one config. */
-export function createImageService(config: KilnConfig): ImageService {
+export function createImageService(config: KilnConfig, hot?: HotCache): ImageService {
   return new ImageService({
     limits: {
       maxInputPixels: config.imageMaxInputPixels,
@@ -187,5 +243,6 @@ export function createImageService(config: KilnConfig): ImageService {
     queueSize: config.imageQueueSize,
     memoryBudgetBytes: config.imageMemoryBudgetMb * 1024 * 1024,
     sourceCacheBytes: config.imageSourceCacheMb * 1024 * 1024,
+    hot,
   });
 }

@@ -10,7 +10,8 @@ import type { VariantRepository } from './variant-repository.js';
 const MAX_PENDING = 10_000;
 
 export class VariantUsageTracker {
-  private pending = new Map<string, { assetId: string; name: string; at: string }>();
+  /** Times as epoch ms: a hit costs no date formatting; the batch formats them once. */
+  private pending = new Map<string, { assetId: string; name: string; at: number }>();
   private flushing: Promise<void> | null = null;
 
   constructor(private readonly repository: VariantRepository) {}
@@ -19,8 +20,8 @@ export class VariantUsageTracker {
     return this.pending.size;
   }
 
-  touch(assetId: string, name: string, at: Date = new Date()): void {
-    this.pending.set(`${assetId}/${name}`, { assetId, name, at: at.toISOString() });
+  touch(assetId: string, name: string, at?: Date): void {
+    this.pending.set(`${assetId}/${name}`, { assetId, name, at: at ? at.getTime() : Date.now() });
     if (this.pending.size >= MAX_PENDING) void this.flush().catch(() => {});
   }
 
@@ -28,7 +29,7 @@ export class VariantUsageTracker {
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    const batch = [...this.pending.values()].map((p) => ({ ...p, at: new Date(p.at).toISOString() }));
     this.pending = new Map();
     this.flushing = this.repository.touch(batch).finally(() => {
       this.flushing = null;

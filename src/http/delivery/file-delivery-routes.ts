@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/errors/kiln-error.js';
 import { verifySignedPath } from '../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { findAsset } from './find-asset.js';
 import { originalBlob } from './original-blob.js';
 import { sendBlob } from './send-blob.js';
 
@@ -17,12 +18,13 @@ export async function fileDeliveryRoutes(app: FastifyInstance, opts: { runtime: 
   ) => {
     verifySignedPath(request.url, runtime.linkKey);
     const { id } = request.params as { id: string };
-    const asset = await runtime.assets.findAnyAccount(id);
+    const asset = await findAsset(runtime, id);
     if (!asset?.blobKey) throw errors.notFound('File');
     const download = (request.query as Record<string, string>).download !== undefined;
     return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
       cacheControl: 'public, max-age=31536000, immutable',
       disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
+      memory: runtime.hot,
     });
   };
   // Fastify answers HEAD from this GET route (exposeHeadRoutes).

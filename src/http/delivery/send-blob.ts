@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readSmallBlob } from '../../adapters/blobs/read-small-blob.js';
 import type { BlobStore } from '../../core/blobs/blob-store.js';
 import { userContentDisposition, userContentHeaders } from '../../core/delivery/active-content.js';
 import type { Disposition } from '../../core/delivery/content-disposition.js';
+import type { HotCache } from '../../core/delivery/hot-cache.js';
 import { planDelivery } from '../../core/delivery/plan-delivery.js';
 import { onDeliveryOrigin } from './delivery-origin.js';
 
@@ -23,6 +25,8 @@ export interface SendBlobOptions {
   extraHeaders?: Record<string, string>;
   /** Request headers the answer depends on (e.g. ['Accept'] when the format was negotiated). */
   vary?: string[];
+  /** Keep a small blob's bytes in memory (originals): later hits skip the store. */
+  memory?: HotCache;
 }
 
 /**
@@ -46,12 +50,27 @@ export async function sendBlob(
   options: SendBlobOptions,
 ): Promise<FastifyReply> {
   const h = request.headers;
+  const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
+  const deliveryOrigin = onDeliveryOrigin(request);
+  // The fast path: a plain GET of a whole blob. Its headers depend only on the blob and the options,
+  // so they are built once per version and reused (the plan would come out the same every time).
+  const plain =
+    method === 'GET' && blob.size > 0 && !h.range && !h['if-none-match'] && !h['if-modified-since'];
+  const memoKey = plain ? headerMemoKey(blob, options, deliveryOrigin) : undefined;
+  const memo = memoKey === undefined ? undefined : WHOLE_HEADERS.get(memoKey);
+  if (memo) {
+    reply.code(200);
+    reply.headers(memo);
+    const data = blob.data ?? (options.memory ? await inMemory(options.memory, store, blob) : undefined);
+    return reply.send(data ?? (await store.get(blob.key)));
+  }
+
   const plan = planDelivery({
     size: blob.size,
     lastModified: blob.lastModified,
     etag: blob.etag,
     contentType: blob.contentType,
-    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    method,
     headers: {
       range: h.range,
       ifNoneMatch: h['if-none-match'],
@@ -59,12 +78,21 @@ export async function sendBlob(
       ifRange: single(h['if-range']),
     },
     cacheControl: options.cacheControl,
-    disposition: userContentDisposition(blob.contentType, options.disposition, onDeliveryOrigin(request)),
+    disposition: userContentDisposition(blob.contentType, options.disposition, deliveryOrigin),
   });
 
   reply.code(plan.status);
-  reply.headers({ ...options.extraHeaders, ...plan.headers, ...userContentHeaders(blob.contentType) });
-  if (options.vary?.length) reply.header('vary', options.vary.join(', '));
+  const headers: Record<string, string> = {
+    ...options.extraHeaders,
+    ...plan.headers,
+    ...userContentHeaders(blob.contentType),
+  };
+  if (options.vary?.length) headers.vary = options.vary.join(', ');
+  reply.headers(headers);
+  if (memoKey !== undefined && plan.status === 200) {
+    WHOLE_HEADERS.set(memoKey, headers);
+    if (WHOLE_HEADERS.size > HEADER_MEMO_SIZE) WHOLE_HEADERS.delete(WHOLE_HEADERS.keys().next().value!);
+  }
   if (plan.body.kind === 'none') {
     // Fastify's automatic HEAD route rewrites Content-Length to 0 for an empty payload but leaves it
     // alone for a stream; an empty stream keeps the real length (HEAD 200, and HEAD 304 where 0 would lie).
@@ -72,9 +100,40 @@ export async function sendBlob(
   }
 
   const range = plan.body.kind === 'range' ? plan.body.range : undefined;
-  if (blob.data) return reply.send(range ? blob.data.subarray(range.start, range.end + 1) : blob.data);
+  const data = blob.data ?? (options.memory ? await inMemory(options.memory, store, blob) : undefined);
+  if (data) return reply.send(range ? data.subarray(range.start, range.end + 1) : data);
   const stream = await store.get(blob.key, range);
   return reply.send(stream);
+}
+
+/**
+ * A small blob's bytes from memory, read whole (one sized read) on first use. The key carries the
+ * validator, so an edited blob is another entry; undefined for blobs too large to keep.
+ */
+async function inMemory(
+  memory: HotCache,
+  store: BlobStore,
+  blob: DeliverableBlob,
+): Promise<Buffer | undefined> {
+  if (!memory.admits(blob.size)) return undefined;
+  const key = `${blob.key}\n${blob.etag}\n${blob.lastModified.getTime()}\n${blob.size}`;
+  const hit = memory.get(key);
+  if (hit) return hit;
+  const found = await readSmallBlob(store, blob.key, memory.maxEntryBytes);
+  // A blob that changed under its row (or vanished) is streamed as before: never cached.
+  if (!found?.data || found.data.length !== blob.size) return undefined;
+  memory.set(key, found.data);
+  return found.data;
+}
+
+/** Headers of whole-blob 200 answers by everything they depend on (oldest out first). */
+const WHOLE_HEADERS = new Map<string, Record<string, string>>();
+const HEADER_MEMO_SIZE = 2048;
+
+function headerMemoKey(blob: DeliverableBlob, options: SendBlobOptions, deliveryOrigin: boolean): string {
+  const d = options.disposition;
+  const extra = options.extraHeaders ? JSON.stringify(options.extraHeaders) : '';
+  return `${blob.etag}\n${blob.lastModified.getTime()}\n${blob.size}\n${blob.contentType}\n${options.cacheControl}\n${d ? `${d.type}\n${d.filename ?? ''}` : '-'}\n${deliveryOrigin}\n${options.vary?.join(',') ?? ''}\n${extra}`;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -3,12 +3,14 @@ import { errors } from '../../../core/errors/kiln-error.js';
 import type { TransformPlan } from '../../../core/images/transform-plan.js';
 import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { findAsset } from '../../delivery/find-asset.js';
 import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
 import { displayName, parseCdnUrl } from './cdn-links.js';
 import { VARIANT_KIND } from './getstream-objects.js';
 
 const CACHE_CONTROL = 'public, max-age=86400';
+const RENDITION_TABLES = ['renditions'] as const;
 
 /**
  * The CDN side: a plain GET of a link from an upload or a process call. The signature is checked
@@ -21,7 +23,7 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
     verifySignedPath(request.url, runtime.linkKey, undefined, GETSTREAM_LINK_SCHEME);
     const ref = parseCdnUrl(`http://cdn.invalid${request.url}`);
     if (!ref) throw errors.notFound('File');
-    const asset = await runtime.assets.findAnyAccount(ref.assetId);
+    const asset = await findAsset(runtime, ref.assetId);
     if (!asset?.blobKey || asset.accountId !== ref.accountId || asset.source !== 'getstream') {
       throw errors.notFound('File');
     }
@@ -30,7 +32,10 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
       filename: displayName(asset),
     };
     if (ref.variant) {
-      const variant = await runtime.renditions.find(asset.id, VARIANT_KIND, ref.variant);
+      const name = ref.variant;
+      const variant = await runtime.resolutions.get(`getstream ${asset.id} ${name}`, RENDITION_TABLES, () =>
+        runtime.renditions.find(asset.id, VARIANT_KIND, name),
+      );
       if (!variant) throw errors.notFound('File');
       let { blobKey: key, size, contentType } = variant;
       let data: Buffer | undefined;
@@ -54,12 +59,13 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
           contentType,
           data,
         },
-        { cacheControl: CACHE_CONTROL, disposition },
+        { cacheControl: CACHE_CONTROL, disposition, memory: runtime.hot },
       );
     }
     return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
       cacheControl: CACHE_CONTROL,
       disposition,
+      memory: runtime.hot,
     });
   };
   app.get('/:account/:area/:asset/:name', deliver);

@@ -9,6 +9,7 @@ import {
 } from '../../../core/images/parse-uploadcare-ops.js';
 import { GroupRepository } from '../../../core/uploadcare/group-repository.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { findAsset } from '../../delivery/find-asset.js';
 import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
 import { sendImageVariant } from '../../delivery/send-image-variant.js';
@@ -70,7 +71,7 @@ export async function uploadcareCdn(app: FastifyInstance, opts: { runtime: KilnR
 }
 
 async function visibleAsset(runtime: KilnRuntime, id: string): Promise<Asset> {
-  const asset = await runtime.assets.findAnyAccount(id);
+  const asset = await findAsset(runtime, id);
   if (!asset || asset.source !== 'uploadcare' || !asset.blobKey || !isVisible(asset)) throw notFound();
   return asset;
 }
@@ -116,6 +117,7 @@ async function sendFile(
     cacheControl: asset.stored ? CACHE : 'public, max-age=3600',
     disposition,
     extraHeaders: { 'access-control-allow-origin': '*' },
+    memory: runtime.hot,
   });
 }
 

@@ -6,8 +6,8 @@ import {
   GroupRepository,
   type UcGroup,
 } from '../../../core/uploadcare/group-repository.js';
-import { userContentBase } from '../../delivery/delivery-origin.js';
 import { groupStoredAt } from '../../../core/uploadcare/group-storage.js';
+import { userContentBase } from '../../delivery/delivery-origin.js';
 import { authenticate, checkSignature } from './uc-auth.js';
 import { isVisible } from './uc-base-routes.js';
 import type { UcContext } from './uc-context.js';

@@ -7,6 +7,7 @@ import { hasUploadcareCoreOp, parseUploadcareOps } from '../../../../core/images
 import type { TransformPlan } from '../../../../core/images/transform-plan.js';
 import { VARIANT_KIND } from '../../../../core/images/variant-name.js';
 import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../../core/signing/signed-link.js';
+import { findAsset } from '../../../delivery/find-asset.js';
 import { sendImageVariant } from '../../../delivery/send-image-variant.js';
 import { sendRemoteImage } from '../../../delivery/send-remote-image.js';
 import { sendTransformResult } from '../../../delivery/send-transform-result.js';
@@ -168,7 +169,7 @@ async function resolveSource(
   const file = /^\/files\/([^/?]+)\/[^/?]+(?:\?|$)/.exec(source);
   if (file) {
     verifySignedPath(source, ctx.runtime.linkKey);
-    const asset = await ctx.runtime.assets.findAnyAccount(decodeURIComponent(file[1]!));
+    const asset = await findAsset(ctx.runtime, decodeURIComponent(file[1]!));
     if (!asset?.blobKey) throw deliveryError(404, 9404, 'The source image was not found');
     if (asset.kind !== 'image') throw deliveryError(415, 9412, 'The source is not an image');
     return { asset, cacheControl: 'public, max-age=3600' };

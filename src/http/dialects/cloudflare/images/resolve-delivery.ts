@@ -1,6 +1,6 @@
 import type { Account } from '../../../../core/accounts/account.js';
 import type { CfImage } from '../../../../core/cloudflare-images/image-ids.js';
-import type { VariantOptions } from '../../../../core/cloudflare-images/image-variants.js';
+import type { VariantDef, VariantOptions } from '../../../../core/cloudflare-images/image-variants.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { DEVICE_HINT_HEADERS, type DeviceClass, deviceClass } from '../../../../core/images/device-class.js';
 import { parseCloudflareOptions } from '../../../../core/images/parse-cloudflare-options.js';
@@ -45,6 +45,63 @@ export async function resolveDelivery(
   headers: Record<string, string | string[] | undefined>,
 ): Promise<ResolvedDelivery> {
   const path = rawPathWithQuery.split('?', 1)[0]!;
+  const target = await ctx.runtime.resolutions.get(`cf-images ${path}`, TARGET_TABLES, () =>
+    findTarget(ctx, path),
+  );
+  const { account, image, variantText, variant } = target;
+  // Access rules run on every request, on the (possibly cached) facts.
+  const private_ = imageExtra(image).requireSignedURLs === true;
+
+  let plan: TransformPlan;
+  let vary: string[] = [];
+  let publicVariant = false;
+  let named = true;
+  if (variantText?.includes('=')) {
+    if (account.settings.flexibleVariants !== true) {
+      throw deliveryError(403, 9429, 'Flexible variants are not enabled for this account');
+    }
+    if (private_)
+      throw deliveryError(403, 9429, 'Flexible variants cannot be used with images that require signed URLs');
+    target.plan ??= parseCloudflareOptions(variantText, { defaultFormat: 'auto' });
+    plan = target.plan;
+  } else if (variant) {
+    target.plan ??= variantPlan(variant.options);
+    plan = target.plan;
+    publicVariant = variant.neverRequireSignedURLs;
+  } else if (variantText === undefined || variantText === 'default') {
+    plan = devicePlan(deviceClass(headers));
+    vary = DEVICE_HINT_HEADERS;
+    named = false;
+  } else {
+    throw deliveryError(404, 9431, `Variant "${variantText}" not found`);
+  }
+
+  let cacheControl = PUBLIC_CACHE;
+  if (private_ && !publicVariant) {
+    const keys = target.keys ?? (await signingKeys(ctx, account.id));
+    const { expiresAt } = verifyImageSignature(ctx, rawPathWithQuery, keys);
+    const ttl = Math.max(0, Math.min(172_800, expiresAt - Math.floor(Date.now() / 1000)));
+    cacheControl = `private, max-age=${ttl}`;
+  }
+  return { account, image, plan, variant: named, vary, cacheControl };
+}
+
+/** The tables a delivery target is read from: a write to any of them makes cached targets stale. */
+const TARGET_TABLES = ['accounts', 'assets', 'cf_images', 'cf_image_variants', 'cf_image_keys'] as const;
+
+/** What a delivery path names, from the database: cached by path (see ResolutionCache). */
+interface DeliveryTarget {
+  account: Account;
+  image: CfImage;
+  variantText: string | undefined;
+  variant: VariantDef | null;
+  /** The account's signing keys, read only for an image that requires signed URLs. */
+  keys: string[] | null;
+  /** The plan of the variant or options, parsed on first use. */
+  plan?: TransformPlan;
+}
+
+async function findTarget(ctx: CfImagesContext, path: string): Promise<DeliveryTarget> {
   if (!path.startsWith(`${DELIVERY_PREFIX}/`)) throw deliveryError(404, 9431, 'Image not found');
   const [hash, ...rest] = path.slice(DELIVERY_PREFIX.length + 1).split('/');
   const account = hash ? await ctx.runtime.accounts.findByImagesHash(hash) : null;
@@ -63,42 +120,28 @@ export async function resolveDelivery(
   }
   if (image?.asset.status !== 'ready' || !image.asset.blobKey)
     throw deliveryError(404, 9431, 'Image not found');
-  const private_ = imageExtra(image).requireSignedURLs === true;
+  const variant =
+    variantText === undefined || variantText.includes('=')
+      ? null
+      : await ctx.variants.find(account, variantText);
+  const keys = imageExtra(image).requireSignedURLs === true ? await signingKeys(ctx, account.id) : null;
+  return { account, image, variantText, variant, keys };
+}
 
-  let plan: TransformPlan;
-  let vary: string[] = [];
-  let publicVariant = false;
-  let named = true;
-  if (variantText?.includes('=')) {
-    if (account.settings.flexibleVariants !== true) {
-      throw deliveryError(403, 9429, 'Flexible variants are not enabled for this account');
-    }
-    if (private_)
-      throw deliveryError(403, 9429, 'Flexible variants cannot be used with images that require signed URLs');
-    plan = parseCloudflareOptions(variantText, { defaultFormat: 'auto' });
-  } else {
-    const variant = variantText === undefined ? null : await ctx.variants.find(account, variantText);
-    if (variant) {
-      plan = variantPlan(variant.options);
-      publicVariant = variant.neverRequireSignedURLs;
-    } else if (variantText === undefined || variantText === 'default') {
-      const box = DEVICE_DEFAULTS[deviceClass(headers)];
-      plan = variantPlan({ fit: 'scale-down', metadata: 'none', ...box });
-      vary = DEVICE_HINT_HEADERS;
-      named = false;
-    } else {
-      throw deliveryError(404, 9431, `Variant "${variantText}" not found`);
-    }
-  }
+async function signingKeys(ctx: CfImagesContext, accountId: string): Promise<string[]> {
+  return (await ctx.keys.list(accountId)).map((k) => k.value);
+}
 
-  let cacheControl = PUBLIC_CACHE;
-  if (private_ && !publicVariant) {
-    const keys = (await ctx.keys.list(account.id)).map((k) => k.value);
-    const { expiresAt } = verifyImageSignature(ctx, rawPathWithQuery, keys);
-    const ttl = Math.max(0, Math.min(172_800, expiresAt - Math.floor(Date.now() / 1000)));
-    cacheControl = `private, max-age=${ttl}`;
+const DEVICE_PLANS = new Map<DeviceClass, TransformPlan>();
+
+/** The device default's plan (parsed once per device class). */
+function devicePlan(device: DeviceClass): TransformPlan {
+  let plan = DEVICE_PLANS.get(device);
+  if (!plan) {
+    plan = variantPlan({ fit: 'scale-down', metadata: 'none', ...DEVICE_DEFAULTS[device] });
+    DEVICE_PLANS.set(device, plan);
   }
-  return { account, image, plan, variant: named, vary, cacheControl };
+  return plan;
 }
 
 export function variantPlan(o: VariantOptions): TransformPlan {
