@@ -127,11 +127,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
   // REST API conversions run ffmpeg or sharp: one at a time per worker process.
   work<{ token: number }>(UC_CONVERT_JOB, (job) => runConversion(runtime, job), 1);
-  work<UcWebhookPayload>(
-    UC_WEBHOOK_JOB,
-    (job) => deliverUcWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
-    config.workerConcurrency,
-  );
+  work<UcWebhookPayload>(UC_WEBHOOK_JOB, (job) => deliverUcWebhook(runtime, job), config.workerConcurrency);
   registerStreamMediaJobs(runtime);
 
   for (const arm of [armExpiry, armOrphans]) {
