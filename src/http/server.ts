@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { KilnConfig } from '../config/config.js';
-import { type LiveIngest, startLiveIngest } from '../core/stream/live-ingest.js';
+import { type LiveIngest, startLiveIngest } from '../core/live/live-ingest.js';
 import { registerJobHandlers } from '../runtime/job-handlers.js';
 import { createRuntime, type KilnRuntime, type RuntimeOptions } from '../runtime/kiln-runtime.js';
 import { prepareMediaTools } from '../runtime/prepare-media-tools.js';

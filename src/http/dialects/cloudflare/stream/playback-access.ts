@@ -1,6 +1,6 @@
 import type { Asset } from '../../../../core/assets/asset.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import type { LiveInput, LiveInputs } from '../../../../core/stream/live-inputs.js';
+import type { LiveInput, LiveInputs } from '../../../../core/live/live-inputs.js';
 import { verifyPlaybackToken } from '../../../../core/stream/playback-token.js';
 import { SigningKeys } from '../../../../core/stream/signing-keys.js';
 import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/stream/stream-facts.js';

@@ -4,8 +4,8 @@ import {
   liveInputSummary,
   liveInputView,
   liveOutputView,
-} from '../../../../core/stream/live-input-view.js';
-import { LiveInputs } from '../../../../core/stream/live-inputs.js';
+} from '../../../../core/live/live-input-view.js';
+import { LiveInputs } from '../../../../core/live/live-inputs.js';
 import { badRequest } from '../../../../core/stream/stream-options.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
@@ -14,7 +14,7 @@ import { jsonBody } from './stream-video-routes.js';
 
 /**
  * Live inputs and their restream outputs (reference §3.4). The ingest itself (RTMP/SRT listeners,
- * live HLS, recordings) runs in the worker process: src/core/stream/live-ingest.ts.
+ * live HLS, recordings) runs in the worker process: src/core/live/live-ingest.ts.
  */
 export async function streamLiveRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
