@@ -28,8 +28,8 @@ export async function startServer(config: KilnConfig, options: RuntimeOptions = 
     if (config.role !== 'api') {
       registerJobHandlers(runtime);
       await runtime.jobs.start();
-      // Cloudflare Stream live ingest (RTMP/SRT listeners) runs in worker processes.
-      if (config.rtmpPort > 0) live = startLiveIngest(runtime);
+      // Cloudflare Stream live ingest (the RTMP port, SRT listeners) runs in worker processes.
+      if (config.rtmpPort > 0) live = await startLiveIngest(runtime);
     }
     if (config.role !== 'worker') {
       app = await buildApp(runtime);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../../adapters/blobs/blob-store.js';
-import { LIVE_PLAYLIST } from './live-listener.js';
+import { LIVE_PLAYLIST } from './live-packaging.js';
 
 const TS = 'video/mp2t';
 const M3U8 = 'application/vnd.apple.mpegurl';

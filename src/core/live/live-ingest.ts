@@ -1,33 +1,42 @@
+import { timingSafeEqual } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { mediaSandbox } from '../../adapters/ffmpeg/sandboxed-command.js';
+import { type RtmpPublish, RtmpPublishServer } from '../../adapters/rtmp/rtmp-publish-server.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { liveHlsPrefix, outputTarget, rtmpsConfigured, srtPort } from './live-addresses.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveHlsSync } from './live-hls-sync.js';
-import { ingestPort, liveHlsPrefix, outputTarget } from './live-input-view.js';
 import { type LiveInput, LiveInputs } from './live-inputs.js';
-import { HLS_DIR, type IngestProtocol, LiveListener, RECORD_FILE } from './live-listener.js';
+import { type IngestProtocol, LiveListener } from './live-listener.js';
+import { LivePackager } from './live-packager.js';
+import { HLS_DIR, RECORD_FILE } from './live-packaging.js';
 import { LiveRecording } from './live-recording.js';
 import { pinnedRestreamUrl } from './restream-target.js';
 
 const TICK_MS = 1000;
 const RETRY_MS = 2000;
-const PROTOCOLS: IngestProtocol[] = ['rtmp', 'srt'];
+/** An RTMP stream key: 32 random hex digits, `k`, the input's uid. */
+const STREAM_KEY = /^[0-9a-f]{32}k([0-9a-f]{32})$/;
 
-interface Waiting {
-  listener: LiveListener;
+/** One broadcast on this node: where it is packaged, its live HLS mirror, how to cut it off. */
+interface Broadcast {
+  protocol: IngestProtocol;
   dir: string;
-  signature: string;
+  sync: LiveHlsSync | null;
+  stop(): void;
 }
 
 interface InputState {
   input: LiveInput;
-  listeners: Map<IngestProtocol, Waiting>;
-  broadcast: { entry: Waiting; sync: LiveHlsSync } | null;
+  /** The input's SRT listener while it waits (ffmpeg's SRT listener takes one publisher per process). */
+  srt: { listener: LiveListener; dir: string; signature: string } | null;
+  srtRetryAt: number;
+  broadcast: Broadcast | null;
   recording: LiveRecording | null;
   recordingTimer: NodeJS.Timeout | null;
-  retryAt: Map<IngestProtocol, number>;
   /** Connect/exit handling of one input runs in order. */
   chain: Promise<void>;
 }
@@ -37,20 +46,23 @@ export interface LiveIngest {
 }
 
 /**
- * The live ingest of one worker process (role worker or all, KILN_RTMP_PORT > 0). Every second it
- * reads the live inputs and keeps, for each enabled one, an ffmpeg listener per protocol waiting
- * on the input's port (RTMP on TCP, SRT on UDP, same number). When a publisher connects, the other
- * protocol's listener is stopped, the live HLS is mirrored to the blob store and the recording
- * starts; when it leaves, the listeners are spawned again. Settings and outputs apply to the next
- * broadcast (a running one is not cut off).
+ * The live ingest of one worker process (role worker or all, KILN_RTMP_PORT > 0). RTMP (and RTMPS
+ * when configured) publishers of every input arrive on the one port: the stream key names the input
+ * and is checked at the publish command, before any media; a second publisher to a live input is
+ * refused. The accepted stream goes, as FLV, to a sandboxed ffmpeg that packages it (live-packager).
+ * SRT still has an ffmpeg listener per enabled input on its own UDP port, kept by a reconcile tick.
+ * Restream outputs are resolved and checked when a broadcast starts. Settings and outputs apply to
+ * the next broadcast (a running one is not cut off).
  */
-export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
+export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest> {
   const repo = new LiveInputs(runtime);
   const states = new Map<string, InputState>();
   const root = join(runtime.config.dataDir, 'live');
-  let stopped = false;
-  let ffmpeg = 'ffmpeg';
   const log = runtime.log.child({ component: 'live-ingest' });
+  let stopped = false;
+  const ffmpeg = await defaultFfmpegTools()
+    .then((tools) => tools.ffmpeg)
+    .catch(() => 'ffmpeg');
 
   const run = (state: InputState, step: () => Promise<void>) => {
     state.chain = state.chain
@@ -58,58 +70,25 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
       .catch((err) => log.error({ err, input: state.input.id }, 'live step failed'));
   };
 
-  async function tick(): Promise<void> {
-    const inputs = await repo.all();
-    const enabled = new Set<string>();
-    for (const input of inputs) {
-      if (!input.settings.enabled) continue;
-      enabled.add(input.id);
-      let state = states.get(input.id);
-      if (!state) {
-        state = {
-          input,
-          listeners: new Map(),
-          broadcast: null,
-          recording: null,
-          recordingTimer: null,
-          retryAt: new Map(),
-          chain: Promise.resolve(),
-        };
-        states.set(input.id, state);
-      }
-      state.input = input;
-      if (state.broadcast) continue;
-      const signature = JSON.stringify([
-        input.streamKey,
-        input.srtPassphrase,
-        input.settings,
-        await configuredTargets(input),
-      ]);
-      for (const protocol of PROTOCOLS) {
-        const waiting = state.listeners.get(protocol);
-        if (waiting && waiting.signature !== signature) waiting.listener.stop();
-        if (!waiting && Date.now() >= (state.retryAt.get(protocol) ?? 0)) {
-          await spawnListener(state, protocol, signature);
-        }
-      }
+  function stateOf(input: LiveInput): InputState {
+    let state = states.get(input.id);
+    if (!state) {
+      state = {
+        input,
+        srt: null,
+        srtRetryAt: 0,
+        broadcast: null,
+        recording: null,
+        recordingTimer: null,
+        chain: Promise.resolve(),
+      };
+      states.set(input.id, state);
     }
-    for (const [id, state] of states) {
-      if (enabled.has(id)) continue;
-      for (const w of state.listeners.values()) w.listener.stop();
-      state.broadcast?.entry.listener.stop();
-      if (state.listeners.size === 0 && !state.broadcast && !state.recording) states.delete(id);
-    }
+    state.input = input;
+    return state;
   }
 
-  /** Enabled outputs as configured (a change restarts the waiting listeners; no DNS here). */
-  async function configuredTargets(input: LiveInput): Promise<string[]> {
-    return (await repo.outputs(input.id)).filter((o) => o.enabled).map(outputTarget);
-  }
-
-  /**
-   * Enabled outputs as RTMP URLs to the checked address (see pinnedRestreamUrl); private
-   * destinations only when private fetches are allowed, refused ones left out.
-   */
+  /** Enabled outputs as RTMP URLs to the checked address; refused ones left out (and logged). */
   async function targets(input: LiveInput): Promise<string[]> {
     const out: string[] = [];
     for (const o of await repo.outputs(input.id)) {
@@ -121,46 +100,55 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
     return out;
   }
 
-  async function spawnListener(state: InputState, protocol: IngestProtocol, signature: string) {
-    const input = state.input;
-    const dir = join(root, input.id, `${protocol}-${Date.now()}`);
-    await mkdir(join(dir, HLS_DIR), { recursive: true });
-    const entry: Waiting = { dir, signature } as Waiting;
-    entry.listener = new LiveListener(
-      {
+  const packagingOf = async (input: LiveInput, dir: string) => ({
+    dir,
+    segmentSeconds: input.settings.preferLowLatency ? 1 : 2,
+    record: input.settings.recording.mode === 'automatic',
+    restream: await targets(input),
+  });
+
+  async function authorize(publish: RtmpPublish): Promise<Writable | null> {
+    const id = STREAM_KEY.exec(publish.name)?.[1];
+    if (stopped || publish.app !== 'live' || !id) return null;
+    const input = await repo.find(id);
+    if (!input || !input.settings.enabled || !sameKey(input.streamKey, publish.name)) return null;
+    const state = stateOf(input);
+    if (state.broadcast) return null; // a second publisher while the first is live
+    const dir = join(root, input.id, `rtmp-${Date.now()}`);
+    const broadcast: Broadcast = { protocol: 'rtmp', dir, sync: null, stop: () => {} };
+    state.broadcast = broadcast;
+    state.srt?.listener.stop();
+    try {
+      await mkdir(join(dir, HLS_DIR), { recursive: true });
+      const packager = new LivePackager({
         ffmpeg,
-        protocol,
-        host: runtime.config.host,
-        port: ingestPort(runtime.config, input),
-        streamKey: input.streamKey,
-        srtPassphrase: input.srtPassphrase,
-        dir,
-        segmentSeconds: input.settings.preferLowLatency ? 1 : 2,
-        record: input.settings.recording.mode === 'automatic',
-        restream: await targets(input),
         sandbox: await mediaSandbox(),
-      },
-      {
-        onConnected: () => connected(state, protocol, entry),
-        onExit: (result) => exited(state, protocol, entry, result.connected, result.stderr),
-      },
-    );
-    state.listeners.set(protocol, entry);
+        ...(await packagingOf(input, dir)),
+      });
+      broadcast.stop = () => packager.stop();
+      started(state, broadcast);
+      void packager.exited.then(({ code, stderr }) => {
+        if (code !== 0) log.warn({ input: input.id, code, stderr }, 'live packaging ended with an error');
+        ended(state, broadcast);
+      });
+      return packager.input;
+    } catch (err) {
+      state.broadcast = null;
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
-  function connected(state: InputState, protocol: IngestProtocol, entry: Waiting) {
-    state.listeners.delete(protocol);
-    for (const other of state.listeners.values()) other.listener.stop();
+  function started(state: InputState, broadcast: Broadcast) {
     const input = state.input;
-    const sync = new LiveHlsSync(
+    broadcast.sync = new LiveHlsSync(
       runtime.blobs,
-      join(entry.dir, HLS_DIR),
+      join(broadcast.dir, HLS_DIR),
       liveHlsPrefix(input.accountId, input.id),
       (err) => log.warn({ err, input: input.id }, 'live HLS upload failed'),
     );
-    sync.start();
-    state.broadcast = { entry, sync };
-    log.info({ input: input.id, protocol }, 'live input connected');
+    broadcast.sync.start();
+    log.info({ input: input.id, protocol: broadcast.protocol }, 'live input connected');
     run(state, async () => {
       await repo.setStatus(input.id, 'connected');
       await enqueueLiveEvent(runtime, input, 'live_input.connected');
@@ -171,32 +159,17 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
     });
   }
 
-  function exited(
-    state: InputState,
-    protocol: IngestProtocol,
-    entry: Waiting,
-    wasLive: boolean,
-    stderr: string,
-  ) {
-    if (state.listeners.get(protocol) === entry) state.listeners.delete(protocol);
-    if (!wasLive) {
-      // Stopped on purpose, refused a publisher, or could not bind: try again a little later.
-      state.retryAt.set(protocol, Date.now() + RETRY_MS);
-      if (stderr.trim()) log.debug({ input: state.input.id, protocol, stderr }, 'live listener exited');
-      void rm(entry.dir, { recursive: true, force: true });
-      return;
-    }
-    const broadcast = state.broadcast;
-    state.broadcast = null;
-    log.info({ input: state.input.id, protocol }, 'live input disconnected');
+  function ended(state: InputState, broadcast: Broadcast) {
+    if (state.broadcast === broadcast) state.broadcast = null;
+    log.info({ input: state.input.id, protocol: broadcast.protocol }, 'live input disconnected');
     run(state, async () => {
-      await broadcast?.sync.stop();
-      await rm(join(entry.dir, HLS_DIR), { recursive: true, force: true });
+      await broadcast.sync?.stop();
+      await rm(join(broadcast.dir, HLS_DIR), { recursive: true, force: true });
       await repo.setStatus(state.input.id, 'client_disconnect');
       await enqueueLiveEvent(runtime, state.input, 'live_input.disconnected');
       const recording = state.recording;
-      if (!recording) return void (await rm(entry.dir, { recursive: true, force: true }));
-      recording.addPart(join(entry.dir, RECORD_FILE));
+      if (!recording) return void (await rm(broadcast.dir, { recursive: true, force: true }));
+      recording.addPart(join(broadcast.dir, RECORD_FILE));
       const wait = state.input.settings.recording.timeoutSeconds * 1000;
       state.recordingTimer = setTimeout(() => run(state, () => finish(state)), wait);
       state.recordingTimer.unref();
@@ -210,33 +183,98 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
     if (recording) await recording.finish(runtime, state.input);
   }
 
-  let timer: NodeJS.Timeout | null = null;
+  // SRT: one waiting ffmpeg listener per enabled input, respawned after each publisher.
+  async function tick(): Promise<void> {
+    const enabled = new Set<string>();
+    for (const input of await repo.all()) {
+      if (!input.settings.enabled) continue;
+      enabled.add(input.id);
+      const state = stateOf(input);
+      if (state.broadcast) continue;
+      const outputs = (await repo.outputs(input.id)).filter((o) => o.enabled).map(outputTarget);
+      const signature = JSON.stringify([input.srtPassphrase, input.settings, outputs]);
+      if (state.srt && state.srt.signature !== signature) state.srt.listener.stop();
+      if (!state.srt && Date.now() >= state.srtRetryAt) await spawnSrtListener(state, signature);
+    }
+    for (const [id, state] of states) {
+      if (enabled.has(id)) continue;
+      state.srt?.listener.stop();
+      state.broadcast?.stop();
+      if (!state.srt && !state.broadcast && !state.recording) states.delete(id);
+    }
+  }
+
+  async function spawnSrtListener(state: InputState, signature: string) {
+    const input = state.input;
+    const dir = join(root, input.id, `srt-${Date.now()}`);
+    await mkdir(join(dir, HLS_DIR), { recursive: true });
+    const waiting = { dir, signature } as NonNullable<InputState['srt']>;
+    waiting.listener = new LiveListener(
+      {
+        ffmpeg,
+        protocol: 'srt',
+        host: runtime.config.host,
+        port: srtPort(runtime.config, input),
+        srtPassphrase: input.srtPassphrase,
+        sandbox: await mediaSandbox(),
+        ...(await packagingOf(input, dir)),
+      },
+      {
+        onConnected: () => {
+          if (state.srt === waiting) state.srt = null;
+          if (state.broadcast) return waiting.listener.stop(); // RTMP was first
+          const broadcast: Broadcast = {
+            protocol: 'srt',
+            dir,
+            sync: null,
+            stop: () => waiting.listener.stop(),
+          };
+          state.broadcast = broadcast;
+          started(state, broadcast);
+        },
+        onExit: ({ connected, stderr }) => {
+          if (state.srt === waiting) state.srt = null;
+          const broadcast = state.broadcast;
+          if (connected && broadcast?.dir === dir) return ended(state, broadcast);
+          // Stopped on purpose or could not bind: try again a little later.
+          state.srtRetryAt = Date.now() + RETRY_MS;
+          if (stderr.trim()) log.debug({ input: input.id, stderr }, 'SRT listener exited');
+          void rm(dir, { recursive: true, force: true });
+        },
+      },
+    );
+    state.srt = waiting;
+  }
+
+  const rtmp = new RtmpPublishServer(authorize, (err) => log.error({ err }, 'RTMP publish check failed'));
+  const { host, rtmpPort, rtmpsPort, rtmpsCert, rtmpsKey } = runtime.config;
+  await rtmp.listen({
+    host,
+    port: rtmpPort,
+    ...(rtmpsConfigured(runtime.config) && {
+      tls: { port: rtmpsPort, certFile: rtmpsCert!, keyFile: rtmpsKey! },
+    }),
+  });
+
   let ticking: Promise<void> = Promise.resolve();
-  void defaultFfmpegTools()
-    .then((tools) => {
-      ffmpeg = tools.ffmpeg;
-    })
-    .catch(() => {})
-    .finally(() => {
-      if (stopped) return;
-      timer = setInterval(() => {
-        ticking = ticking.then(tick).catch((err) => log.error({ err }, 'live ingest tick failed'));
-      }, TICK_MS);
-      timer.unref();
-    });
+  const timer = setInterval(() => {
+    ticking = ticking.then(tick).catch((err) => log.error({ err }, 'live ingest tick failed'));
+  }, TICK_MS);
+  timer.unref();
 
   return {
     stop: async () => {
       stopped = true;
-      if (timer) clearInterval(timer);
+      clearInterval(timer);
       await ticking.catch(() => {});
+      await rtmp.close(); // publishers cut off: their packagers finish
       for (const state of states.values()) {
-        for (const w of state.listeners.values()) w.listener.stop();
-        state.broadcast?.entry.listener.stop();
+        state.srt?.listener.stop();
+        state.broadcast?.stop();
       }
       // Give ffmpeg time to exit and the exit steps to run; then finish what was recorded.
-      const deadline = Date.now() + 5000;
-      while ([...states.values()].some((s) => s.broadcast || s.listeners.size > 0) && Date.now() < deadline) {
+      const deadline = Date.now() + 10_000;
+      while ([...states.values()].some((s) => s.broadcast || s.srt) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
       for (const state of states.values()) {
@@ -246,4 +284,10 @@ export function startLiveIngest(runtime: KilnRuntime): LiveIngest {
       }
     },
   };
+}
+
+function sameKey(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -5,8 +5,8 @@ import { runTool } from '../../adapters/ffmpeg/run-tool.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { deleteAsset } from '../assets/delete-asset.js';
-import type { LiveInput } from './live-inputs.js';
 import { createStreamVideo, ingestVideoBytes, updateFacts } from '../stream/stream-videos.js';
+import type { LiveInput } from './live-inputs.js';
 
 const DAY_MS = 86_400_000;
 /** Cloudflare's per-video size limit applies to recordings too. */

@@ -178,7 +178,6 @@ test('RTMP: live HLS while pushing, restream to an output, then a ready recordin
     url: `rtmp://127.0.0.1:${destPort}/app`,
     streamKey: 'secret',
   });
-  await new Promise((r) => setTimeout(r, 2500)); // the listener picks up the output
 
   const pushing = pushLive(`${input.rtmps!.url}${input.rtmps!.streamKey}`, 'flv', 6);
   await checkLiveHls(input.playback!.hls!);
@@ -274,63 +273,63 @@ test('SRT: live HLS while pushing with the passphrase, then a ready recording', 
   await client.stream.liveInputs.delete(input.uid!, a);
 });
 
-test('RTMP with a wrong stream key is refused: nothing goes live, nothing is recorded', async () => {
+/** An ffmpeg publisher of `seconds` of test media; resolves with its exit code and stderr. */
+function publisher(target: string, seconds: number) {
+  const push = spawn(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15']
+      .concat(['-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15'])
+      .concat(['-f', 'flv', target]),
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  push.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const started = Date.now();
+  return new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) =>
+    push.once('close', (code) => resolve({ code, stderr, ms: Date.now() - started })),
+  );
+}
+
+test('RTMP with a wrong stream key is refused at publish: nothing goes live, nothing is recorded', async () => {
   const a = { account_id: accountId };
   const input = await client.stream.liveInputs.create({ ...a, recording: { mode: 'automatic' } });
-  // A reused port slot may still have the old input's listener for a moment; then push until one
-  // reaches the new listener (a refused connection means it is not up yet).
-  await new Promise((r) => setTimeout(r, 2500));
-  for (let attempt = 0; ; attempt++) {
-    assert.ok(attempt < 40, 'the listener never came up');
-    const push = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=320x240:rate=15',
-        '-t',
-        '4',
-      ].concat([
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '15',
-        '-f',
-        'flv',
-        `${input.rtmps!.url}wrong-key`,
-      ]),
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    push.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const started = Date.now();
-    const exited = new Promise((r) => push.once('close', r));
+  const other = await client.stream.liveInputs.create(a);
+  for (const key of ['wrong-key', other.rtmps!.streamKey!.replace(/k.*/, `k${input.uid}`)]) {
+    const pushing = publisher(`${input.rtmps!.url}${key}`, 4);
     let live = false;
-    while (push.exitCode === null && push.signalCode === null) {
+    let result: Awaited<typeof pushing> | null = null;
+    void pushing.then((r) => {
+      result = r;
+    });
+    while (!result) {
       live ||= (await fetch(input.playback!.hls!)).status === 200;
       await new Promise((r) => setTimeout(r, 200));
     }
-    await exited;
-    if (/refused/i.test(stderr)) {
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
+    const { code, stderr, ms } = result as Awaited<typeof pushing>;
+    assert.notEqual(code, 0);
+    assert.match(stderr, /Publishing refused|BadName|Server error/, stderr);
     assert.equal(live, false, 'a wrong key went live');
-    assert.ok(Date.now() - started < 3000, 'the publisher was cut off');
-    break;
+    assert.ok(ms < 3000, 'the publisher was cut off');
   }
   assert.equal((await client.stream.liveInputs.get(input.uid!, a)).status, null);
   const recorded = [];
   for await (const v of client.stream.list({ ...a, live_input_id: input.uid! })) recorded.push(v.uid);
   assert.deepEqual(recorded, []);
+  await client.stream.liveInputs.delete(input.uid!, a);
+  await client.stream.liveInputs.delete(other.uid!, a);
+});
+
+test('a second RTMP publisher to a live input is refused while the first is live', async () => {
+  const a = { account_id: accountId };
+  const input = await client.stream.liveInputs.create(a);
+  const target = `${input.rtmps!.url}${input.rtmps!.streamKey}`;
+  const first = pushLive(target, 'flv', 6);
+  await checkLiveHls(input.playback!.hls!);
+  const second = await publisher(target, 3);
+  assert.notEqual(second.code, 0);
+  assert.match(second.stderr, /Publishing refused|BadName|Server error/, second.stderr);
+  await first;
   await client.stream.liveInputs.delete(input.uid!, a);
 });

@@ -1,15 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  liveHlsPrefix,
-  liveInputSummary,
-  liveInputView,
-  liveOutputView,
-} from '../../../../core/live/live-input-view.js';
+import { liveHlsPrefix } from '../../../../core/live/live-addresses.js';
 import { LiveInputs } from '../../../../core/live/live-inputs.js';
 import { badRequest } from '../../../../core/stream/stream-options.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
+import { liveInputSummary, liveInputView, liveOutputView } from './live-input-view.js';
 import { jsonBody } from './stream-video-routes.js';
 
 /**

@@ -1,19 +1,10 @@
-import type { LiveInput, LiveOutput } from './live-inputs.js';
-
-export interface IngestAddress {
-  publicUrl: string;
-  /** First ingest port (KILN_RTMP_PORT); 0 = no ingest, no ingest URLs. */
-  rtmpPort: number;
-}
-
-/** Where a live input's live HLS is served (Cloudflare: `<delivery base>/<input uid>/manifest/video.m3u8`). */
-export function liveManifestUrl(publicUrl: string, inputId: string): string {
-  return `${publicUrl}/stream/live/${inputId}/manifest/video.m3u8`;
-}
-
-export function ingestPort(address: IngestAddress, input: Pick<LiveInput, 'slot'>): number {
-  return address.rtmpPort + input.slot;
-}
+import {
+  type IngestAddress,
+  liveManifestUrl,
+  rtmpIngestUrl,
+  srtPort,
+} from '../../../../core/live/live-addresses.js';
+import type { LiveInput, LiveOutput } from '../../../../core/live/live-inputs.js';
 
 /**
  * The `LiveInput` object of reference §4.2. RTMP goes to `rtmp://<public host>:<port>/live/` +
@@ -22,7 +13,6 @@ export function ingestPort(address: IngestAddress, input: Pick<LiveInput, 'slot'
  */
 export function liveInputView(address: IngestAddress, input: LiveInput) {
   const host = new URL(address.publicUrl).hostname;
-  const port = ingestPort(address, input);
   const s = input.settings;
   return {
     uid: input.id,
@@ -36,8 +26,12 @@ export function liveInputView(address: IngestAddress, input: LiveInput) {
     status: input.status,
     recording: s.recording,
     ...(address.rtmpPort > 0 && {
-      rtmps: { url: `rtmp://${host}:${port}/live/`, streamKey: input.streamKey },
-      srt: { url: `srt://${host}:${port}`, streamId: input.id, passphrase: input.srtPassphrase },
+      rtmps: { url: rtmpIngestUrl(address), streamKey: input.streamKey },
+      srt: {
+        url: `srt://${host}:${srtPort(address, input)}`,
+        streamId: input.id,
+        passphrase: input.srtPassphrase,
+      },
     }),
     playback: { hls: liveManifestUrl(address.publicUrl, input.id) },
   };
@@ -56,14 +50,4 @@ export function liveInputSummary(input: LiveInput) {
 
 export function liveOutputView(output: LiveOutput) {
   return { uid: output.id, url: output.url, streamKey: output.streamKey, enabled: output.enabled };
-}
-
-/** The RTMP URL ffmpeg pushes an output to: url + "/" + streamKey. */
-export function outputTarget(output: LiveOutput): string {
-  return `${output.url.replace(/\/+$/, '')}/${output.streamKey}`;
-}
-
-/** Blob prefix of a live input's live HLS (playlist + the segments it lists), with a trailing slash. */
-export function liveHlsPrefix(accountId: string, inputId: string): string {
-  return `stream-live/${accountId}/${inputId}/`;
 }
