@@ -70,6 +70,8 @@ const schema = z.object({
   rtmpsPort: int(1, 65535).default(1936),
   rtmpsCert: z.string().min(1).optional(),
   rtmpsKey: z.string().min(1).optional(),
+  /** How long a node's hold on a live broadcast lasts unless renewed (a dead node's input is free after it). */
+  liveLeaseSeconds: int(2, 600).default(10),
   /** How many live inputs can exist at once (the size of the ingest port range). */
   livePorts: int(1, 10_000).default(100),
   /** Uploadcare `/base/`: largest file in a direct upload (the service's 100 MB). */
@@ -136,6 +138,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   rtmpsPort: { env: 'KILN_RTMPS_PORT' },
   rtmpsCert: { env: 'KILN_RTMPS_CERT' },
   rtmpsKey: { env: 'KILN_RTMPS_KEY' },
+  liveLeaseSeconds: { env: 'KILN_LIVE_LEASE_SECONDS' },
   livePorts: { env: 'KILN_LIVE_PORTS' },
   uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },
   uploadcareMultipartTtlSeconds: { env: 'KILN_UPLOADCARE_MULTIPART_TTL_SECONDS' },

@@ -7,6 +7,15 @@ import {
   evictVariants,
 } from '../core/images/evict-variants.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
+import { BroadcastLeases } from '../core/live/broadcast-leases.js';
+import {
+  type BroadcastWatchPayload,
+  type FinishRecordingPayload,
+  LIVE_BROADCAST_WATCH_JOB,
+  LIVE_FINISH_RECORDING_JOB,
+  runBroadcastWatch,
+  runFinishRecording,
+} from '../core/live/live-broadcast-jobs.js';
 import { type ProcessPayload, processStreamVideo } from '../core/stream/process-stream-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/stream/stream-videos.js';
 import { deliverWebhook, enqueueWebhook, STREAM_WEBHOOK_JOB } from '../core/stream/stream-webhooks.js';
@@ -23,6 +32,20 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   const { jobs, config } = runtime;
   const work = <P extends JobPayload>(kind: string, handler: JobHandler<P>, concurrency: number) =>
     jobs.work<P>(kind, logged(runtime, handler), { concurrency });
+
+  // Live broadcasts: a dead holder's broadcast ended for it; recordings finished after the reconnect wait.
+  const leaseMs = config.liveLeaseSeconds * 1000;
+  const leases = new BroadcastLeases(runtime.db, leaseMs);
+  work<BroadcastWatchPayload>(
+    LIVE_BROADCAST_WATCH_JOB,
+    (job) => runBroadcastWatch(runtime, leases, leaseMs, job.payload),
+    config.workerConcurrency,
+  );
+  work<FinishRecordingPayload>(
+    LIVE_FINISH_RECORDING_JOB,
+    (job) => runFinishRecording(runtime, leases, job.payload),
+    config.workerConcurrency,
+  );
 
   work<PurgeAssetPayload>(
     PURGE_ASSET_JOB,

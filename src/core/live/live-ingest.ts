@@ -6,14 +6,16 @@ import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { mediaSandbox } from '../../adapters/ffmpeg/sandboxed-command.js';
 import { type RtmpPublish, RtmpPublishServer } from '../../adapters/rtmp/rtmp-publish-server.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { type BroadcastClaim, BroadcastLeases } from './broadcast-leases.js';
 import { liveHlsPrefix, outputTarget, rtmpsConfigured, srtPort } from './live-addresses.js';
+import { enqueueBroadcastWatch, enqueueFinishRecording } from './live-broadcast-jobs.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveHlsSync } from './live-hls-sync.js';
 import { type LiveInput, LiveInputs } from './live-inputs.js';
 import { type IngestProtocol, LiveListener } from './live-listener.js';
 import { LivePackager } from './live-packager.js';
-import { HLS_DIR, RECORD_FILE } from './live-packaging.js';
-import { LiveRecording } from './live-recording.js';
+import { HLS_DIR } from './live-packaging.js';
+import { continueOrBeginRecording, recordedSegmentKey } from './live-recording.js';
 import { pinnedRestreamUrl } from './restream-target.js';
 
 const TICK_MS = 1000;
@@ -21,11 +23,13 @@ const RETRY_MS = 2000;
 /** An RTMP stream key: 32 random hex digits, `k`, the input's uid. */
 const STREAM_KEY = /^[0-9a-f]{32}k([0-9a-f]{32})$/;
 
-/** One broadcast on this node: where it is packaged, its live HLS mirror, how to cut it off. */
+/** One broadcast on this node: where it is packaged, its live HLS mirror, its lease, how to cut it off. */
 interface Broadcast {
   protocol: IngestProtocol;
   dir: string;
   sync: LiveHlsSync | null;
+  claim: BroadcastClaim | null;
+  renewal: NodeJS.Timeout | null;
   stop(): void;
 }
 
@@ -35,8 +39,6 @@ interface InputState {
   srt: { listener: LiveListener; dir: string; signature: string } | null;
   srtRetryAt: number;
   broadcast: Broadcast | null;
-  recording: LiveRecording | null;
-  recordingTimer: NodeJS.Timeout | null;
   /** Connect/exit handling of one input runs in order. */
   chain: Promise<void>;
 }
@@ -59,6 +61,8 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
   const states = new Map<string, InputState>();
   const root = join(runtime.config.dataDir, 'live');
   const log = runtime.log.child({ component: 'live-ingest' });
+  const leaseMs = runtime.config.liveLeaseSeconds * 1000;
+  const leases = new BroadcastLeases(runtime.db, leaseMs);
   let stopped = false;
   const ffmpeg = await defaultFfmpegTools()
     .then((tools) => tools.ffmpeg)
@@ -78,8 +82,6 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
         srt: null,
         srtRetryAt: 0,
         broadcast: null,
-        recording: null,
-        recordingTimer: null,
         chain: Promise.resolve(),
       };
       states.set(input.id, state);
@@ -103,7 +105,6 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
   const packagingOf = async (input: LiveInput, dir: string) => ({
     dir,
     segmentSeconds: input.settings.preferLowLatency ? 1 : 2,
-    record: input.settings.recording.mode === 'automatic',
     restream: await targets(input),
   });
 
@@ -115,72 +116,107 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     const state = stateOf(input);
     if (state.broadcast) return null; // a second publisher while the first is live
     const dir = join(root, input.id, `rtmp-${Date.now()}`);
-    const broadcast: Broadcast = { protocol: 'rtmp', dir, sync: null, stop: () => {} };
+    const broadcast: Broadcast = {
+      protocol: 'rtmp',
+      dir,
+      sync: null,
+      claim: null,
+      renewal: null,
+      stop: () => {},
+    };
     state.broadcast = broadcast;
     state.srt?.listener.stop();
     try {
       await mkdir(join(dir, HLS_DIR), { recursive: true });
+      if (!(await begin(state, broadcast))) {
+        state.broadcast = null;
+        await rm(dir, { recursive: true, force: true });
+        return null; // another node holds this input's broadcast
+      }
       const packager = new LivePackager({
         ffmpeg,
         sandbox: await mediaSandbox(),
         ...(await packagingOf(input, dir)),
       });
       broadcast.stop = () => packager.stop();
-      started(state, broadcast);
       void packager.exited.then(({ code, stderr }) => {
         if (code !== 0) log.warn({ input: input.id, code, stderr }, 'live packaging ended with an error');
         ended(state, broadcast);
       });
       return packager.input;
     } catch (err) {
-      state.broadcast = null;
-      await rm(dir, { recursive: true, force: true });
+      ended(state, broadcast);
       throw err;
     }
   }
 
-  function started(state: InputState, broadcast: Broadcast) {
+  /**
+   * Takes the input's broadcast lease (false: another node holds it), continues or begins the
+   * recording, starts mirroring the live HLS and says the input is connected.
+   */
+  async function begin(state: InputState, broadcast: Broadcast): Promise<boolean> {
     const input = state.input;
+    const claim = await leases.claim(input.id);
+    if (!claim) return false;
+    broadcast.claim = claim;
+    broadcast.renewal = setInterval(() => {
+      leases.renew(claim).then(
+        (held) => {
+          if (held) return;
+          log.warn({ input: input.id }, 'live broadcast lease lost: publisher cut off');
+          broadcast.stop();
+        },
+        (err) => log.warn({ err, input: input.id }, 'live broadcast lease not renewed'),
+      );
+    }, leaseMs / 3);
+    broadcast.renewal.unref();
+    await enqueueBroadcastWatch(
+      runtime,
+      { inputId: input.id, accountId: input.accountId, holder: claim.holder },
+      2 * leaseMs,
+    );
+    let recordKey: ((segment: string) => string) | null = null;
+    if (input.settings.recording.mode === 'automatic') {
+      const video = await continueOrBeginRecording(runtime, input, claim.videoId);
+      if (video.id !== claim.videoId) await leases.setVideo(claim, video.id);
+      recordKey = (segment) => recordedSegmentKey(video.id, claim.part, segment);
+    }
     broadcast.sync = new LiveHlsSync(
       runtime.blobs,
       join(broadcast.dir, HLS_DIR),
       liveHlsPrefix(input.accountId, input.id),
       (err) => log.warn({ err, input: input.id }, 'live HLS upload failed'),
+      recordKey,
     );
     broadcast.sync.start();
-    log.info({ input: input.id, protocol: broadcast.protocol }, 'live input connected');
-    run(state, async () => {
-      await repo.setStatus(input.id, 'connected');
-      await enqueueLiveEvent(runtime, input, 'live_input.connected');
-      if (input.settings.recording.mode !== 'automatic') return;
-      if (state.recordingTimer) clearTimeout(state.recordingTimer); // reconnected in time: same video
-      state.recordingTimer = null;
-      state.recording ??= await LiveRecording.begin(runtime, input, ffmpeg);
-    });
+    log.info({ input: input.id, protocol: broadcast.protocol, part: claim.part }, 'live input connected');
+    await repo.setStatus(input.id, 'connected');
+    await enqueueLiveEvent(runtime, input, 'live_input.connected');
+    return true;
   }
 
+  /**
+   * The publisher left (or was cut off): the last segments are kept, the lease released, and the
+   * recording's finish job waits `recording.timeoutSeconds` for a reconnect to any node.
+   */
   function ended(state: InputState, broadcast: Broadcast) {
     if (state.broadcast === broadcast) state.broadcast = null;
-    log.info({ input: state.input.id, protocol: broadcast.protocol }, 'live input disconnected');
+    if (broadcast.renewal) clearInterval(broadcast.renewal);
+    const input = state.input;
     run(state, async () => {
       await broadcast.sync?.stop();
-      await rm(join(broadcast.dir, HLS_DIR), { recursive: true, force: true });
-      await repo.setStatus(state.input.id, 'client_disconnect');
-      await enqueueLiveEvent(runtime, state.input, 'live_input.disconnected');
-      const recording = state.recording;
-      if (!recording) return void (await rm(broadcast.dir, { recursive: true, force: true }));
-      recording.addPart(join(broadcast.dir, RECORD_FILE));
-      const wait = state.input.settings.recording.timeoutSeconds * 1000;
-      state.recordingTimer = setTimeout(() => run(state, () => finish(state)), wait);
-      state.recordingTimer.unref();
+      await rm(broadcast.dir, { recursive: true, force: true });
+      const claim = broadcast.claim;
+      if (!claim) return;
+      log.info({ input: input.id, protocol: broadcast.protocol }, 'live input disconnected');
+      await leases.release(claim);
+      await repo.setStatus(input.id, 'client_disconnect');
+      await enqueueLiveEvent(runtime, input, 'live_input.disconnected');
+      if (claim.videoId) {
+        const payload = { inputId: input.id, accountId: input.accountId, videoId: claim.videoId };
+        await enqueueFinishRecording(runtime, payload, input.settings.recording.timeoutSeconds * 1000);
+      }
     });
-  }
-
-  async function finish(state: InputState): Promise<void> {
-    const recording = state.recording;
-    state.recording = null;
-    state.recordingTimer = null;
-    if (recording) await recording.finish(runtime, state.input);
   }
 
   // SRT: one waiting ffmpeg listener per enabled input, respawned after each publisher.
@@ -200,7 +236,7 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       if (enabled.has(id)) continue;
       state.srt?.listener.stop();
       state.broadcast?.stop();
-      if (!state.srt && !state.broadcast && !state.recording) states.delete(id);
+      if (!state.srt && !state.broadcast) states.delete(id);
     }
   }
 
@@ -223,14 +259,12 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
         onConnected: () => {
           if (state.srt === waiting) state.srt = null;
           if (state.broadcast) return waiting.listener.stop(); // RTMP was first
-          const broadcast: Broadcast = {
-            protocol: 'srt',
-            dir,
-            sync: null,
-            stop: () => waiting.listener.stop(),
-          };
+          const stop = () => waiting.listener.stop();
+          const broadcast: Broadcast = { protocol: 'srt', dir, sync: null, claim: null, renewal: null, stop };
           state.broadcast = broadcast;
-          started(state, broadcast);
+          run(state, async () => {
+            if (!(await begin(state, broadcast))) stop(); // another node holds this input's broadcast
+          });
         },
         onExit: ({ connected, stderr }) => {
           if (state.srt === waiting) state.srt = null;
@@ -272,16 +306,12 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
         state.srt?.listener.stop();
         state.broadcast?.stop();
       }
-      // Give ffmpeg time to exit and the exit steps to run; then finish what was recorded.
+      // Give ffmpeg time to exit and the exit steps to run (leases released, finish jobs queued).
       const deadline = Date.now() + 10_000;
       while ([...states.values()].some((s) => s.broadcast || s.srt) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      for (const state of states.values()) {
-        await state.chain;
-        if (state.recordingTimer) clearTimeout(state.recordingTimer);
-        if (state.recording) await finish(state).catch((err) => log.error({ err }, 'recording not finished'));
-      }
+      for (const state of states.values()) await state.chain;
     },
   };
 }

@@ -7,6 +7,7 @@ import * as m0005 from './0005-cloudflare-images.js';
 import * as m0006 from './0006-stream-watermarks.js';
 import * as m0007 from './0007-stream-live-inputs.js';
 import * as m0008 from './0008-variant-last-used.js';
+import * as m0009 from './0009-live-broadcasts.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006-stream-watermarks': m0006,
   '0007-stream-live-inputs': m0007,
   '0008-variant-last-used': m0008,
+  '0009-live-broadcasts': m0009,
 };
