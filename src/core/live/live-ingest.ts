@@ -282,13 +282,20 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
 
   const rtmp = new RtmpPublishServer(authorize, (err) => log.error({ err }, 'RTMP publish check failed'));
   const { host, rtmpPort, rtmpsPort, rtmpsCert, rtmpsKey } = runtime.config;
-  await rtmp.listen({
-    host,
-    port: rtmpPort,
-    ...(rtmpsConfigured(runtime.config) && {
-      tls: { port: rtmpsPort, certFile: rtmpsCert!, keyFile: rtmpsKey! },
-    }),
-  });
+  try {
+    await rtmp.listen({
+      host,
+      port: rtmpPort,
+      ...(rtmpsConfigured(runtime.config) && {
+        tls: { port: rtmpsPort, certFile: rtmpsCert!, keyFile: rtmpsKey! },
+      }),
+    });
+  } catch (err) {
+    // Another process holds the port (a second worker on this host): this one takes no RTMP
+    // publishers; the others do (broadcasts are leased in the database, not tied to a node).
+    log.error({ err, port: rtmpPort }, 'live ingest: cannot listen for RTMP publishers in this process');
+    await rtmp.close();
+  }
 
   let ticking: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
