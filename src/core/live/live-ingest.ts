@@ -9,12 +9,13 @@ import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { type BroadcastClaim, BroadcastLeases } from './broadcast-leases.js';
 import { liveHlsPrefix, outputTarget, rtmpsConfigured, srtPort } from './live-addresses.js';
 import { enqueueBroadcastWatch, enqueueFinishRecording } from './live-broadcast-jobs.js';
+import { LiveDashSync } from './live-dash-sync.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveHlsSync } from './live-hls-sync.js';
 import { type LiveInput, LiveInputs } from './live-inputs.js';
 import { type IngestProtocol, LiveListener } from './live-listener.js';
 import { LivePackager } from './live-packager.js';
-import { HLS_DIR } from './live-packaging.js';
+import { DASH_DIR, HLS_DIR } from './live-packaging.js';
 import { continueOrBeginRecording, recordedSegmentKey } from './live-recording.js';
 import { pinnedRestreamUrl } from './restream-target.js';
 
@@ -28,6 +29,7 @@ interface Broadcast {
   protocol: IngestProtocol;
   dir: string;
   sync: LiveHlsSync | null;
+  dash: LiveDashSync | null;
   claim: BroadcastClaim | null;
   renewal: NodeJS.Timeout | null;
   stop(): void;
@@ -120,6 +122,7 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       protocol: 'rtmp',
       dir,
       sync: null,
+      dash: null,
       claim: null,
       renewal: null,
       stop: () => {},
@@ -127,7 +130,7 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     state.broadcast = broadcast;
     state.srt?.listener.stop();
     try {
-      await mkdir(join(dir, HLS_DIR), { recursive: true });
+      await mkdirs(dir);
       if (!(await begin(state, broadcast))) {
         state.broadcast = null;
         await rm(dir, { recursive: true, force: true });
@@ -176,9 +179,11 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       2 * leaseMs,
     );
     let recordKey: ((segment: string) => string) | null = null;
+    let status = 'connected';
     if (input.settings.recording.mode === 'automatic') {
       const video = await continueOrBeginRecording(runtime, input, claim.videoId);
-      if (video.id !== claim.videoId) await leases.setVideo(claim, video.id);
+      if (video.id === claim.videoId) status = 'reconnected';
+      else await leases.setVideo(claim, video.id);
       recordKey = (segment) => recordedSegmentKey(video.id, claim.part, segment);
     }
     broadcast.sync = new LiveHlsSync(
@@ -189,8 +194,15 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       recordKey,
     );
     broadcast.sync.start();
+    broadcast.dash = new LiveDashSync(
+      runtime.blobs,
+      join(broadcast.dir, DASH_DIR),
+      liveHlsPrefix(input.accountId, input.id),
+      (err) => log.warn({ err, input: input.id }, 'live DASH upload failed'),
+    );
+    broadcast.dash.start();
     log.info({ input: input.id, protocol: broadcast.protocol, part: claim.part }, 'live input connected');
-    await repo.setStatus(input.id, 'connected');
+    await repo.setStatus(input.id, status);
     await enqueueLiveEvent(runtime, input, 'live_input.connected');
     return true;
   }
@@ -204,7 +216,8 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     if (broadcast.renewal) clearInterval(broadcast.renewal);
     const input = state.input;
     run(state, async () => {
-      await broadcast.sync?.stop();
+      await broadcast.dash?.stop();
+      await broadcast.sync?.stop(); // removes the live blobs, DASH's too
       await rm(broadcast.dir, { recursive: true, force: true });
       const claim = broadcast.claim;
       if (!claim) return;
@@ -243,7 +256,7 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
   async function spawnSrtListener(state: InputState, signature: string) {
     const input = state.input;
     const dir = join(root, input.id, `srt-${Date.now()}`);
-    await mkdir(join(dir, HLS_DIR), { recursive: true });
+    await mkdirs(dir);
     const waiting = { dir, signature } as NonNullable<InputState['srt']>;
     waiting.listener = new LiveListener(
       {
@@ -260,7 +273,15 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
           if (state.srt === waiting) state.srt = null;
           if (state.broadcast) return waiting.listener.stop(); // RTMP was first
           const stop = () => waiting.listener.stop();
-          const broadcast: Broadcast = { protocol: 'srt', dir, sync: null, claim: null, renewal: null, stop };
+          const broadcast: Broadcast = {
+            protocol: 'srt',
+            dir,
+            sync: null,
+            dash: null,
+            claim: null,
+            renewal: null,
+            stop,
+          };
           state.broadcast = broadcast;
           run(state, async () => {
             if (!(await begin(state, broadcast))) stop(); // another node holds this input's broadcast
@@ -321,6 +342,12 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       for (const state of states.values()) await state.chain;
     },
   };
+}
+
+/** A broadcast's work directory with its hls/ and dash/ output directories. */
+async function mkdirs(dir: string): Promise<void> {
+  await mkdir(join(dir, HLS_DIR), { recursive: true });
+  await mkdir(join(dir, DASH_DIR), { recursive: true });
 }
 
 function sameKey(expected: string, given: string): boolean {

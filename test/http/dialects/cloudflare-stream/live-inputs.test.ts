@@ -69,6 +69,13 @@ test('live inputs and outputs: create, list, get, update, delete, with validatio
   assert.match(input.srt?.url ?? '', /^srt:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(input.srt?.streamId, input.uid);
   assert.equal(input.playback?.hls, `${kiln.url}/stream/live/${input.uid}/manifest/video.m3u8`);
+  assert.equal(input.playback?.dash, `${kiln.url}/stream/live/${input.uid}/manifest/video.mpd`);
+  assert.deepEqual(input.recording?.allowedOrigins, []); // an array, as the SDK types it
+  for (const absent of ['rtmpsPlayback', 'srtPlayback', 'webRTC', 'webRTCPlayback'])
+    assert.equal(absent in input, false, `${absent} is not served, so absent`);
+  const bare = await client.stream.liveInputs.create(a);
+  assert.equal('deleteRecordingAfterDays' in bare, false, 'no null where the SDK expects a number');
+  await client.stream.liveInputs.delete(bare.uid!, a);
 
   const list = await client.stream.liveInputs.list(a);
   assert.equal(list.total, 1);
@@ -151,6 +158,26 @@ async function checkLiveHls(hls: string): Promise<void> {
   assert.ok((await res.arrayBuffer()).byteLength > 1000);
 }
 
+/** During a push: the live DASH manifest answers and its init segment downloads. */
+async function checkLiveDash(mpd: string): Promise<void> {
+  const manifest = await waitFor(
+    'the live DASH manifest',
+    async () => {
+      const res = await fetch(mpd);
+      if (res.status !== 200) return null;
+      const text = await res.text();
+      return text.includes('<MPD') ? { text, type: res.headers.get('content-type') } : null;
+    },
+    20_000,
+  );
+  assert.equal(manifest.type, 'application/dash+xml');
+  assert.match(manifest.text, /type="dynamic"/);
+  const init = /initialization="([^"]+)"/.exec(manifest.text)![1]!.replace('$RepresentationID$', '0');
+  const res = await fetch(new URL(init, mpd));
+  assert.equal(res.status, 200);
+  assert.ok((await res.arrayBuffer()).byteLength > 100);
+}
+
 async function recordingOf(inputId: string) {
   const v = await waitFor('the recording', async () => {
     const list = client.stream.list({ account_id: accountId, live_input_id: inputId, type: 'live' });
@@ -182,6 +209,13 @@ test('RTMP: live HLS while pushing, restream to an output, then a ready recordin
   const pushing = pushLive(`${input.rtmps!.url}${input.rtmps!.streamKey}`, 'flv', 6);
   await checkLiveHls(input.playback!.hls!);
   assert.equal((await client.stream.liveInputs.get(input.uid!, a)).status, 'connected');
+  await checkLiveDash(input.playback!.dash!);
+  // The recording, while live-inprogress, plays the live stream at its own playback URLs.
+  let live: Awaited<ReturnType<typeof client.stream.get>> | null = null;
+  for await (const v of client.stream.list({ ...a, live_input_id: input.uid! })) live = v;
+  assert.equal(live?.status?.state, 'live-inprogress');
+  await checkLiveHls(live!.playback!.hls!);
+  await checkLiveDash(live!.playback!.dash!);
   await pushing;
 
   const video = await recordingOf(input.uid!);

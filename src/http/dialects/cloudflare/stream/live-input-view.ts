@@ -7,9 +7,11 @@ import {
 import type { LiveInput, LiveOutput } from '../../../../core/live/live-inputs.js';
 
 /**
- * The `LiveInput` object of reference §4.2. RTMP goes to `rtmp://<public host>:<port>/live/` +
- * streamKey, SRT to `srt://<public host>:<same port>` (UDP) with streamId and passphrase. Playback
- * over RTMP/SRT and WebRTC are not offered, so those fields are left out.
+ * The `LiveInput` object of reference §4.2 as the SDK types it. RTMP publishers go to the one RTMP
+ * port (`rtmps://` when RTMPS is configured, else honestly `rtmp://`) + streamKey, SRT to
+ * `srt://<public host>:<port>` (UDP) with streamId and passphrase. Playback over RTMP/SRT and
+ * WebRTC are not served, so rtmpsPlayback, srtPlayback, webRTC and webRTCPlayback are absent
+ * rather than pointing nowhere. No nulls where the SDK expects numbers or arrays.
  */
 export function liveInputView(address: IngestAddress, input: LiveInput) {
   const host = new URL(address.publicUrl).hostname;
@@ -20,11 +22,11 @@ export function liveInputView(address: IngestAddress, input: LiveInput) {
     modified: input.modified,
     meta: s.meta,
     enabled: s.enabled,
-    deleteRecordingAfterDays: s.deleteRecordingAfterDays,
+    ...(s.deleteRecordingAfterDays !== null && { deleteRecordingAfterDays: s.deleteRecordingAfterDays }),
     preferLowLatency: s.preferLowLatency,
     defaultCreator: s.defaultCreator ?? '',
     status: input.status,
-    recording: s.recording,
+    recording: { ...s.recording, allowedOrigins: s.recording.allowedOrigins ?? [] },
     ...(address.rtmpPort > 0 && {
       rtmps: { url: rtmpIngestUrl(address), streamKey: input.streamKey },
       srt: {
@@ -33,7 +35,10 @@ export function liveInputView(address: IngestAddress, input: LiveInput) {
         passphrase: input.srtPassphrase,
       },
     }),
-    playback: { hls: liveManifestUrl(address.publicUrl, input.id) },
+    playback: {
+      hls: liveManifestUrl(address.publicUrl, input.id),
+      dash: liveManifestUrl(address.publicUrl, input.id).replace(/\.m3u8$/, '.mpd'),
+    },
   };
 }
 
@@ -44,7 +49,9 @@ export function liveInputSummary(input: LiveInput) {
     modified: input.modified,
     meta: input.settings.meta,
     enabled: input.settings.enabled,
-    deleteRecordingAfterDays: input.settings.deleteRecordingAfterDays,
+    ...(input.settings.deleteRecordingAfterDays !== null && {
+      deleteRecordingAfterDays: input.settings.deleteRecordingAfterDays,
+    }),
   };
 }
 
