@@ -62,10 +62,11 @@ const schema = z.object({
   variantUsageFlushSeconds: int(1, 3600).default(10),
   /**
    * The one RTMP port of every live input (Cloudflare Stream live inputs; publishers are told apart
-   * by stream key). SRT still listens per input on UDP at rtmpPort + slot. 0 disables live ingest
-   * in this process.
+   * by stream key). 0 disables live ingest in this process.
    */
   rtmpPort: int(0, 65535).default(1935),
+  /** The one SRT (UDP) port of every live input, callers told apart by streamid; 0: rtmpPort's number. */
+  srtPort: int(0, 65535).default(0),
   /** RTMPS port, served only when rtmpsCert and rtmpsKey (PEM files) are set; then rtmps.url is rtmps://. */
   rtmpsPort: int(1, 65535).default(1936),
   rtmpsCert: z.string().min(1).optional(),
@@ -135,6 +136,7 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   variantEvictionDelaySeconds: { env: 'KILN_VARIANT_EVICTION_DELAY_SECONDS' },
   variantUsageFlushSeconds: { env: 'KILN_VARIANT_USAGE_FLUSH_SECONDS' },
   rtmpPort: { env: 'KILN_RTMP_PORT' },
+  srtPort: { env: 'KILN_SRT_PORT' },
   rtmpsPort: { env: 'KILN_RTMPS_PORT' },
   rtmpsCert: { env: 'KILN_RTMPS_CERT' },
   rtmpsKey: { env: 'KILN_RTMPS_KEY' },

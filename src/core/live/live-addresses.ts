@@ -1,10 +1,12 @@
-import type { LiveInput, LiveOutput } from './live-inputs.js';
+import type { LiveOutput } from './live-inputs.js';
 
 /** Where live ingest listens, as configured (KILN_RTMP_PORT, KILN_RTMPS_*). */
 export interface IngestAddress {
   publicUrl: string;
   /** The one RTMP port; 0 = no ingest in this deployment, no ingest URLs. */
   rtmpPort: number;
+  /** The one SRT port (UDP); 0: rtmpPort's number. */
+  srtPort: number;
   rtmpsPort: number;
   rtmpsCert?: string | undefined;
   rtmpsKey?: string | undefined;
@@ -23,9 +25,9 @@ export function rtmpIngestUrl(address: IngestAddress): string {
     : `rtmp://${host}:${address.rtmpPort}/live/`;
 }
 
-/** SRT still listens per input: UDP at KILN_RTMP_PORT + the input's slot. */
-export function srtPort(address: IngestAddress, input: Pick<LiveInput, 'slot'>): number {
-  return address.rtmpPort + input.slot;
+/** The one SRT port (UDP) of every input: KILN_SRT_PORT, else KILN_RTMP_PORT's number. */
+export function srtIngestPort(address: IngestAddress): number {
+  return address.srtPort || address.rtmpPort;
 }
 
 /** Where a live input's live HLS is served (Cloudflare: `<delivery base>/<input uid>/manifest/video.m3u8`). */

@@ -5,9 +5,10 @@ import type { Writable } from 'node:stream';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { mediaSandbox } from '../../adapters/ffmpeg/sandboxed-command.js';
 import { type RtmpPublish, RtmpPublishServer } from '../../adapters/rtmp/rtmp-publish-server.js';
+import { freeUdpPort, SrtRelayServer } from '../../adapters/srt/srt-relay-server.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { type BroadcastClaim, BroadcastLeases } from './broadcast-leases.js';
-import { liveHlsPrefix, outputTarget, rtmpsConfigured, srtPort } from './live-addresses.js';
+import { liveHlsPrefix, outputTarget, rtmpsConfigured, srtIngestPort } from './live-addresses.js';
 import { enqueueBroadcastWatch, enqueueFinishRecording } from './live-broadcast-jobs.js';
 import { LiveDashSync } from './live-dash-sync.js';
 import { enqueueLiveEvent } from './live-events.js';
@@ -19,8 +20,6 @@ import { DASH_DIR, HLS_DIR } from './live-packaging.js';
 import { continueOrBeginRecording, recordedSegmentKey } from './live-recording.js';
 import { pinnedRestreamUrl } from './restream-target.js';
 
-const TICK_MS = 1000;
-const RETRY_MS = 2000;
 /** An RTMP stream key: 32 random hex digits, `k`, the input's uid. */
 const STREAM_KEY = /^[0-9a-f]{32}k([0-9a-f]{32})$/;
 
@@ -37,9 +36,6 @@ interface Broadcast {
 
 interface InputState {
   input: LiveInput;
-  /** The input's SRT listener while it waits (ffmpeg's SRT listener takes one publisher per process). */
-  srt: { listener: LiveListener; dir: string; signature: string } | null;
-  srtRetryAt: number;
   broadcast: Broadcast | null;
   /** Connect/exit handling of one input runs in order. */
   chain: Promise<void>;
@@ -54,8 +50,9 @@ export interface LiveIngest {
  * when configured) publishers of every input arrive on the one port: the stream key names the input
  * and is checked at the publish command, before any media; a second publisher to a live input is
  * refused. The accepted stream goes, as FLV, to a sandboxed ffmpeg that packages it (live-packager).
- * SRT still has an ffmpeg listener per enabled input on its own UDP port, kept by a reconcile tick.
- * Restream outputs are resolved and checked when a broadcast starts. Settings and outputs apply to
+ * SRT callers of every input arrive on the one SRT port (srt-relay-server), routed by stream id
+ * to an ffmpeg listener started for that caller, which checks the passphrase. Nothing runs per idle
+ * input: no process, timer or DNS lookup. Restream outputs are resolved and checked when a broadcast starts. Settings and outputs apply to
  * the next broadcast (a running one is not cut off).
  */
 export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest> {
@@ -81,8 +78,6 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     if (!state) {
       state = {
         input,
-        srt: null,
-        srtRetryAt: 0,
         broadcast: null,
         chain: Promise.resolve(),
       };
@@ -128,7 +123,6 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       stop: () => {},
     };
     state.broadcast = broadcast;
-    state.srt?.listener.stop();
     try {
       await mkdirs(dir);
       if (!(await begin(state, broadcast))) {
@@ -219,6 +213,7 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
       await broadcast.dash?.stop();
       await broadcast.sync?.stop(); // removes the live blobs, DASH's too
       await rm(broadcast.dir, { recursive: true, force: true });
+      if (!state.broadcast && states.get(input.id) === state) states.delete(input.id);
       const claim = broadcast.claim;
       if (!claim) return;
       log.info({ input: input.id, protocol: broadcast.protocol }, 'live input disconnected');
@@ -232,73 +227,57 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     });
   }
 
-  // SRT: one waiting ffmpeg listener per enabled input, respawned after each publisher.
-  async function tick(): Promise<void> {
-    const enabled = new Set<string>();
-    for (const input of await repo.all()) {
-      if (!input.settings.enabled) continue;
-      enabled.add(input.id);
-      const state = stateOf(input);
-      if (state.broadcast) continue;
-      const outputs = (await repo.outputs(input.id)).filter((o) => o.enabled).map(outputTarget);
-      const signature = JSON.stringify([input.srtPassphrase, input.settings, outputs]);
-      if (state.srt && state.srt.signature !== signature) state.srt.listener.stop();
-      if (!state.srt && Date.now() >= state.srtRetryAt) await spawnSrtListener(state, signature);
-    }
-    for (const [id, state] of states) {
-      if (enabled.has(id)) continue;
-      state.srt?.listener.stop();
-      state.broadcast?.stop();
-      if (!state.srt && !state.broadcast) states.delete(id);
-    }
-  }
-
-  async function spawnSrtListener(state: InputState, signature: string) {
-    const input = state.input;
+  /**
+   * An SRT caller named this input (stream id = the input's uid): an ffmpeg listener is started
+   * for it on a loopback port, which takes it only with the input's passphrase.
+   */
+  async function routeSrt(streamId: string): Promise<{ port: number } | null> {
+    if (stopped || !/^[0-9a-f]{32}$/.test(streamId)) return null;
+    const input = await repo.find(streamId);
+    if (!input || !input.settings.enabled) return null;
+    const state = stateOf(input);
+    if (state.broadcast) return null; // a second publisher while the first is live (or connecting)
     const dir = join(root, input.id, `srt-${Date.now()}`);
-    await mkdirs(dir);
-    const waiting = { dir, signature } as NonNullable<InputState['srt']>;
-    waiting.listener = new LiveListener(
-      {
-        ffmpeg,
-        protocol: 'srt',
-        host: runtime.config.host,
-        port: srtPort(runtime.config, input),
-        srtPassphrase: input.srtPassphrase,
-        sandbox: await mediaSandbox(),
-        ...(await packagingOf(input, dir)),
-      },
-      {
-        onConnected: () => {
-          if (state.srt === waiting) state.srt = null;
-          if (state.broadcast) return waiting.listener.stop(); // RTMP was first
-          const stop = () => waiting.listener.stop();
-          const broadcast: Broadcast = {
-            protocol: 'srt',
-            dir,
-            sync: null,
-            dash: null,
-            claim: null,
-            renewal: null,
-            stop,
-          };
-          state.broadcast = broadcast;
-          run(state, async () => {
-            if (!(await begin(state, broadcast))) stop(); // another node holds this input's broadcast
-          });
+    const broadcast: Broadcast = {
+      protocol: 'srt',
+      dir,
+      sync: null,
+      dash: null,
+      claim: null,
+      renewal: null,
+      stop: () => {},
+    };
+    state.broadcast = broadcast;
+    try {
+      await mkdirs(dir);
+      const port = await freeUdpPort();
+      const listener = new LiveListener(
+        {
+          ffmpeg,
+          protocol: 'srt',
+          host: '127.0.0.1',
+          port,
+          srtPassphrase: input.srtPassphrase,
+          sandbox: await mediaSandbox(),
+          ...(await packagingOf(input, dir)),
         },
-        onExit: ({ connected, stderr }) => {
-          if (state.srt === waiting) state.srt = null;
-          const broadcast = state.broadcast;
-          if (connected && broadcast?.dir === dir) return ended(state, broadcast);
-          // Stopped on purpose or could not bind: try again a little later.
-          state.srtRetryAt = Date.now() + RETRY_MS;
-          if (stderr.trim()) log.debug({ input: input.id, stderr }, 'SRT listener exited');
-          void rm(dir, { recursive: true, force: true });
+        {
+          onConnected: () =>
+            run(state, async () => {
+              if (!(await begin(state, broadcast))) listener.stop(); // another node holds it
+            }),
+          onExit: ({ connected, stderr }) => {
+            if (!connected && stderr.trim()) log.debug({ input: input.id, stderr }, 'SRT caller not taken');
+            ended(state, broadcast);
+          },
         },
-      },
-    );
-    state.srt = waiting;
+      );
+      broadcast.stop = () => listener.stop();
+      return { port };
+    } catch (err) {
+      ended(state, broadcast);
+      throw err;
+    }
   }
 
   const rtmp = new RtmpPublishServer(authorize, (err) => log.error({ err }, 'RTMP publish check failed'));
@@ -318,25 +297,25 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     await rtmp.close();
   }
 
-  let ticking: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    ticking = ticking.then(tick).catch((err) => log.error({ err }, 'live ingest tick failed'));
-  }, TICK_MS);
-  timer.unref();
+  const srt = new SrtRelayServer(routeSrt, (err) => log.error({ err }, 'SRT routing failed'));
+  try {
+    await srt.listen(host, srtIngestPort(runtime.config));
+  } catch (err) {
+    log.error(
+      { err, port: srtIngestPort(runtime.config) },
+      'live ingest: cannot listen for SRT publishers in this process',
+    );
+  }
 
   return {
     stop: async () => {
       stopped = true;
-      clearInterval(timer);
-      await ticking.catch(() => {});
       await rtmp.close(); // publishers cut off: their packagers finish
-      for (const state of states.values()) {
-        state.srt?.listener.stop();
-        state.broadcast?.stop();
-      }
+      await srt.close();
+      for (const state of states.values()) state.broadcast?.stop();
       // Give ffmpeg time to exit and the exit steps to run (leases released, finish jobs queued).
       const deadline = Date.now() + 10_000;
-      while ([...states.values()].some((s) => s.broadcast || s.srt) && Date.now() < deadline) {
+      while ([...states.values()].some((s) => s.broadcast) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
       for (const state of states.values()) await state.chain;

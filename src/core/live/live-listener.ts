@@ -4,7 +4,7 @@ import { type PackagingSpec, packagingArgs } from './live-packaging.js';
 
 export type IngestProtocol = 'rtmp' | 'srt';
 
-/** An SRT listener (RTMP publishers arrive through the one RTMP port: rtmp-publish-server.ts). */
+/** An SRT listener for one routed caller (RTMP publishers arrive through rtmp-publish-server.ts). */
 export interface ListenerSpec extends PackagingSpec {
   ffmpeg: string;
   protocol: 'srt';
@@ -23,8 +23,9 @@ export interface ListenerEvents {
 }
 
 /**
- * One ffmpeg SRT listener for one live input (ffmpeg's libsrt listener takes one connection per
- * process): it accepts exactly one publisher that knows the passphrase, copies the stream (no
+ * One ffmpeg SRT listener on a loopback port for one caller that the SRT relay (the one SRT port)
+ * routed to a live input by its stream id (ffmpeg's libsrt listener takes one connection per
+ * process): it accepts the publisher only with the input's passphrase, copies the stream (no
  * re-encoding) into the packaging outputs (live-packaging.ts) and exits when the publisher leaves.
  */
 export class LiveListener {
@@ -80,7 +81,13 @@ export function listenerArgs(spec: ListenerSpec): string[] {
     '-stats_period',
     '0.5',
   ];
-  const q = new URLSearchParams({ mode: 'listener', passphrase: spec.srtPassphrase, pbkeylen: '16' });
+  // Started for one caller (srt-relay-server routes it here): gone if it does not connect in 5 s.
+  const q = new URLSearchParams({
+    mode: 'listener',
+    passphrase: spec.srtPassphrase,
+    pbkeylen: '16',
+    listen_timeout: '5000000',
+  });
   // A small probe: mpegts would otherwise read up to 5 MB (the whole broadcast at low bitrates)
   // before its first output.
   args.push('-probesize', '200000', '-analyzeduration', '1500000');

@@ -293,12 +293,36 @@ test("live playback follows the input's recording settings: signed URLs and allo
   await client.stream.keys.delete(key.id!, a);
 });
 
-test('SRT: live HLS while pushing with the passphrase, then a ready recording', async () => {
+test('SRT: live HLS while pushing with the passphrase, then a ready recording; a wrong passphrase is refused', async () => {
   const a = { account_id: accountId };
   const input = await client.stream.liveInputs.create({ ...a, recording: { mode: 'automatic' } });
   const url = new URL(input.srt!.url!);
-  const target = `srt://${url.host}?streamid=${input.srt!.streamId}&passphrase=${input.srt!.passphrase}&pbkeylen=16`;
-  const pushing = pushLive(target, 'mpegts', 5);
+  const srt = (passphrase: string, streamId = input.srt!.streamId) =>
+    `srt://${url.host}?streamid=${streamId}&passphrase=${passphrase}&pbkeylen=16`;
+  for (const [streamId, passphrase] of [
+    [input.uid!, 'not-the-passphrase'],
+    ['0'.repeat(32), input.srt!.passphrase!],
+  ]) {
+    const refused = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=160x90:rate=10',
+        '-t',
+        '2',
+      ].concat(['-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', srt(passphrase!, streamId)]),
+      { stdio: 'ignore' },
+    );
+    const code = await new Promise((r) => refused.once('close', r));
+    assert.notEqual(code, 0, `streamid ${streamId} with passphrase ${passphrase} was taken`);
+  }
+  await new Promise((r) => setTimeout(r, 5500)); // the listener started for the wrong passphrase gives up
+  const pushing = pushLive(srt(input.srt!.passphrase!), 'mpegts', 5);
   await checkLiveHls(input.playback!.hls!);
   await pushing;
   const video = await recordingOf(input.uid!);

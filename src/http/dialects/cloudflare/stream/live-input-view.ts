@@ -2,7 +2,7 @@ import {
   type IngestAddress,
   liveManifestUrl,
   rtmpIngestUrl,
-  srtPort,
+  srtIngestPort,
 } from '../../../../core/live/live-addresses.js';
 import type { LiveInput, LiveOutput } from '../../../../core/live/live-inputs.js';
 
@@ -30,7 +30,7 @@ export function liveInputView(address: IngestAddress, input: LiveInput) {
     ...(address.rtmpPort > 0 && {
       rtmps: { url: rtmpIngestUrl(address), streamKey: input.streamKey },
       srt: {
-        url: `srt://${host}:${srtPort(address, input)}`,
+        url: `srt://${host}:${srtIngestPort(address)}`,
         streamId: input.id,
         passphrase: input.srtPassphrase,
       },
