@@ -101,7 +101,10 @@ export class SrtRelayServer {
     peer.lastSeen = Date.now();
     switch (peer.state) {
       case 'induction':
-        if (hs?.type === HS_INDUCTION) return this.toCaller(peer, inductionResponse(msg, peer.cookie));
+        if (hs?.type === HS_INDUCTION) {
+          this.toCaller(peer, inductionResponse(msg, peer.cookie));
+          return;
+        }
         if (hs?.type === HS_CONCLUSION && hs.cookie === peer.cookie) {
           peer.state = 'routing';
           peer.pending = Buffer.from(msg);
