@@ -117,7 +117,9 @@ export class RtmpPublishServer {
           if (!accepted) return refuse('Publishing refused: unknown stream key or already live');
           if (socket.destroyed) return void accepted.end();
           sink = accepted;
+          // The sink gone (packaging stopped: input disabled, lease lost, ffmpeg failed): cut the publisher off.
           sink.on('error', () => socket.destroy());
+          sink.once('close', () => socket.destroy());
           state = 'publishing';
           rtmp.streamName = name;
           rtmp.streamId = streamId;

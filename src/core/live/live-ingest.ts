@@ -156,11 +156,12 @@ export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest>
     const claim = await leases.claim(input.id);
     if (!claim) return false;
     broadcast.claim = claim;
+    // While live: renew the lease; a lost lease, or the input deleted or disabled, cuts the publisher off.
     broadcast.renewal = setInterval(() => {
-      leases.renew(claim).then(
-        (held) => {
-          if (held) return;
-          log.warn({ input: input.id }, 'live broadcast lease lost: publisher cut off');
+      Promise.all([leases.renew(claim), repo.find(input.id)]).then(
+        ([held, current]) => {
+          if (held && current?.settings.enabled) return;
+          log.warn({ input: input.id, held }, 'live broadcast ended: lease lost or input gone or disabled');
           broadcast.stop();
         },
         (err) => log.warn({ err, input: input.id }, 'live broadcast lease not renewed'),

@@ -379,15 +379,17 @@ test('RTMP with a wrong stream key is refused at publish: nothing goes live, not
   await client.stream.liveInputs.delete(other.uid!, a);
 });
 
-test('a second RTMP publisher to a live input is refused while the first is live', async () => {
+test('a second RTMP publisher is refused while the first is live; disabling the input cuts the first off', async () => {
   const a = { account_id: accountId };
   const input = await client.stream.liveInputs.create(a);
   const target = `${input.rtmps!.url}${input.rtmps!.streamKey}`;
-  const first = pushLive(target, 'flv', 6);
+  const first = publisher(target, 30);
   await checkLiveHls(input.playback!.hls!);
   const second = await publisher(target, 3);
   assert.notEqual(second.code, 0);
   assert.match(second.stderr, /Publishing refused|BadName|Server error/, second.stderr);
-  await first;
+  await client.stream.liveInputs.update(input.uid!, { ...a, enabled: false });
+  const cut = await first;
+  assert.ok(cut.ms < 25_000, `the live publisher ran on for ${cut.ms} ms after the input was disabled`);
   await client.stream.liveInputs.delete(input.uid!, a);
 });
