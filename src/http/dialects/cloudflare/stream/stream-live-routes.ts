@@ -9,8 +9,8 @@ import { liveInputSummary, liveInputView, liveOutputView } from './live-input-vi
 import { jsonBody } from './stream-video-routes.js';
 
 /**
- * Live inputs and their restream outputs (reference §3.4). The ingest itself (RTMP/SRT listeners,
- * live HLS, recordings) runs in the worker process: src/core/live/live-ingest.ts.
+ * Live inputs and their restream outputs (reference §3.4). The ingest itself (the one RTMP and SRT
+ * ports, live HLS and DASH, recordings) runs in worker processes: src/core/live/live-ingest.ts.
  */
 export async function streamLiveRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;
