@@ -18,6 +18,15 @@ import { runConversion } from '../core/uploadcare/conversion-job.js';
 import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
 import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
 import { announceRemoval } from '../core/uploadcare/file-removal.js';
+import { BroadcastLeases } from '../core/live/broadcast-leases.js';
+import {
+  type BroadcastWatchPayload,
+  type FinishRecordingPayload,
+  LIVE_BROADCAST_WATCH_JOB,
+  LIVE_FINISH_RECORDING_JOB,
+  runBroadcastWatch,
+  runFinishRecording,
+} from '../core/live/live-broadcast-jobs.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';
@@ -35,6 +44,20 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   const { jobs, config } = runtime;
   const work = <P extends JobPayload>(kind: string, handler: JobHandler<P>, concurrency: number) =>
     jobs.work<P>(kind, logged(runtime, handler), { concurrency });
+
+  // Live broadcasts: a dead holder's broadcast ended for it; recordings finished after the reconnect wait.
+  const leaseMs = config.liveLeaseSeconds * 1000;
+  const leases = new BroadcastLeases(runtime.db, leaseMs);
+  work<BroadcastWatchPayload>(
+    LIVE_BROADCAST_WATCH_JOB,
+    (job) => runBroadcastWatch(runtime, leases, leaseMs, job.payload),
+    config.workerConcurrency,
+  );
+  work<FinishRecordingPayload>(
+    LIVE_FINISH_RECORDING_JOB,
+    (job) => runFinishRecording(runtime, leases, job.payload),
+    config.workerConcurrency,
+  );
 
   work<PurgeAssetPayload>(
     PURGE_ASSET_JOB,

@@ -1,6 +1,6 @@
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { getWebhook, STREAM_WEBHOOK_JOB } from '../stream/stream-webhooks.js';
 import type { LiveInput } from './live-inputs.js';
-import { getWebhook, STREAM_WEBHOOK_JOB } from './stream-webhooks.js';
 
 export type LiveEvent = 'live_input.connected' | 'live_input.disconnected' | 'live_input.errored';
 

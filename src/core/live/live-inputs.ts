@@ -5,9 +5,9 @@ import { KilnError } from '../errors/kiln-error.js';
 import { isAllowedDestination } from '../fetch/check-destination.js';
 import type { UrlPolicy } from '../fetch/check-url.js';
 import type { SecretBox } from '../signing/secret-box.js';
+import { newStreamUid } from '../stream/stream-facts.js';
+import { badRequest } from '../stream/stream-options.js';
 import { type LiveInputSettings, parseLiveInputSettings } from './live-input-settings.js';
-import { newStreamUid } from './stream-facts.js';
-import { badRequest } from './stream-options.js';
 
 export const MAX_OUTPUTS_PER_INPUT = 50;
 
