@@ -14,10 +14,6 @@ import {
 import { EVICT_REMOTE_SOURCES_JOB } from '../core/images/remote-sources/evict-remote-sources.js';
 import { ResumableUploadStore } from '../core/ingest/resumable-upload-store.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
-import { runConversion } from '../core/uploadcare/conversion-job.js';
-import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
-import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
-import { announceRemoval } from '../core/uploadcare/file-removal.js';
 import { BroadcastLeases } from '../core/live/broadcast-leases.js';
 import {
   type BroadcastWatchPayload,
@@ -27,6 +23,10 @@ import {
   runBroadcastWatch,
   runFinishRecording,
 } from '../core/live/live-broadcast-jobs.js';
+import { runConversion } from '../core/uploadcare/conversion-job.js';
+import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
+import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
+import { announceRemoval } from '../core/uploadcare/file-removal.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';

@@ -1,5 +1,5 @@
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
-import { getWebhook, STREAM_WEBHOOK_JOB } from '../stream/stream-webhooks.js';
+import { getWebhook, STREAM_WEBHOOK_JOB } from '../cloudflare-stream/stream-webhooks.js';
 import type { LiveInput } from './live-inputs.js';
 
 export type LiveEvent = 'live_input.connected' | 'live_input.disconnected' | 'live_input.errored';

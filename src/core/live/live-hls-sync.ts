@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { LIVE_PLAYLIST } from './live-packaging.js';
 
 const TS = 'video/mp2t';

@@ -8,7 +8,7 @@ import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { deleteAsset } from '../assets/delete-asset.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { createStreamVideo, ingestVideoBytes, updateFacts } from '../stream/stream-videos.js';
+import { createStreamVideo, ingestVideoBytes, updateFacts } from '../video/videos.js';
 import type { LiveInput } from './live-inputs.js';
 
 const DAY_MS = 86_400_000;

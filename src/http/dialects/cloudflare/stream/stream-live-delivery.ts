@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { liveHlsPrefix } from '../../../../core/live/live-addresses.js';
 import { LiveInputs } from '../../../../core/live/live-inputs.js';
-import { originAllowed } from '../../../../core/stream/allowed-origins.js';
+import { originAllowed } from '../../../../core/video/allowed-origins.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { sendBlob } from '../../../delivery/send-blob.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
 import { liveHlsPrefix } from '../../../../core/live/live-addresses.js';
 import { LiveInputs } from '../../../../core/live/live-inputs.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
