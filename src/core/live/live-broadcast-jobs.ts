@@ -1,6 +1,6 @@
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { BroadcastLeases } from './broadcast-leases.js';
 import { liveHlsPrefix } from './live-addresses.js';
+import type { LiveDeps } from './live-deps.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveInputs } from './live-inputs.js';
 import { finishRecording } from './live-recording.js';
@@ -14,7 +14,7 @@ export type FinishRecordingPayload = { inputId: string; accountId: string; video
 
 export type BroadcastWatchPayload = { inputId: string; accountId: string; holder: string };
 
-type Runtime = Pick<KilnRuntime, 'jobs'>;
+type Runtime = Pick<LiveDeps, 'jobs'>;
 
 export function enqueueFinishRecording(runtime: Runtime, payload: FinishRecordingPayload, delayMs: number) {
   return runtime.jobs.enqueue(LIVE_FINISH_RECORDING_JOB, payload, {
@@ -35,7 +35,7 @@ export function enqueueBroadcastWatch(runtime: Runtime, payload: BroadcastWatchP
 
 /** Finishes the recording unless a broadcast (on any node) took the input again in the wait. */
 export async function runFinishRecording(
-  runtime: KilnRuntime,
+  runtime: LiveDeps,
   leases: BroadcastLeases,
   payload: FinishRecordingPayload,
 ): Promise<void> {
@@ -50,7 +50,7 @@ export async function runFinishRecording(
  * wait begins), unless a reconnect has taken the input already.
  */
 export async function runBroadcastWatch(
-  runtime: KilnRuntime,
+  runtime: LiveDeps,
   leases: BroadcastLeases,
   leaseMs: number,
   payload: BroadcastWatchPayload,

@@ -6,11 +6,11 @@ import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { mediaSandbox } from '../../adapters/ffmpeg/sandboxed-command.js';
 import { type RtmpPublish, RtmpPublishServer } from '../../adapters/rtmp/rtmp-publish-server.js';
 import { freeUdpPort, SrtRelayServer } from '../../adapters/srt/srt-relay-server.js';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import { type BroadcastClaim, BroadcastLeases } from './broadcast-leases.js';
 import { liveHlsPrefix, outputTarget, rtmpsConfigured, srtIngestPort } from './live-addresses.js';
 import { enqueueBroadcastWatch, enqueueFinishRecording } from './live-broadcast-jobs.js';
 import { LiveDashSync } from './live-dash-sync.js';
+import type { LiveDeps } from './live-deps.js';
 import { enqueueLiveEvent } from './live-events.js';
 import { LiveHlsSync } from './live-hls-sync.js';
 import { type LiveInput, LiveInputs } from './live-inputs.js';
@@ -55,7 +55,7 @@ export interface LiveIngest {
  * input: no process, timer or DNS lookup. Restream outputs are resolved and checked when a broadcast starts. Settings and outputs apply to
  * the next broadcast (a running one is not cut off).
  */
-export async function startLiveIngest(runtime: KilnRuntime): Promise<LiveIngest> {
+export async function startLiveIngest(runtime: LiveDeps): Promise<LiveIngest> {
   const repo = new LiveInputs(runtime);
   const states = new Map<string, InputState>();
   const root = join(runtime.config.dataDir, 'live');

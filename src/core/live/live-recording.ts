@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { defaultFfmpegTools } from '../../adapters/ffmpeg/locate-ffmpeg.js';
 import { runTool } from '../../adapters/ffmpeg/run-tool.js';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { deleteAsset } from '../assets/delete-asset.js';
 import { makeScratchDir } from '../media/scratch-space.js';
 import { createStreamVideo, ingestVideoBytes, updateFacts } from '../video/videos.js';
+import type { LiveDeps } from './live-deps.js';
 import type { LiveInput } from './live-inputs.js';
 
 const DAY_MS = 86_400_000;
@@ -32,7 +32,7 @@ export function recordedSegmentKey(videoId: string, part: number, segment: strin
 
 /** The recording this broadcast continues (still live-inprogress), or a new one. */
 export async function continueOrBeginRecording(
-  runtime: KilnRuntime,
+  runtime: LiveDeps,
   input: LiveInput,
   videoId: string | null,
 ): Promise<Asset> {
@@ -59,7 +59,7 @@ export async function continueOrBeginRecording(
  * deleted when nothing was recorded. The segments are removed afterwards.
  */
 export async function finishRecording(
-  runtime: KilnRuntime,
+  runtime: LiveDeps,
   input: LiveInput | null,
   accountId: string,
   videoId: string,
