@@ -14,10 +14,15 @@ export function sendTransformResult(
     cacheControl: string;
     headers?: Record<string, string>;
     disposition?: (format: string) => string;
+    /** Request headers the choice of plan depended on (e.g. User-Agent for device defaults). */
+    vary?: string[];
   },
 ) {
+  // Like Cloudflare's cf-cache-status, for operators and load tests: did the variant cache answer?
   reply.header('kiln-cache', result.cached ? 'hit' : 'miss');
-  const extraHeaders = { ...options.headers };
+  // On the reply itself, so a 304 carries them too (Cloudflare's cf-resized, imgproxy's headers).
+  if (options.headers) reply.headers(options.headers);
+  const extraHeaders: Record<string, string> = {};
   if (options.disposition) extraHeaders['content-disposition'] = options.disposition(result.format);
   return sendBlob(
     reply,
@@ -31,6 +36,10 @@ export function sendTransformResult(
       contentType: result.contentType,
       data: result.data,
     },
-    { cacheControl: options.cacheControl, extraHeaders, vary: result.varyAccept ? ['Accept'] : [] },
+    {
+      cacheControl: options.cacheControl,
+      extraHeaders,
+      vary: [...(result.varyAccept ? ['Accept'] : []), ...(options.vary ?? [])],
+    },
   );
 }
