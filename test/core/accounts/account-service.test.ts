@@ -26,7 +26,18 @@ test('create returns the credential shape of the contract', () =>
     assert.ok(c.uploadcare.publicKey && c.uploadcare.secretKey);
     assert.ok(c.stream.apiKey);
     assert.ok(!c.stream.apiSecret.includes('.'));
-    assert.deepEqual(Object.keys(c).sort(), ['apiToken', 'id', 'imagesHash', 'name', 'stream', 'uploadcare']);
+    // The contract's fields, plus the one it names as a later addition: imgproxy's key and salt (hex).
+    assert.deepEqual(Object.keys(c).sort(), [
+      'apiToken',
+      'id',
+      'imagesHash',
+      'imgproxy',
+      'name',
+      'stream',
+      'uploadcare',
+    ]);
+    assert.match(c.imgproxy.key, /^[0-9a-f]{64}$/);
+    assert.match(c.imgproxy.salt, /^[0-9a-f]{64}$/);
   }));
 
 test('secrets are stored hashed or encrypted, never in the clear', () =>
