@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset } from '../../core/assets/asset.js';
 import type { TransformPlan } from '../../core/images/transform-plan.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { deliveryUsage } from './delivery-usage.js';
 import { sendBlob } from './send-blob.js';
 
 export interface SendVariantOptions {
@@ -43,6 +44,7 @@ export async function sendImageVariant(
     },
     {
       cacheControl: options.cacheControl,
+      usage: deliveryUsage(runtime, asset, 'variant'),
       vary: [...(result.varyAccept ? ['Accept'] : []), ...(options.vary ?? [])],
     },
   );

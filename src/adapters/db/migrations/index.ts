@@ -10,6 +10,7 @@ import * as m0008 from './0008-variant-last-used.js';
 import * as m0009 from './0009-auth-failures.js';
 import * as m0010 from './0010-imgproxy-keys-image-sources.js';
 import * as m0011 from './0011-uploadcare-rest.js';
+import * as m0012 from './0012-usage-counters.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009-auth-failures': m0009,
   '0010-imgproxy-keys-image-sources': m0010,
   '0011-uploadcare-rest': m0011,
+  '0012-usage-counters': m0012,
 };

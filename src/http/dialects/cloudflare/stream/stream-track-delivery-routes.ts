@@ -23,6 +23,7 @@ import {
   trackPrefix,
 } from '../../../../core/video/video-tracks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { deliveryUsage } from '../../../delivery/delivery-usage.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';
 import { playable } from './stream-delivery-routes.js';
@@ -86,6 +87,7 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
     return sendBlob(reply, request, runtime.blobs, blob, {
       cacheControl: `${signed ? 'private' : 'public'}, max-age=60`,
       extraHeaders: cors,
+      usage: deliveryUsage(runtime, asset, ext === '.m4s' ? 'segment' : 'manifest'),
     });
   });
 
@@ -100,6 +102,7 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       return sendBlob(reply, request, runtime.blobs, blob, {
         cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`,
         extraHeaders: { ...cors, 'content-disposition': `attachment; filename="${filename}"` },
+        usage: deliveryUsage(runtime, asset, 'download'),
       });
     });
   }
