@@ -15,7 +15,6 @@ export const USAGE_METRICS = {
   transcode_seconds: { unit: 'seconds', kinds: 'none', gauge: false },
   transcode_output_minutes: { unit: 'minutes', kinds: 'none', gauge: false },
   minutes_viewed: { unit: 'minutes', kinds: 'none', gauge: false },
-  live_input_minutes: { unit: 'minutes', kinds: 'none', gauge: false },
 } as const;
 
 export type UsageMetric = keyof typeof USAGE_METRICS;
