@@ -58,6 +58,11 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       const { asset, signed } = await playable(runtime, request);
       const stored = await readText(runtime, `${streamPrefix(asset)}/manifest/${file}`);
       const body = compose(stored, await manifestTracks(runtime, asset));
+      // Composed here, not a blob: counted like sendBlob counts the others.
+      runtime.usage.meter.delivered(
+        deliveryUsage(runtime, asset, 'manifest'),
+        request.method === 'HEAD' ? 0 : Buffer.byteLength(body),
+      );
       return reply
         .type(PACKAGING_CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'text/plain')
         .header('cache-control', `${signed ? 'private' : 'public'}, max-age=10`)
