@@ -13,6 +13,7 @@ if [ ${#need[@]} -eq 0 ]; then
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
   command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl) # the live tests make a self-signed RTMPS certificate
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -108,10 +108,18 @@ const schema = z.object({
   /** Hourly usage rows older than this are rolled up into daily rows. */
   usageHourlyRetentionHours: int(1, 24 * 3650).default(24 * 14),
   /**
-   * First live ingest port (Cloudflare Stream live inputs): input slot n listens for RTMP on TCP
-   * and SRT on UDP at rtmpPort + n. 0 disables live ingest in this process.
+   * The one RTMP port of every live input (Cloudflare Stream live inputs; publishers are told apart
+   * by stream key). 0 disables live ingest in this process.
    */
   rtmpPort: int(0, 65535).default(1935),
+  /** The one SRT (UDP) port of every live input, callers told apart by streamid; 0: rtmpPort's number. */
+  srtPort: int(0, 65535).default(0),
+  /** RTMPS port, served only when rtmpsCert and rtmpsKey (PEM files) are set; then rtmps.url is rtmps://. */
+  rtmpsPort: int(1, 65535).default(1936),
+  rtmpsCert: z.string().min(1).optional(),
+  rtmpsKey: z.string().min(1).optional(),
+  /** How long a node's hold on a live broadcast lasts unless renewed (a dead node's input is free after it). */
+  liveLeaseSeconds: int(2, 600).default(10),
   /** How many live inputs can exist at once (the size of the ingest port range). */
   livePorts: int(1, 10_000).default(100),
   /** Uploadcare `/base/`: largest file in a direct upload (the service's 100 MB). */
@@ -206,6 +214,11 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   usageSampleSeconds: { env: 'KILN_USAGE_SAMPLE_SECONDS' },
   usageHourlyRetentionHours: { env: 'KILN_USAGE_HOURLY_RETENTION_HOURS' },
   rtmpPort: { env: 'KILN_RTMP_PORT' },
+  srtPort: { env: 'KILN_SRT_PORT' },
+  rtmpsPort: { env: 'KILN_RTMPS_PORT' },
+  rtmpsCert: { env: 'KILN_RTMPS_CERT' },
+  rtmpsKey: { env: 'KILN_RTMPS_KEY' },
+  liveLeaseSeconds: { env: 'KILN_LIVE_LEASE_SECONDS' },
   livePorts: { env: 'KILN_LIVE_PORTS' },
   uploadcareDirectMaxBytes: { env: 'KILN_UPLOADCARE_DIRECT_MAX_BYTES' },
   uploadcareMultipartTtlSeconds: { env: 'KILN_UPLOADCARE_MULTIPART_TTL_SECONDS' },

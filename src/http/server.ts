@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { KilnConfig } from '../config/config.js';
-import { type LiveIngest, startLiveIngest } from '../core/stream/live-ingest.js';
+import { type LiveIngest, startLiveIngest } from '../core/live/live-ingest.js';
 import { registerJobHandlers } from '../runtime/job-handlers.js';
 import { createRuntime, type KilnRuntime, type RuntimeOptions } from '../runtime/kiln-runtime.js';
 import { prepareMediaTools } from '../runtime/prepare-media-tools.js';
@@ -31,8 +31,8 @@ export async function startServer(config: KilnConfig, options: RuntimeOptions = 
     if (config.role !== 'api') {
       registerJobHandlers(runtime);
       await runtime.jobs.start();
-      // Cloudflare Stream live ingest (RTMP/SRT listeners) runs in worker processes.
-      if (config.rtmpPort > 0) live = startLiveIngest(runtime);
+      // Cloudflare Stream live ingest (the RTMP port, SRT listeners) runs in worker processes.
+      if (config.rtmpPort > 0) live = await startLiveIngest(runtime);
     }
     app = config.role === 'worker' ? await buildOpsApp(runtime) : await buildApp(runtime);
     await app.listen({ port: config.port, host: config.host });

@@ -1,4 +1,4 @@
-import type { BlobStore } from '../adapters/blobs/blob-store.js';
+import type { BlobStore } from '../core/blobs/blob-store.js';
 import type { HotCache } from '../core/delivery/hot-cache.js';
 
 /**

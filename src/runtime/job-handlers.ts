@@ -14,6 +14,15 @@ import {
 import { EVICT_REMOTE_SOURCES_JOB } from '../core/images/remote-sources/evict-remote-sources.js';
 import { ResumableUploadStore } from '../core/ingest/resumable-upload-store.js';
 import type { JobHandler, JobPayload } from '../core/jobs/job-queue.js';
+import { BroadcastLeases } from '../core/live/broadcast-leases.js';
+import {
+  type BroadcastWatchPayload,
+  type FinishRecordingPayload,
+  LIVE_BROADCAST_WATCH_JOB,
+  LIVE_FINISH_RECORDING_JOB,
+  runBroadcastWatch,
+  runFinishRecording,
+} from '../core/live/live-broadcast-jobs.js';
 import { runConversion } from '../core/uploadcare/conversion-job.js';
 import { UC_CONVERT_JOB } from '../core/uploadcare/conversions.js';
 import { UC_WEBHOOK_JOB, type UcWebhookPayload } from '../core/uploadcare/file-events.js';
@@ -40,6 +49,20 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   const { jobs, config } = runtime;
   const work = <P extends JobPayload>(kind: string, handler: JobHandler<P>, concurrency: number) =>
     jobs.work<P>(kind, logged(runtime, handler), { concurrency });
+
+  // Live broadcasts: a dead holder's broadcast ended for it; recordings finished after the reconnect wait.
+  const leaseMs = config.liveLeaseSeconds * 1000;
+  const leases = new BroadcastLeases(runtime.db, leaseMs);
+  work<BroadcastWatchPayload>(
+    LIVE_BROADCAST_WATCH_JOB,
+    (job) => runBroadcastWatch(runtime, leases, leaseMs, job.payload),
+    config.workerConcurrency,
+  );
+  work<FinishRecordingPayload>(
+    LIVE_FINISH_RECORDING_JOB,
+    (job) => runFinishRecording(runtime, leases, job.payload),
+    config.workerConcurrency,
+  );
 
   work<PurgeAssetPayload>(
     PURGE_ASSET_JOB,
@@ -133,11 +156,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   work<{ token: string }>(UC_FROM_URL_JOB, (job) => runFromUrlJob(runtime, job), config.workerConcurrency);
   // REST API conversions run ffmpeg or sharp: one at a time per worker process.
   work<{ token: number }>(UC_CONVERT_JOB, (job) => runConversion(runtime, job), 1);
-  work<UcWebhookPayload>(
-    UC_WEBHOOK_JOB,
-    (job) => deliverUcWebhook({ ...runtime, allowPrivateFetch: config.allowPrivateFetch }, job),
-    config.workerConcurrency,
-  );
+  work<UcWebhookPayload>(UC_WEBHOOK_JOB, (job) => deliverUcWebhook(runtime, job), config.workerConcurrency);
   registerStreamMediaJobs(runtime);
 
   // Usage: sample stored bytes, roll old hourly rows up into days.

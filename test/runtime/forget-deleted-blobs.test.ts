@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isMultipartCapable } from '../../src/adapters/blobs/blob-store.js';
+import { isMultipartCapable } from '../../src/core/blobs/blob-store.js';
 import { HotCache } from '../../src/core/delivery/hot-cache.js';
 import { forgetDeletedBlobs } from '../../src/runtime/forget-deleted-blobs.js';
 import { openTestBlobStore } from '../support/test-blob-store.js';

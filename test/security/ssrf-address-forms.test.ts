@@ -322,7 +322,7 @@ test('webhook and restream URLs are refused when saved (Cloudflare envelope), un
 });
 
 test('restream targets: numeric spellings normalised, refused forms dropped', async () => {
-  const { pinnedRestreamUrl } = await import('../../src/core/stream/restream-target.js');
+  const { pinnedRestreamUrl } = await import('../../src/core/live/restream-target.js');
   const closed = { allowPrivate: false, resolver: tableResolver };
   for (const url of [
     'rtmp://2130706433/app',
@@ -414,7 +414,7 @@ test('rebinding: safeFetch, webhooks, images by URL and restreams use the addres
     assert.equal(resolver.asked, asked, 'saving with KILN_ALLOW_PRIVATE_FETCH=1 asks no DNS');
     await deliverWebhook(open.server.runtime, job(account.id));
 
-    const { pinnedRestreamUrl } = await import('../../src/core/stream/restream-target.js');
+    const { pinnedRestreamUrl } = await import('../../src/core/live/restream-target.js');
     resolver.reset();
     assert.equal(
       await pinnedRestreamUrl('rtmp://live.test:1935/app', { allowPrivate: true, resolver }),

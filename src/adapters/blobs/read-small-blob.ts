@@ -1,4 +1,4 @@
-import { type BlobStore, canReadSmall, type SmallRead } from './blob-store.js';
+import { type BlobStore, canReadSmall, type SmallRead } from '../../core/blobs/blob-store.js';
 
 /**
  * A blob whole when it is at most `maxBytes` (info only when larger), or null when absent: through

@@ -263,6 +263,20 @@ export interface StreamLiveInputsTable {
   modified_at: string;
 }
 
+/** The lease on a live input's broadcast and its recording in progress (migration 0009). */
+export interface StreamLiveBroadcastsTable {
+  live_input_id: string;
+  /** The broadcast's claim token while a node holds it; null between broadcasts. */
+  holder: string | null;
+  /** ISO time the holder's lease runs out unless renewed. */
+  lease_expires_at: string | null;
+  /** The recording (a video in live-inprogress) the broadcast's parts go to. */
+  video_id: string | null;
+  /** Parts recorded so far (the next part's number). */
+  parts: number;
+  updated_at: string;
+}
+
 /** Restream outputs of live inputs (migration 0007). */
 export interface StreamLiveOutputsTable {
   id: string;
@@ -302,6 +316,7 @@ export interface DatabaseSchema {
   stream_watermarks: StreamWatermarksTable;
   stream_live_inputs: StreamLiveInputsTable;
   stream_live_outputs: StreamLiveOutputsTable;
+  stream_live_broadcasts: StreamLiveBroadcastsTable;
   uc_groups: UcGroupsTable;
   uc_url_tasks: UcUrlTasksTable;
   uc_webhooks: UcWebhooksTable;

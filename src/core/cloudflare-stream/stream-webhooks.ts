@@ -1,11 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Asset } from '../assets/asset.js';
 import { KilnError } from '../errors/kiln-error.js';
 import { isAllowedDestination } from '../fetch/check-destination.js';
-import { checkFetchUrl, type UrlPolicy } from '../fetch/check-url.js';
-import { pinnedAgent, pinPolicy } from '../fetch/pinned-lookup.js';
+import type { UrlPolicy } from '../fetch/check-url.js';
+import { postWebhook } from '../fetch/post-webhook.js';
 import type { JobContext, JobQueue } from '../jobs/job-queue.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { badRequest } from './stream-options.js';
@@ -115,26 +114,17 @@ export async function deliverWebhook(
 ): Promise<void> {
   const hook = await getWebhook(deps, job.payload.accountId);
   if (!hook) return; // unsubscribed meanwhile
-  const url = new URL(hook.notificationUrl);
-  const policy = pinPolicy(deps.fetchPolicy);
-  await checkFetchUrl(url, policy);
-  const dispatcher = pinnedAgent(policy, 15_000);
-  try {
-    const res = await request(url, {
-      method: 'POST',
-      dispatcher,
+  await postWebhook(
+    hook.notificationUrl,
+    {
+      body: job.payload.body,
       headers: {
         'content-type': 'application/json',
         'webhook-signature': webhookSignature(hook.secret, job.payload.body),
         'user-agent': 'Kiln-Stream-Webhook/1.0',
       },
-      body: job.payload.body,
-      signal: AbortSignal.any([job.signal, AbortSignal.timeout(15_000)]),
-    });
-    await res.body.dump();
-    if (res.statusCode < 200 || res.statusCode >= 300)
-      throw new Error(`webhook answered HTTP ${res.statusCode}`);
-  } finally {
-    await dispatcher.close().catch(() => {});
-  }
+      signal: job.signal,
+    },
+    deps.fetchPolicy,
+  );
 }

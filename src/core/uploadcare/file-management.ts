@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { checkAccountLimits } from '../accounts/account-limits.js';
 import { type Asset, originalKey } from '../assets/asset.js';
 import type { AssetRepository } from '../assets/asset-repository.js';
 import { deleteAsset } from '../assets/delete-asset.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { type FileEventDeps, fileStored, fileUploaded } from './file-events.js';
 import { checkMetadata } from './metadata-rules.js';
 import { restError, restNotFound } from './rest-error.js';

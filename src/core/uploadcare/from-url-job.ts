@@ -3,12 +3,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import type { UrlPolicy } from '../fetch/check-url.js';
 import { fetchReasonOf } from '../fetch/fetch-error.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
-import { fileUploaded } from './file-events.js';
+import { type FileEventDeps, fileUploaded } from './file-events.js';
 import { UrlTaskRepository } from './url-tasks.js';
 
 export const UC_FROM_URL_JOB = 'uploadcare.from_url';
@@ -19,7 +20,15 @@ const PROGRESS_EVERY_MS = 250;
  * reporting done/total, then ingests it. Download failures end the task with Uploadcare's
  * DownloadFile* codes, which `/from_url/status/` reports. A rerun after success does nothing.
  */
-export async function runFromUrlJob(runtime: KilnRuntime, job: JobContext<{ token: string }>): Promise<void> {
+/** What the download job needs; the composition root passes the runtime, which has all of it. */
+export interface FromUrlDeps extends FileEventDeps {
+  ingest: Pick<IngestService, 'ingestFile'>;
+  fetchPolicy: UrlPolicy;
+  log: { info(obj: object, msg: string): void };
+  config: FileEventDeps['config'] & { maxUploadBytes: number; uploadcareFetchTimeoutSeconds: number };
+}
+
+export async function runFromUrlJob(runtime: FromUrlDeps, job: JobContext<{ token: string }>): Promise<void> {
   const tasks = new UrlTaskRepository(runtime.db);
   const task = await tasks.get(job.payload.token);
   if (!task || task.status === 'success' || task.status === 'error') return;

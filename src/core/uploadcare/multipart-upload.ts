@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isMultipartCapable } from '../../adapters/blobs/blob-store.js';
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
 import type { Asset } from '../assets/asset.js';
 import { originalKey } from '../assets/asset.js';
+import type { AssetRepository } from '../assets/asset-repository.js';
+import { type BlobStore, isMultipartCapable } from '../blobs/blob-store.js';
 import { KilnError } from '../errors/kiln-error.js';
+import type { IngestService } from '../ingest/ingest-service.js';
 import { assetKindFromContentType } from '../ingest/sniff-content-type.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 
 export const UC_MULTIPART_ABANDON_JOB = 'uploadcare.multipart.abandon';
 
@@ -30,7 +32,14 @@ export interface StartMultipartInput {
   extra: Record<string, unknown>;
 }
 
-type Deps = Pick<KilnRuntime, 'blobs' | 'assets' | 'jobs' | 'config' | 'ingest'>;
+/** What multipart uploads need: the store, the assets, the queue, the ingest path and one setting. */
+interface Deps {
+  blobs: BlobStore;
+  assets: AssetRepository;
+  jobs: JobQueue;
+  ingest: IngestService;
+  config: { uploadcareMultipartTtlSeconds: number };
+}
 
 const ucError = (ucCode: string, status: number, message: string) =>
   new KilnError(status === 404 ? 'not_found' : 'invalid_input', message, { status, details: { ucCode } });

@@ -1,5 +1,5 @@
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
 import { createBlobStore } from '../../adapters/blobs/create-blob-store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
 
 /**
  * The operator's named `remote_copy` targets (KILN_UPLOADCARE_REMOTE_STORAGES), each opened once

@@ -1,4 +1,6 @@
 import type { Db } from '../../adapters/db/database.js';
+import { isAllowedDestination } from '../fetch/check-destination.js';
+import type { UrlPolicy } from '../fetch/check-url.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { restError, restNotFound } from './rest-error.js';
 import {
@@ -12,6 +14,8 @@ import {
 interface Deps {
   db: Db;
   box: SecretBox;
+  /** Target URLs are checked when saved (and again at every delivery). */
+  fetchPolicy: UrlPolicy;
 }
 
 /** The body of create and update, as JSON or a form sends it. */
@@ -38,6 +42,7 @@ export async function createWebhook(deps: Deps, accountId: string, input: Webhoo
     signingSecret: input.signing_secret === undefined ? null : secret(input.signing_secret),
   };
   version(input.version);
+  await assertPublicTarget(deps, fields.targetUrl);
   if (await repo(deps).findTarget(accountId, fields.event, fields.targetUrl))
     throw restError(400, '`target_url` is already subscribed to this event.');
   return repo(deps).create(accountId, fields);
@@ -57,6 +62,7 @@ export async function updateWebhook(
   if (input.is_active !== undefined) fields.isActive = flag(input.is_active, 'is_active');
   if (input.signing_secret !== undefined) fields.signingSecret = secret(input.signing_secret);
   version(input.version);
+  if (fields.targetUrl !== undefined) await assertPublicTarget(deps, fields.targetUrl);
   const target = fields.targetUrl ?? existing.targetUrl;
   const ev = fields.event ?? existing.event;
   const clash = await repo(deps).findTarget(accountId, ev, target);
@@ -73,6 +79,12 @@ export async function unsubscribe(deps: Deps, accountId: string, input: WebhookI
   if (input.target_url === undefined || input.target_url === '')
     throw restError(400, '`target_url` is missing.');
   await repo(deps).deleteByTarget(accountId, String(input.target_url));
+}
+
+/** Like Stream's notificationUrl: a target that points only at private addresses is refused at once. */
+async function assertPublicTarget(deps: Deps, target: string): Promise<void> {
+  if (!(await isAllowedDestination(new URL(target), deps.fetchPolicy)))
+    throw restError(400, '`target_url` must point to a public address.');
 }
 
 function targetUrl(value: unknown): string {

@@ -19,6 +19,6 @@ export async function claimUpload(assets: AssetRepository, asset: Asset): Promis
 
 function used(): KilnError {
   return new KilnError('conflict', 'This upload URL has already been used', {
-    details: { cloudflareCode: 10005 },
+    details: { reason: 'upload_url_used' },
   });
 }

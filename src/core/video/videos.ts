@@ -148,12 +148,10 @@ export async function ingestVideoBytes(
 export function assertUploadOpen(asset: Asset, kind: StreamFacts['uploadKind']): StreamFacts {
   const facts = streamFacts(asset);
   if (facts.uploadKind !== kind || asset.status !== 'pendingupload' || facts.uploadUsed) {
-    throw new KilnError('gone', 'This upload URL has already been used', {
-      details: { cloudflareCode: 10005 },
-    });
+    throw new KilnError('gone', 'This upload URL has already been used');
   }
   if (facts.uploadExpiry && Date.parse(facts.uploadExpiry) <= Date.now()) {
-    throw new KilnError('gone', 'This upload URL has expired', { details: { cloudflareCode: 10005 } });
+    throw new KilnError('gone', 'This upload URL has expired');
   }
   return facts;
 }

@@ -2,8 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset } from '../../core/assets/asset.js';
 import type { TransformPlan } from '../../core/images/transform-plan.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
-import { deliveryUsage } from './delivery-usage.js';
-import { sendBlob } from './send-blob.js';
+import { sendTransformResult } from './send-transform-result.js';
 
 export interface SendVariantOptions {
   cacheControl: string;
@@ -27,25 +26,5 @@ export async function sendImageVariant(
   options: SendVariantOptions,
 ) {
   const result = await runtime.variants.render(asset, plan, { accept: request.headers.accept });
-  if (options.headers) reply.headers(options.headers);
-  // Like Cloudflare's cf-cache-status, for operators and load tests: did the variant cache answer?
-  reply.header('kiln-cache', result.cached ? 'hit' : 'miss');
-  return sendBlob(
-    reply,
-    request,
-    runtime.blobs,
-    {
-      key: result.key,
-      size: result.size,
-      lastModified: new Date(asset.updatedAt),
-      etag: result.etag,
-      contentType: result.contentType,
-      data: result.data,
-    },
-    {
-      cacheControl: options.cacheControl,
-      usage: deliveryUsage(runtime, asset, 'variant'),
-      vary: [...(result.varyAccept ? ['Accept'] : []), ...(options.vary ?? [])],
-    },
-  );
+  return sendTransformResult(runtime, request, reply, result, asset.updatedAt, { ...options, asset });
 }

@@ -18,10 +18,15 @@ export function sendTransformResult(
     disposition?: (format: string) => string;
     /** The asset the result was made from (a local source): its account's usage. */
     asset?: Pick<Asset, 'id' | 'accountId'>;
+    /** Request headers the choice of plan depended on (e.g. User-Agent for device defaults). */
+    vary?: string[];
   },
 ) {
+  // Like Cloudflare's cf-cache-status, for operators and load tests: did the variant cache answer?
   reply.header('kiln-cache', result.cached ? 'hit' : 'miss');
-  const extraHeaders = { ...options.headers };
+  // On the reply itself, so a 304 carries them too (Cloudflare's cf-resized, imgproxy's headers).
+  if (options.headers) reply.headers(options.headers);
+  const extraHeaders: Record<string, string> = {};
   if (options.disposition) extraHeaders['content-disposition'] = options.disposition(result.format);
   return sendBlob(
     reply,
@@ -38,7 +43,7 @@ export function sendTransformResult(
     {
       cacheControl: options.cacheControl,
       extraHeaders,
-      vary: result.varyAccept ? ['Accept'] : [],
+      vary: [...(result.varyAccept ? ['Accept'] : []), ...(options.vary ?? [])],
       usage: options.asset ? deliveryUsage(runtime, options.asset, 'variant') : undefined,
     },
   );

@@ -24,15 +24,24 @@ const CODES: Partial<Record<KilnError['code'], number>> = {
   signature_expired: 10000,
   fetch_failed: 10005,
   processing_failed: 10005,
+  gone: 10005,
   unavailable: 10002,
   timeout: 10002,
   internal: 10001,
 };
 
+/** Cloudflare's code for core refusals that Kiln names by `details.reason` where the default code differs. */
+const REASON_CODES: Record<string, number> = {
+  // A one-time direct creator upload URL used again (a conflict in Kiln's terms).
+  upload_url_used: 10005,
+};
+
 /** `{success:false, errors:[{code, message}]}`; 409 carries x-should-retry: false (the SDK would retry it). */
 export const renderCloudflareError: ErrorRenderer = (err) => {
   const code =
-    typeof err.details.cloudflareCode === 'number' ? err.details.cloudflareCode : (CODES[err.code] ?? 10000);
+    typeof err.details.cloudflareCode === 'number'
+      ? err.details.cloudflareCode
+      : (REASON_CODES[String(err.details.reason)] ?? CODES[err.code] ?? 10000);
   const headers: Record<string, string> = {};
   if (err.status === 409 || err.status === 400 || err.status === 422) headers['x-should-retry'] = 'false';
   return {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { isMultipartCapable, isPresignCapable } from '../../../adapters/blobs/blob-store.js';
 import { checkAccountLimits } from '../../../core/accounts/account-limits.js';
+import { isMultipartCapable, isPresignCapable } from '../../../core/blobs/blob-store.js';
 import { KilnError } from '../../../core/errors/kiln-error.js';
 import { signedPath, verifySignedPath } from '../../../core/signing/signed-link.js';
 import { fileUploaded } from '../../../core/uploadcare/file-events.js';

@@ -69,6 +69,13 @@ test('live inputs and outputs: create, list, get, update, delete, with validatio
   assert.match(input.srt?.url ?? '', /^srt:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(input.srt?.streamId, input.uid);
   assert.equal(input.playback?.hls, `${kiln.url}/stream/live/${input.uid}/manifest/video.m3u8`);
+  assert.equal(input.playback?.dash, `${kiln.url}/stream/live/${input.uid}/manifest/video.mpd`);
+  assert.deepEqual(input.recording?.allowedOrigins, []); // an array, as the SDK types it
+  for (const absent of ['rtmpsPlayback', 'srtPlayback', 'webRTC', 'webRTCPlayback'])
+    assert.equal(absent in input, false, `${absent} is not served, so absent`);
+  const bare = await client.stream.liveInputs.create(a);
+  assert.equal('deleteRecordingAfterDays' in bare, false, 'no null where the SDK expects a number');
+  await client.stream.liveInputs.delete(bare.uid!, a);
 
   const list = await client.stream.liveInputs.list(a);
   assert.equal(list.total, 1);
@@ -151,6 +158,26 @@ async function checkLiveHls(hls: string): Promise<void> {
   assert.ok((await res.arrayBuffer()).byteLength > 1000);
 }
 
+/** During a push: the live DASH manifest answers and its init segment downloads. */
+async function checkLiveDash(mpd: string): Promise<void> {
+  const manifest = await waitFor(
+    'the live DASH manifest',
+    async () => {
+      const res = await fetch(mpd);
+      if (res.status !== 200) return null;
+      const text = await res.text();
+      return text.includes('<MPD') ? { text, type: res.headers.get('content-type') } : null;
+    },
+    20_000,
+  );
+  assert.equal(manifest.type, 'application/dash+xml');
+  assert.match(manifest.text, /type="dynamic"/);
+  const init = /initialization="([^"]+)"/.exec(manifest.text)![1]!.replace('$RepresentationID$', '0');
+  const res = await fetch(new URL(init, mpd));
+  assert.equal(res.status, 200);
+  assert.ok((await res.arrayBuffer()).byteLength > 100);
+}
+
 async function recordingOf(inputId: string) {
   const v = await waitFor('the recording', async () => {
     const list = client.stream.list({ account_id: accountId, live_input_id: inputId, type: 'live' });
@@ -178,11 +205,17 @@ test('RTMP: live HLS while pushing, restream to an output, then a ready recordin
     url: `rtmp://127.0.0.1:${destPort}/app`,
     streamKey: 'secret',
   });
-  await new Promise((r) => setTimeout(r, 2500)); // the listener picks up the output
 
   const pushing = pushLive(`${input.rtmps!.url}${input.rtmps!.streamKey}`, 'flv', 6);
   await checkLiveHls(input.playback!.hls!);
   assert.equal((await client.stream.liveInputs.get(input.uid!, a)).status, 'connected');
+  await checkLiveDash(input.playback!.dash!);
+  // The recording, while live-inprogress, plays the live stream at its own playback URLs.
+  let live: Awaited<ReturnType<typeof client.stream.get>> | null = null;
+  for await (const v of client.stream.list({ ...a, live_input_id: input.uid! })) live = v;
+  assert.equal(live?.status?.state, 'live-inprogress');
+  await checkLiveHls(live!.playback!.hls!);
+  await checkLiveDash(live!.playback!.dash!);
   await pushing;
 
   const video = await recordingOf(input.uid!);
@@ -260,12 +293,36 @@ test("live playback follows the input's recording settings: signed URLs and allo
   await client.stream.keys.delete(key.id!, a);
 });
 
-test('SRT: live HLS while pushing with the passphrase, then a ready recording', async () => {
+test('SRT: live HLS while pushing with the passphrase, then a ready recording; a wrong passphrase is refused', async () => {
   const a = { account_id: accountId };
   const input = await client.stream.liveInputs.create({ ...a, recording: { mode: 'automatic' } });
   const url = new URL(input.srt!.url!);
-  const target = `srt://${url.host}?streamid=${input.srt!.streamId}&passphrase=${input.srt!.passphrase}&pbkeylen=16`;
-  const pushing = pushLive(target, 'mpegts', 5);
+  const srt = (passphrase: string, streamId = input.srt!.streamId) =>
+    `srt://${url.host}?streamid=${streamId}&passphrase=${passphrase}&pbkeylen=16`;
+  for (const [streamId, passphrase] of [
+    [input.uid!, 'not-the-passphrase'],
+    ['0'.repeat(32), input.srt!.passphrase!],
+  ]) {
+    const refused = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=160x90:rate=10',
+        '-t',
+        '2',
+      ].concat(['-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', srt(passphrase!, streamId)]),
+      { stdio: 'ignore' },
+    );
+    const code = await new Promise((r) => refused.once('close', r));
+    assert.notEqual(code, 0, `streamid ${streamId} with passphrase ${passphrase} was taken`);
+  }
+  await new Promise((r) => setTimeout(r, 5500)); // the listener started for the wrong passphrase gives up
+  const pushing = pushLive(srt(input.srt!.passphrase!), 'mpegts', 5);
   await checkLiveHls(input.playback!.hls!);
   await pushing;
   const video = await recordingOf(input.uid!);
@@ -274,63 +331,65 @@ test('SRT: live HLS while pushing with the passphrase, then a ready recording', 
   await client.stream.liveInputs.delete(input.uid!, a);
 });
 
-test('RTMP with a wrong stream key is refused: nothing goes live, nothing is recorded', async () => {
+/** An ffmpeg publisher of `seconds` of test media; resolves with its exit code and stderr. */
+function publisher(target: string, seconds: number) {
+  const push = spawn(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15']
+      .concat(['-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15'])
+      .concat(['-f', 'flv', target]),
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  push.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const started = Date.now();
+  return new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) =>
+    push.once('close', (code) => resolve({ code, stderr, ms: Date.now() - started })),
+  );
+}
+
+test('RTMP with a wrong stream key is refused at publish: nothing goes live, nothing is recorded', async () => {
   const a = { account_id: accountId };
   const input = await client.stream.liveInputs.create({ ...a, recording: { mode: 'automatic' } });
-  // A reused port slot may still have the old input's listener for a moment; then push until one
-  // reaches the new listener (a refused connection means it is not up yet).
-  await new Promise((r) => setTimeout(r, 2500));
-  for (let attempt = 0; ; attempt++) {
-    assert.ok(attempt < 40, 'the listener never came up');
-    const push = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=320x240:rate=15',
-        '-t',
-        '4',
-      ].concat([
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '15',
-        '-f',
-        'flv',
-        `${input.rtmps!.url}wrong-key`,
-      ]),
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    push.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const started = Date.now();
-    const exited = new Promise((r) => push.once('close', r));
+  const other = await client.stream.liveInputs.create(a);
+  for (const key of ['wrong-key', other.rtmps!.streamKey!.replace(/k.*/, `k${input.uid}`)]) {
+    const pushing = publisher(`${input.rtmps!.url}${key}`, 4);
     let live = false;
-    while (push.exitCode === null && push.signalCode === null) {
+    let result: Awaited<typeof pushing> | null = null;
+    void pushing.then((r) => {
+      result = r;
+    });
+    while (!result) {
       live ||= (await fetch(input.playback!.hls!)).status === 200;
       await new Promise((r) => setTimeout(r, 200));
     }
-    await exited;
-    if (/refused/i.test(stderr)) {
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
+    const { code, stderr, ms } = result as Awaited<typeof pushing>;
+    assert.notEqual(code, 0);
+    assert.match(stderr, /Publishing refused|BadName|Server error/, stderr);
     assert.equal(live, false, 'a wrong key went live');
-    assert.ok(Date.now() - started < 3000, 'the publisher was cut off');
-    break;
+    assert.ok(ms < 3000, 'the publisher was cut off');
   }
   assert.equal((await client.stream.liveInputs.get(input.uid!, a)).status, null);
   const recorded = [];
   for await (const v of client.stream.list({ ...a, live_input_id: input.uid! })) recorded.push(v.uid);
   assert.deepEqual(recorded, []);
+  await client.stream.liveInputs.delete(input.uid!, a);
+  await client.stream.liveInputs.delete(other.uid!, a);
+});
+
+test('a second RTMP publisher is refused while the first is live; disabling the input cuts the first off', async () => {
+  const a = { account_id: accountId };
+  const input = await client.stream.liveInputs.create(a);
+  const target = `${input.rtmps!.url}${input.rtmps!.streamKey}`;
+  const first = publisher(target, 30);
+  await checkLiveHls(input.playback!.hls!);
+  const second = await publisher(target, 3);
+  assert.notEqual(second.code, 0);
+  assert.match(second.stderr, /Publishing refused|BadName|Server error/, second.stderr);
+  await client.stream.liveInputs.update(input.uid!, { ...a, enabled: false });
+  const cut = await first;
+  assert.ok(cut.ms < 25_000, `the live publisher ran on for ${cut.ms} ms after the input was disabled`);
   await client.stream.liveInputs.delete(input.uid!, a);
 });

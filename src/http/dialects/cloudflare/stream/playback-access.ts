@@ -1,7 +1,7 @@
 import type { Asset } from '../../../../core/assets/asset.js';
 import { verifyPlaybackToken } from '../../../../core/cloudflare-stream/playback-token.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
-import type { LiveInput, LiveInputs } from '../../../../core/stream/live-inputs.js';
+import type { LiveInput, LiveInputs } from '../../../../core/live/live-inputs.js';
 import { isStreamUid, STREAM_SOURCE, streamFacts } from '../../../../core/video/video-facts.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 

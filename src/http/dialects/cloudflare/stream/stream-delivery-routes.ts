@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset } from '../../../../core/assets/asset.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
+import { liveHlsPrefix } from '../../../../core/live/live-addresses.js';
 import { originAllowed } from '../../../../core/video/allowed-origins.js';
 import { SEGMENT_SECONDS } from '../../../../core/video/transcode.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
@@ -28,9 +29,11 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
 
   app.get('/stream/:ident/manifest/:file', async (request, reply) => {
     const { file } = request.params as { file: string };
-    if (!/^[A-Za-z0-9_.-]+\.(m3u8|mpd|m4s)$/.test(file)) throw notFound();
-    const { asset, signed } = await playable(runtime, request);
+    if (!/^[A-Za-z0-9_.-]+\.(m3u8|mpd|m4s|ts)$/.test(file)) throw notFound();
+    const { asset, signed, liveInput } = await playableOrLive(runtime, request);
+    if (liveInput) return sendLive(runtime, request, reply, asset, liveInput, file, signed);
     const ext = file.slice(file.lastIndexOf('.'));
+    if (ext === '.ts') throw notFound();
     const immutable = ext === '.m4s';
     const blob = await storedBlob(
       runtime.blobs,
@@ -88,6 +91,42 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
   }
 }
 
+/**
+ * A recording while its broadcast runs (`live-inprogress`) plays the live input's live HLS and
+ * DASH, under the video's own signing and origin rules (copied from the input's recording settings).
+ */
+export async function sendLive(
+  runtime: KilnRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  asset: Asset,
+  liveInput: string,
+  file: string,
+  signed: boolean,
+) {
+  const ext = file.slice(file.lastIndexOf('.'));
+  const blob = await storedBlob(
+    runtime.blobs,
+    liveHlsPrefix(asset.accountId, liveInput) + file,
+    PACKAGING_CONTENT_TYPES[ext] ?? 'application/octet-stream',
+  );
+  if (!blob) throw notFound();
+  const segment = (ext === '.ts' || ext === '.m4s') && !file.startsWith('init-');
+  return sendBlob(reply, request, runtime.blobs, blob, {
+    cacheControl: segment ? `${signed ? 'private' : 'public'}, max-age=60, immutable` : 'no-cache',
+    extraHeaders: corsHeaders(),
+  });
+}
+
+/** playable(), except that a recording while its broadcast runs (live-inprogress) passes, with its live input. */
+export async function playableOrLive(runtime: KilnRuntime, request: FastifyRequest) {
+  const access = await playable(runtime, request, { allowPending: true });
+  const liveInput =
+    access.asset.status === 'live-inprogress' ? streamFacts(access.asset).liveInput : undefined;
+  if (!liveInput && access.asset.status !== 'ready') throw notReady();
+  return { ...access, liveInput };
+}
+
 export async function playable(
   runtime: KilnRuntime,
   request: FastifyRequest,
@@ -107,11 +146,7 @@ export async function playable(
       details: { cloudflareCode: 10005 },
     });
   }
-  if (access.asset.status !== 'ready' && !opts.allowPending) {
-    throw new KilnError('not_found', 'The video is not ready to stream yet', {
-      details: { cloudflareCode: 10003 },
-    });
-  }
+  if (access.asset.status !== 'ready' && !opts.allowPending) throw notReady();
   return access as { asset: Asset; signed: boolean };
 }
 
@@ -138,6 +173,12 @@ function corsHeaders(): Record<string, string> {
 function frameAncestors(allowed: string[]): string {
   if (allowed.length === 0) return 'frame-ancestors *';
   return `frame-ancestors ${allowed.map((o) => `http://${o} https://${o}`).join(' ')}`;
+}
+
+function notReady(): KilnError {
+  return new KilnError('not_found', 'The video is not ready to stream yet', {
+    details: { cloudflareCode: 10003 },
+  });
 }
 
 function notFound(): KilnError {

@@ -1,20 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  liveHlsPrefix,
-  liveInputSummary,
-  liveInputView,
-  liveOutputView,
-} from '../../../../core/stream/live-input-view.js';
-import { LiveInputs } from '../../../../core/stream/live-inputs.js';
-import { badRequest } from '../../../../core/stream/stream-options.js';
+import { badRequest } from '../../../../core/cloudflare-stream/stream-options.js';
+import { liveHlsPrefix } from '../../../../core/live/live-addresses.js';
+import { LiveInputs } from '../../../../core/live/live-inputs.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
 import { cfOk } from '../envelope.js';
+import { liveInputSummary, liveInputView, liveOutputView } from './live-input-view.js';
 import { jsonBody } from './stream-video-routes.js';
 
 /**
- * Live inputs and their restream outputs (reference §3.4). The ingest itself (RTMP/SRT listeners,
- * live HLS, recordings) runs in the worker process: src/core/stream/live-ingest.ts.
+ * Live inputs and their restream outputs (reference §3.4). The ingest itself (the one RTMP and SRT
+ * ports, live HLS and DASH, recordings) runs in worker processes: src/core/live/live-ingest.ts.
  */
 export async function streamLiveRoutes(app: FastifyInstance, opts: { runtime: KilnRuntime }) {
   const { runtime } = opts;

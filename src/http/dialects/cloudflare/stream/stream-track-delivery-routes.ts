@@ -26,7 +26,7 @@ import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
 import { deliveryUsage } from '../../../delivery/delivery-usage.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';
-import { playable } from './stream-delivery-routes.js';
+import { playable, playableOrLive, sendLive } from './stream-delivery-routes.js';
 
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 
@@ -55,7 +55,8 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
     ['video.mpd', composeMpd],
   ] as const) {
     app.get(`/stream/:ident/manifest/${file}`, async (request, reply) => {
-      const { asset, signed } = await playable(runtime, request);
+      const { asset, signed, liveInput } = await playableOrLive(runtime, request);
+      if (liveInput) return sendLive(runtime, request, reply, asset, liveInput, file, signed);
       const stored = await readText(runtime, `${streamPrefix(asset)}/manifest/${file}`);
       const body = compose(stored, await manifestTracks(runtime, asset));
       // Composed here, not a blob: counted like sendBlob counts the others.

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlobStore } from '../../adapters/blobs/blob-store.js';
-import { LIVE_PLAYLIST } from './live-listener.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { LIVE_PLAYLIST } from './live-packaging.js';
 
 const TS = 'video/mp2t';
 const M3U8 = 'application/vnd.apple.mpegurl';
 
 /**
- * Mirrors a growing live HLS directory into the blob store, so any API node can serve it: segments
+ * Mirrors a growing live HLS directory into the blob store, so any API node can serve it (and, when
+ * recording, keeps every segment for the recording too, so it outlives this node): segments
  * listed in the playlist (complete by then) are uploaded first, then the playlist. Segments that
  * slid out of the playlist are deleted one pass later, so a player holding the previous playlist
  * can still fetch them.
@@ -25,6 +26,8 @@ export class LiveHlsSync {
     private readonly dir: string,
     private readonly prefix: string,
     private readonly onError: (err: unknown) => void,
+    /** Where each segment is also kept for the recording (its key from the segment's name); none: not recorded. */
+    private readonly recordKey: ((segment: string) => string) | null = null,
   ) {}
 
   start(intervalMs = 500): void {
@@ -34,10 +37,14 @@ export class LiveHlsSync {
     this.timer.unref();
   }
 
-  /** Stops syncing and removes the live blobs (the broadcast is over: no live playlist left). */
+  /**
+   * Stops syncing after a last pass (ffmpeg has written its final playlist: the recording gets the
+   * last segment) and removes the live blobs (the broadcast is over: no live playlist left).
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running.catch(() => {});
+    await this.pass().catch(this.onError);
     await this.blobs.deletePrefix(this.prefix);
   }
 
@@ -47,7 +54,9 @@ export class LiveHlsSync {
     const segments = playlist.split('\n').filter((l) => l.endsWith('.ts') && !l.startsWith('#'));
     for (const name of segments) {
       if (this.uploaded.has(name) || !/^[A-Za-z0-9_.-]+$/.test(name)) continue;
-      await this.blobs.put(this.prefix + name, await readFile(join(this.dir, name)), { contentType: TS });
+      const bytes = await readFile(join(this.dir, name));
+      if (this.recordKey) await this.blobs.put(this.recordKey(name), bytes, { contentType: TS });
+      await this.blobs.put(this.prefix + name, bytes, { contentType: TS });
       this.uploaded.add(name);
     }
     await this.blobs.put(this.prefix + LIVE_PLAYLIST, Buffer.from(playlist), { contentType: M3U8 });

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../adapters/db/database.js';
 import type { StreamLiveInputsTable, StreamLiveOutputsTable } from '../../adapters/db/schema.js';
+import { badRequest } from '../cloudflare-stream/stream-options.js';
 import { KilnError } from '../errors/kiln-error.js';
 import { isAllowedDestination } from '../fetch/check-destination.js';
 import type { UrlPolicy } from '../fetch/check-url.js';
 import type { SecretBox } from '../signing/secret-box.js';
+import { newStreamUid } from '../video/video-facts.js';
 import { type LiveInputSettings, parseLiveInputSettings } from './live-input-settings.js';
-import { newStreamUid } from './stream-facts.js';
-import { badRequest } from './stream-options.js';
 
 export const MAX_OUTPUTS_PER_INPUT = 50;
 

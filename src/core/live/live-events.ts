@@ -1,6 +1,6 @@
-import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { getWebhook, STREAM_WEBHOOK_JOB } from '../cloudflare-stream/stream-webhooks.js';
+import type { LiveDeps } from './live-deps.js';
 import type { LiveInput } from './live-inputs.js';
-import { getWebhook, STREAM_WEBHOOK_JOB } from './stream-webhooks.js';
 
 export type LiveEvent = 'live_input.connected' | 'live_input.disconnected' | 'live_input.errored';
 
@@ -10,7 +10,7 @@ export type LiveEvent = 'live_input.connected' | 'live_input.disconnected' | 'li
  * `{name, text, data: {notification_name, input_id, event_type, updated_at}, ts}`.
  */
 export async function enqueueLiveEvent(
-  runtime: Pick<KilnRuntime, 'accounts' | 'box' | 'jobs'>,
+  runtime: Pick<LiveDeps, 'accounts' | 'box' | 'jobs'>,
   input: Pick<LiveInput, 'id' | 'accountId'>,
   event: LiveEvent,
 ): Promise<void> {

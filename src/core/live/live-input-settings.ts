@@ -1,4 +1,4 @@
-import { badRequest, parseCreator, parseOrigins } from './stream-options.js';
+import { badRequest, parseCreator, parseOrigins } from '../cloudflare-stream/stream-options.js';
 
 /** The settings of a live input as stored (JSON in stream_live_inputs.settings). */
 export interface LiveInputSettings {

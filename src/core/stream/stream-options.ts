@@ -1,2 +1,0 @@
-/** Moved to ../cloudflare-stream/stream-options.js; kept only for the live files until the live branch is merged (see docs/architecture-moves.json). */
-export * from '../cloudflare-stream/stream-options.js';
