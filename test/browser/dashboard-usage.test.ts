@@ -44,6 +44,8 @@ test('the usage page charts the traffic with its exact numbers; top assets; no C
 }, async () => {
   const { page, errors } = await h.signedIn(DESKTOP);
   assert.equal(await page.getAttribute('#nav a:first-child', 'href'), '#/usage');
+  // The assets page (where sign-in lands) loads its thumbnails first: leave it once it has settled.
+  await page.waitForLoadState('networkidle');
   await page.click('#nav a[href="#/usage"]');
   await page.waitForSelector('#chart-delivered-bytes canvas');
   const totals = await chartTotals(page);
