@@ -101,6 +101,12 @@ const schema = z.object({
   variantEvictionDelaySeconds: int(1, 3600).default(5),
   /** How often the last use of variants, kept in memory, is written to the database. */
   variantUsageFlushSeconds: int(1, 3600).default(10),
+  /** How often this process adds its in-memory usage counters to the database (docs/usage.md). */
+  usageFlushSeconds: int(1, 3600).default(5),
+  /** How often stored bytes are sampled and old hourly usage rolled up (a periodic job). */
+  usageSampleSeconds: int(10, 86400).default(300),
+  /** Hourly usage rows older than this are rolled up into daily rows. */
+  usageHourlyRetentionHours: int(1, 24 * 3650).default(24 * 14),
   /**
    * The one RTMP port of every live input (Cloudflare Stream live inputs; publishers are told apart
    * by stream key). 0 disables live ingest in this process.
@@ -204,6 +210,9 @@ export const SETTINGS: Record<keyof z.input<typeof schema>, { env: string; flag?
   variantBytesPerAccount: { env: 'KILN_VARIANT_BYTES_PER_ACCOUNT' },
   variantEvictionDelaySeconds: { env: 'KILN_VARIANT_EVICTION_DELAY_SECONDS' },
   variantUsageFlushSeconds: { env: 'KILN_VARIANT_USAGE_FLUSH_SECONDS' },
+  usageFlushSeconds: { env: 'KILN_USAGE_FLUSH_SECONDS' },
+  usageSampleSeconds: { env: 'KILN_USAGE_SAMPLE_SECONDS' },
+  usageHourlyRetentionHours: { env: 'KILN_USAGE_HOURLY_RETENTION_HOURS' },
   rtmpPort: { env: 'KILN_RTMP_PORT' },
   srtPort: { env: 'KILN_SRT_PORT' },
   rtmpsPort: { env: 'KILN_RTMPS_PORT' },

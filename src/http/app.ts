@@ -28,6 +28,7 @@ import { assetImageRoutes } from './kiln-api/asset-image-routes.js';
 import { imageSourceRoutes } from './kiln-api/image-source-routes.js';
 import { kilnApiRoutes } from './kiln-api/kiln-api-routes.js';
 import { resumableUploadRoutes } from './kiln-api/resumable-upload-routes.js';
+import { usageRoutes } from './kiln-api/usage-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { answerStalledBodies } from './request-body/answer-stalled-body.js';
 import { closeTusLocker } from './tus/tus-locker.js';
@@ -100,6 +101,7 @@ export async function buildApp(runtime: KilnRuntime): Promise<FastifyInstance> {
   await app.register(resumableUploadRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(assetImageRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(imageSourceRoutes, { runtime, prefix: '/kiln/v1' });
+  await app.register(usageRoutes, { runtime, prefix: '/kiln/v1' });
   await app.register(dashboardRoutes, { runtime });
   await app.register(fileDeliveryRoutes, { runtime });
   await app.register(getstreamPlugin, { runtime });

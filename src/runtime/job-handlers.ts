@@ -30,6 +30,11 @@ import { announceRemoval } from '../core/uploadcare/file-removal.js';
 import { runFromUrlJob, UC_FROM_URL_JOB } from '../core/uploadcare/from-url-job.js';
 import { abandonMultipart, UC_MULTIPART_ABANDON_JOB } from '../core/uploadcare/multipart-upload.js';
 import { deliverUcWebhook } from '../core/uploadcare/webhook-delivery.js';
+import {
+  maintainUsage,
+  scheduleUsageMaintenance,
+  USAGE_MAINTENANCE_JOB,
+} from '../core/usage/usage-maintenance.js';
 import { type ProcessPayload, processStreamVideo } from '../core/video/process-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/video/videos.js';
 import { videoView } from '../http/dialects/cloudflare/stream/video-view.js';
@@ -128,6 +133,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
       processStreamVideo(
         {
           ...runtime,
+          meter: runtime.usage.meter,
           onFinished: (asset) =>
             enqueueWebhook({ ...runtime, renderVideo: (video) => videoView(config.publicUrl, video) }, asset),
         },
@@ -153,7 +159,19 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   work<UcWebhookPayload>(UC_WEBHOOK_JOB, (job) => deliverUcWebhook(runtime, job), config.workerConcurrency);
   registerStreamMediaJobs(runtime);
 
-  for (const arm of [armExpiry, armOrphans]) {
+  // Usage: sample stored bytes, roll old hourly rows up into days.
+  const armUsage = () => scheduleUsageMaintenance(jobs, config.usageSampleSeconds);
+  work(
+    USAGE_MAINTENANCE_JOB,
+    async () => {
+      await armUsage();
+      const { rolledUp } = await maintainUsage(runtime.usage.repository, config.usageHourlyRetentionHours);
+      if (rolledUp > 0) runtime.log.info({ rolledUp }, 'rolled hourly usage up into days');
+    },
+    1,
+  );
+
+  for (const arm of [armExpiry, armOrphans, armUsage]) {
     void arm().catch((err) => runtime.log.error({ err }, 'could not schedule a periodic job'));
   }
 }

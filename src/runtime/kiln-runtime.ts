@@ -26,6 +26,8 @@ import { DbAuthFailureCounter } from '../core/limits/auth-failure-counter.js';
 import { FailedAuthLimiter } from '../core/limits/failed-auth-limiter.js';
 import { createRateLimits, type RateLimits } from '../core/limits/rate-limiter.js';
 import { SecretBox } from '../core/signing/secret-box.js';
+import { UsageMeter } from '../core/usage/usage-meter.js';
+import { UsageRepository } from '../core/usage/usage-repository.js';
 import { forgetDeletedBlobs } from './forget-deleted-blobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveMasterKey } from './master-key.js';
@@ -75,6 +77,8 @@ export interface KilnRuntime {
   failedAuth: FailedAuthLimiter;
   /** Cloudflare Stream's signing keys (RS256 playback tokens): one repository for every request. */
   streamSigningKeys: SigningKeys;
+  /** Usage per account and hour: counted in memory by the core, flushed as increments (docs/usage.md). */
+  usage: { meter: UsageMeter; repository: UsageRepository };
   close(): Promise<void>;
 }
 
@@ -131,11 +135,27 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
       clearInterval(flushTimer);
       await flushUsage();
     });
+    const usageRepository = new UsageRepository(db);
+    const meter = new UsageMeter(usageRepository);
+    const flushMeter = () => meter.flush().catch((err) => log.warn({ err }, 'usage flush failed'));
+    const meterTimer = setInterval(flushMeter, config.usageFlushSeconds * 1000);
+    meterTimer.unref();
+    closers.unshift(async () => {
+      clearInterval(meterTimer);
+      await flushMeter();
+    });
     const fetchPolicy: UrlPolicy = Object.freeze({
       allowPrivate: config.allowPrivateFetch,
       resolver: options.resolver,
     });
-    const ingest = new IngestService({ db, blobs, accounts, metrics, imageLimits: images.limits });
+    const ingest = new IngestService({
+      db,
+      blobs,
+      accounts,
+      metrics,
+      usage: meter,
+      imageLimits: images.limits,
+    });
     return {
       config,
       log,
@@ -161,6 +181,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
         usage,
         caps,
         stats,
+        meter,
       }),
       variantStore: { repository: variantRepository, usage, caps, stats },
       metrics,
@@ -187,6 +208,7 @@ export async function createRuntime(config: KilnConfig, options: RuntimeOptions 
         perAccount: config.authFailuresPerAccount,
         windowSeconds: config.authFailureWindowSeconds,
       }),
+      usage: { meter, repository: usageRepository },
       close: async () => {
         for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
       },

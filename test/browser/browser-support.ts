@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { AccountCredentials } from '../../src/core/accounts/account.js';
 import { type StartKilnOptions, startKiln, type TestKiln } from '../support/start-kiln.js';
 
 export const CHROMIUM = process.env.KILN_CHROMIUM ?? '/usr/bin/chromium';
@@ -62,6 +63,8 @@ export function watchErrors(page: Page): string[] {
 export interface DashboardHarness {
   kiln: TestKiln;
   token: string;
+  /** The signed-in account's credentials (for driving traffic through the dialects). */
+  account: AccountCredentials;
   browser: Browser;
   /** A new page at the viewport, signed in to the dashboard, with its errors collected. */
   signedIn(viewport: typeof DESKTOP): Promise<{ page: Page; errors: string[] }>;
@@ -73,12 +76,14 @@ export async function startDashboard(
   options?: StartKilnOptions,
 ): Promise<DashboardHarness> {
   const kiln = await startKiln(options);
-  const token = (await kiln.createAccount(accountName)).apiToken;
+  const account = await kiln.createAccount(accountName);
+  const token = account.apiToken;
   const chromium = await launchChromium();
   const { browser } = chromium;
   return {
     kiln,
     token,
+    account,
     browser,
     async signedIn(viewport) {
       const page = await (await browser.newContext({ viewport })).newPage();

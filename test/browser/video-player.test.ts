@@ -52,6 +52,18 @@ test('upload a video: it goes through Stream, reaches ready and plays in the pla
     },
   );
   await screenshot(page, 'video-desktop');
+  // Minutes viewed on the video's page: the video segments hls.js fetched, 2 s each (as Cloudflare
+  // estimates them), once flushed.
+  await h.kiln.server.runtime.usage.meter.flush();
+  await page.reload();
+  await page.waitForSelector('#minutes-viewed[data-value]');
+  const minutes = Number(await page.getAttribute('#minutes-viewed', 'data-value'));
+  assert.ok(minutes > 0, String(minutes));
+  assert.ok(
+    Math.abs(minutes * 30 - Math.round(minutes * 30)) < 1e-4,
+    `${minutes} is not a count of 2 s segments`,
+  );
+  assert.match((await page.textContent('#minutes-viewed')) ?? '', /^Minutes viewed \(last 30 days\): /);
   assert.deepEqual(errors, []);
   await page.context().close();
 });

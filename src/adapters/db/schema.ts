@@ -295,6 +295,16 @@ export interface AuthFailuresTable {
   count: number;
 }
 
+export interface UsageCountersTable {
+  granularity: string;
+  period_start: number;
+  account_id: string;
+  metric: string;
+  kind: string;
+  asset_id: string;
+  value: number;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   api_tokens: ApiTokensTable;
@@ -317,4 +327,5 @@ export interface DatabaseSchema {
   auth_failures: AuthFailuresTable;
   imgproxy_keys: ImgproxyKeysTable;
   image_sources: ImageSourcesTable;
+  usage_counters: UsageCountersTable;
 }

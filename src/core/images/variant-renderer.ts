@@ -17,6 +17,7 @@ import type { RenditionRepository } from '../assets/rendition-repository.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { errors } from '../errors/kiln-error.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import type { UsageMeter } from '../usage/usage-meter.js';
 import { scheduleEviction } from './evict-variants.js';
 import type { ImageService, TransformResult } from './image-service.js';
 import type { TransformPlan } from './transform-plan.js';
@@ -34,6 +35,8 @@ export interface VariantRendererDeps {
   usage: VariantUsageTracker;
   caps: VariantCaps;
   stats: VariantStats;
+  /** Counts transforms per account: hits, misses and render time. */
+  meter?: UsageMeter;
 }
 
 export interface RenderOptions {
@@ -53,6 +56,7 @@ export class VariantRenderer {
   async render(asset: Asset, plan: TransformPlan, options: RenderOptions = {}): Promise<TransformResult> {
     const { images, blobs, variants } = this.deps;
     if (!asset.blobKey) throw errors.notFound('Image');
+    const started = performance.now();
     const result = await images.transform({
       sourceKey: asset.blobKey,
       sourceEtag: asset.sha256 ?? asset.updatedAt,
@@ -60,6 +64,11 @@ export class VariantRenderer {
       plan,
       accept: options.accept,
     });
+    const meter = this.deps.meter;
+    if (meter) {
+      meter.add(asset.accountId, result.cached ? 'transform_hits' : 'transform_misses', 1);
+      if (!result.cached) meter.add(asset.accountId, 'transform_render_ms', performance.now() - started);
+    }
     const stored = {
       assetId: asset.id,
       accountId: asset.accountId,

@@ -12,6 +12,7 @@ import type { AssetStatus } from '../assets/asset-status.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { ImageLimits } from '../images/image-guard.js';
 import { describeMediaFile, factsDimensions, isDescribable, withLocalCopy } from '../media/describe-media.js';
+import type { UsageMeter } from '../usage/usage-meter.js';
 import { checkImage, imageDimensions, notAnImage } from './image-check.js';
 import { SNIFF_HEAD_BYTES } from './ingest-meter.js';
 import { ingestStream } from './ingest-stream.js';
@@ -27,6 +28,8 @@ export interface IngestDeps {
   blobs: BlobStore;
   accounts: { get(id: string): Promise<Account> };
   metrics: { ingestedBytes: { inc(bytes: number): void } };
+  /** Counts uploads per account and source (the dialect or way in). */
+  usage?: UsageMeter;
   imageLimits: ImageLimits;
 }
 
@@ -310,6 +313,8 @@ export class IngestService {
       return row;
     });
     this.deps.metrics.ingestedBytes.inc(asset.size);
+    this.deps.usage?.add(asset.accountId, 'uploads', 1, { kind: request.source });
+    this.deps.usage?.add(asset.accountId, 'uploaded_bytes', asset.size, { kind: request.source });
     return asset;
   }
 }

@@ -10,6 +10,7 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import { isKilnError } from '../errors/kiln-error.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { makeScratchDir } from '../media/scratch-space.js';
+import type { UsageMeter } from '../usage/usage-meter.js';
 import { type MediaProbe, probeMedia } from './probe.js';
 import { transcode } from './transcode.js';
 import { PACKAGING_CONTENT_TYPES, uploadDirectory } from './upload-directory.js';
@@ -27,6 +28,8 @@ export interface ProcessDeps {
   db?: Db;
   /** Called once a video reaches ready or error (webhooks). */
   onFinished?: (asset: Asset) => Promise<void>;
+  /** Counts transcoding seconds and output minutes per account. */
+  meter?: UsageMeter;
 }
 
 export interface ProcessPayload extends Record<string, unknown> {
@@ -64,6 +67,7 @@ export async function processStreamVideo(deps: ProcessDeps, job: JobContext<Proc
 
     let lastWrite = 0;
     let current = asset;
+    const started = performance.now();
     const result = await transcode(input, {
       probe,
       overlay: overlay ?? undefined,
@@ -81,6 +85,14 @@ export async function processStreamVideo(deps: ProcessDeps, job: JobContext<Proc
           .catch(() => {});
       },
     });
+    // Work done, counted once per successful transcode: ffmpeg's wall time, and the minutes of video
+    // it produced summed over the ladder's renditions.
+    deps.meter?.add(accountId, 'transcode_seconds', (performance.now() - started) / 1000);
+    deps.meter?.add(
+      accountId,
+      'transcode_output_minutes',
+      (probe.durationSeconds / 60) * Math.max(1, result.renditions.length),
+    );
     const prefix = streamPrefix(asset);
     await deps.blobs.deletePrefix(prefix); // a retried attempt starts clean
     const stored = await uploadDirectory(deps.blobs, result.dir, prefix, { signal: job.signal });

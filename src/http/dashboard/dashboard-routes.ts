@@ -42,6 +42,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: { runtime: Kil
   for (const [name, pkg] of [
     ['uppy', 'uppy'],
     ['hls', 'hls.js'],
+    ['uplot', 'uplot'],
   ] as const) {
     await app.register(fastifyStatic, {
       root: vendorDir(pkg),

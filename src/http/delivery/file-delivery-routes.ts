@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/errors/kiln-error.js';
 import { verifySignedPath } from '../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { deliveryUsage } from './delivery-usage.js';
 import { findAsset } from './find-asset.js';
 import { originalBlob } from './original-blob.js';
 import { sendBlob } from './send-blob.js';
@@ -25,6 +26,7 @@ export async function fileDeliveryRoutes(app: FastifyInstance, opts: { runtime: 
       cacheControl: 'public, max-age=31536000, immutable',
       disposition: { type: download ? 'attachment' : 'inline', filename: asset.originalName ?? undefined },
       memory: runtime.hot,
+      usage: deliveryUsage(runtime, asset, download ? 'download' : 'original'),
     });
   };
   // Fastify answers HEAD from this GET route (exposeHeadRoutes).

@@ -6,6 +6,7 @@ import { userContentDisposition, userContentHeaders } from '../../core/delivery/
 import type { Disposition } from '../../core/delivery/content-disposition.js';
 import type { HotCache } from '../../core/delivery/hot-cache.js';
 import { planDelivery } from '../../core/delivery/plan-delivery.js';
+import type { DeliveryUsage, UsageMeter } from '../../core/usage/usage-meter.js';
 import { onDeliveryOrigin } from './delivery-origin.js';
 
 export interface DeliverableBlob {
@@ -27,6 +28,8 @@ export interface SendBlobOptions {
   vary?: string[];
   /** Keep a small blob's bytes in memory (originals): later hits skip the store. */
   memory?: HotCache;
+  /** Whose delivery this is and what it serves: counted as the account's usage (docs/usage.md). */
+  usage?: DeliveryUsage & { meter: UsageMeter };
 }
 
 /**
@@ -61,6 +64,7 @@ export async function sendBlob(
   if (memo) {
     reply.code(200);
     reply.headers(memo);
+    countDelivery(options, blob.size);
     const data = blob.data ?? (options.memory ? await inMemory(options.memory, store, blob) : undefined);
     return reply.send(data ?? (await store.get(blob.key)));
   }
@@ -93,6 +97,14 @@ export async function sendBlob(
     WHOLE_HEADERS.set(memoKey, headers);
     if (WHOLE_HEADERS.size > HEADER_MEMO_SIZE) WHOLE_HEADERS.delete(WHOLE_HEADERS.keys().next().value!);
   }
+  countDelivery(
+    options,
+    plan.body.kind === 'none'
+      ? 0
+      : plan.body.kind === 'range'
+        ? plan.body.range.end - plan.body.range.start + 1
+        : blob.size,
+  );
   if (plan.body.kind === 'none') {
     // Fastify's automatic HEAD route rewrites Content-Length to 0 for an empty payload but leaves it
     // alone for a stream; an empty stream keeps the real length (HEAD 200, and HEAD 304 where 0 would lie).
@@ -104,6 +116,12 @@ export async function sendBlob(
   if (data) return reply.send(range ? data.subarray(range.start, range.end + 1) : data);
   const stream = await store.get(blob.key, range);
   return reply.send(stream);
+}
+
+/** The one usage hook of every blob delivery: a request and the bytes its answer carries. */
+function countDelivery(options: SendBlobOptions, bytes: number): void {
+  const usage = options.usage;
+  if (usage) usage.meter.delivered(usage, bytes);
 }
 
 /**

@@ -26,5 +26,5 @@ export async function sendImageVariant(
   options: SendVariantOptions,
 ) {
   const result = await runtime.variants.render(asset, plan, { accept: request.headers.accept });
-  return sendTransformResult(runtime, request, reply, result, asset.updatedAt, options);
+  return sendTransformResult(runtime, request, reply, result, asset.updatedAt, { ...options, asset });
 }

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Asset } from '../../core/assets/asset.js';
 import type { TransformResult } from '../../core/images/image-service.js';
 import type { KilnRuntime } from '../../runtime/kiln-runtime.js';
+import { deliveryUsage } from './delivery-usage.js';
 import { sendBlob } from './send-blob.js';
 
 /** Sends a rendered (or cached) variant: validators, ranges, `Vary: Accept` when negotiated. */
@@ -14,6 +16,8 @@ export function sendTransformResult(
     cacheControl: string;
     headers?: Record<string, string>;
     disposition?: (format: string) => string;
+    /** The asset the result was made from (a local source): its account's usage. */
+    asset?: Pick<Asset, 'id' | 'accountId'>;
     /** Request headers the choice of plan depended on (e.g. User-Agent for device defaults). */
     vary?: string[];
   },
@@ -40,6 +44,7 @@ export function sendTransformResult(
       cacheControl: options.cacheControl,
       extraHeaders,
       vary: [...(result.varyAccept ? ['Accept'] : []), ...(options.vary ?? [])],
+      usage: options.asset ? deliveryUsage(runtime, options.asset, 'variant') : undefined,
     },
   );
 }

@@ -11,6 +11,7 @@ import * as m0009 from './0009-auth-failures.js';
 import * as m0010 from './0010-imgproxy-keys-image-sources.js';
 import * as m0011 from './0011-uploadcare-rest.js';
 import * as m0012 from './0012-live-broadcasts.js';
+import * as m0013 from './0013-usage-counters.js';
 
 /**
  * Versioned migrations, applied in name order. Add a feature's migration as the next number and
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010-imgproxy-keys-image-sources': m0010,
   '0011-uploadcare-rest': m0011,
   '0012-live-broadcasts': m0012,
+  '0013-usage-counters': m0013,
 };

@@ -3,6 +3,7 @@ import { errors } from '../../../core/errors/kiln-error.js';
 import type { TransformPlan } from '../../../core/images/transform-plan.js';
 import { GETSTREAM_LINK_SCHEME, verifySignedPath } from '../../../core/signing/signed-link.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { deliveryUsage } from '../../delivery/delivery-usage.js';
 import { findAsset } from '../../delivery/find-asset.js';
 import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
@@ -59,13 +60,19 @@ export async function streamCdnRoutes(app: FastifyInstance, opts: { runtime: Kil
           contentType,
           data,
         },
-        { cacheControl: CACHE_CONTROL, disposition, memory: runtime.hot },
+        {
+          cacheControl: CACHE_CONTROL,
+          disposition,
+          memory: runtime.hot,
+          usage: deliveryUsage(runtime, asset, 'variant'),
+        },
       );
     }
     return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
       cacheControl: CACHE_CONTROL,
       disposition,
       memory: runtime.hot,
+      usage: deliveryUsage(runtime, asset, 'original'),
     });
   };
   app.get('/:account/:area/:asset/:name', deliver);

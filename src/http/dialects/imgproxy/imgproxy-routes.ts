@@ -62,7 +62,7 @@ export async function imgproxyRoutes(app: FastifyInstance, { runtime }: { runtim
       if (asset?.kind !== 'image' || asset.status !== 'ready' || !asset.blobKey)
         throw imgproxyError(404, IMGPROXY_PUBLIC.unreachable, 'Source image not found');
       const result = await runtime.variants.render(asset, req.plan, { accept: request.headers.accept });
-      return sendTransformResult(runtime, request, reply, result, asset.updatedAt, options);
+      return sendTransformResult(runtime, request, reply, result, asset.updatedAt, { ...options, asset });
     }
     if (!/^https?:\/\//i.test(req.source.url))
       throw imgproxyError(404, IMGPROXY_PUBLIC.invalidSource, `Unsupported source URL: ${req.source.url}`);

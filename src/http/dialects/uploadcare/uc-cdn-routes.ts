@@ -9,6 +9,7 @@ import {
 } from '../../../core/images/parse-uploadcare-ops.js';
 import { GroupRepository } from '../../../core/uploadcare/group-repository.js';
 import type { KilnRuntime } from '../../../runtime/kiln-runtime.js';
+import { deliveryUsage } from '../../delivery/delivery-usage.js';
 import { findAsset } from '../../delivery/find-asset.js';
 import { originalBlob } from '../../delivery/original-blob.js';
 import { sendBlob } from '../../delivery/send-blob.js';
@@ -118,6 +119,7 @@ async function sendFile(
     disposition,
     extraHeaders: { 'access-control-allow-origin': '*' },
     memory: runtime.hot,
+    usage: deliveryUsage(runtime, asset, 'original'),
   });
 }
 

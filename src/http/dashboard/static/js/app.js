@@ -5,6 +5,7 @@ import { renderAssets } from './pages/assets.js';
 import { renderLiveInputs } from './pages/live-inputs.js';
 import { renderSignIn } from './pages/sign-in.js';
 import { renderSigningKeys } from './pages/signing-keys.js';
+import { renderUsage } from './pages/usage.js';
 import { renderVariants } from './pages/variants.js';
 import { renderWebhooks } from './pages/webhooks.js';
 import { errorBox } from './ui.js';
@@ -32,6 +33,7 @@ async function route() {
   try {
     const asset = /^\/assets\/(.+)$/.exec(path);
     if (asset) await renderAsset(main, decodeURIComponent(asset[1]));
+    else if (path === '/usage') await renderUsage(main, params);
     else if (PAGES[path]) await PAGES[path](main);
     else await renderAssets(main, params);
   } catch (err) {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { deleteAsset } from '../../../../core/assets/delete-asset.js';
 import { errors } from '../../../../core/errors/kiln-error.js';
+import { deliveryUsage } from '../../../delivery/delivery-usage.js';
 import { originalBlob } from '../../../delivery/original-blob.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { cloudflareAccount } from '../cloudflare-auth.js';
@@ -64,6 +65,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CfImagesContext) {
     if (!asset.blobKey || asset.status !== 'ready') throw errors.notFound('Image');
     return sendBlob(reply, request, runtime.blobs, originalBlob(asset), {
       cacheControl: 'private, max-age=0',
+      usage: deliveryUsage(runtime, asset, 'original'),
     });
   });
 

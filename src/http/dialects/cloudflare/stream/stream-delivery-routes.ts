@@ -3,10 +3,12 @@ import type { Asset } from '../../../../core/assets/asset.js';
 import { KilnError } from '../../../../core/errors/kiln-error.js';
 import { liveHlsPrefix } from '../../../../core/live/live-addresses.js';
 import { originAllowed } from '../../../../core/video/allowed-origins.js';
+import { SEGMENT_SECONDS } from '../../../../core/video/transcode.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import { streamFacts, streamPrefix } from '../../../../core/video/video-facts.js';
 import { streamThumbnail } from '../../../../core/video/video-thumbnails.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { deliveryUsage } from '../../../delivery/delivery-usage.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';
 import { installErrorHandler } from '../../../errors/error-handler.js';
@@ -42,6 +44,9 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
     return sendBlob(reply, request, runtime.blobs, blob, {
       cacheControl: `${signed ? 'private' : 'public'}, max-age=${immutable ? 31536000 : 60}${immutable ? ', immutable' : ''}`,
       extraHeaders: corsHeaders(),
+      usage: immutable
+        ? deliveryUsage(runtime, asset, 'segment', videoSegmentSeconds(asset, file))
+        : deliveryUsage(runtime, asset, 'manifest'),
     });
   });
 
@@ -59,7 +64,11 @@ export async function streamDeliveryRoutes(app: FastifyInstance, opts: { runtime
           etag: `"${info.key.slice(info.key.lastIndexOf('/') + 1, -4)}"`,
           contentType: format === 'gif' ? 'image/gif' : 'image/jpeg',
         },
-        { cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`, extraHeaders: corsHeaders() },
+        {
+          cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`,
+          extraHeaders: corsHeaders(),
+          usage: deliveryUsage(runtime, asset, 'thumbnail'),
+        },
       );
     });
   }
@@ -144,6 +153,17 @@ export async function playable(
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Seconds of video one delivered segment holds, for minutes viewed (as Cloudflare estimates them):
+ * segments of the video representations (chunk-<n>-, n below the ladder's size) count, audio not.
+ */
+function videoSegmentSeconds(asset: Asset, file: string): number | undefined {
+  const representation = /^chunk-(\d+)-/.exec(file);
+  if (!representation) return undefined;
+  const rungs = streamFacts(asset).rungs.length;
+  return rungs === 0 || Number(representation[1]) < rungs ? SEGMENT_SECONDS : undefined;
 }
 
 function corsHeaders(): Record<string, string> {

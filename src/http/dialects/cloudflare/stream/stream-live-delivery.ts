@@ -5,6 +5,7 @@ import { LiveInputs } from '../../../../core/live/live-inputs.js';
 import { originAllowed } from '../../../../core/video/allowed-origins.js';
 import { PACKAGING_CONTENT_TYPES } from '../../../../core/video/upload-directory.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { deliveryUsage } from '../../../delivery/delivery-usage.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';
 import { resolveLivePlayback } from './playback-access.js';
@@ -50,6 +51,8 @@ export async function streamLiveDelivery(app: FastifyInstance, opts: { runtime: 
           ? `${signed ? 'private' : 'public'}, max-age=60, immutable`
           : 'no-cache',
       extraHeaders: { 'access-control-allow-origin': '*' },
+      // Counted against the live input's id (not an asset); live minutes viewed are not estimated yet.
+      usage: deliveryUsage(runtime, input, SEGMENT.test(ext) ? 'segment' : 'manifest'),
     });
   });
 }

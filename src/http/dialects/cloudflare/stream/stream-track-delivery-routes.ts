@@ -23,6 +23,7 @@ import {
   trackPrefix,
 } from '../../../../core/video/video-tracks.js';
 import type { KilnRuntime } from '../../../../runtime/kiln-runtime.js';
+import { deliveryUsage } from '../../../delivery/delivery-usage.js';
 import { sendBlob } from '../../../delivery/send-blob.js';
 import { storedBlob } from '../../../delivery/stored-blob.js';
 import { playable, playableOrLive, sendLive } from './stream-delivery-routes.js';
@@ -58,6 +59,11 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       if (liveInput) return sendLive(runtime, request, reply, asset, liveInput, file, signed);
       const stored = await readText(runtime, `${streamPrefix(asset)}/manifest/${file}`);
       const body = compose(stored, await manifestTracks(runtime, asset));
+      // Composed here, not a blob: counted like sendBlob counts the others.
+      runtime.usage.meter.delivered(
+        deliveryUsage(runtime, asset, 'manifest'),
+        request.method === 'HEAD' ? 0 : Buffer.byteLength(body),
+      );
       return reply
         .type(PACKAGING_CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'text/plain')
         .header('cache-control', `${signed ? 'private' : 'public'}, max-age=10`)
@@ -87,6 +93,7 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
     return sendBlob(reply, request, runtime.blobs, blob, {
       cacheControl: `${signed ? 'private' : 'public'}, max-age=60`,
       extraHeaders: cors,
+      usage: deliveryUsage(runtime, asset, ext === '.m4s' ? 'segment' : 'manifest'),
     });
   });
 
@@ -101,6 +108,7 @@ export async function streamTrackDeliveryRoutes(app: FastifyInstance, opts: { ru
       return sendBlob(reply, request, runtime.blobs, blob, {
         cacheControl: `${signed ? 'private' : 'public'}, max-age=3600`,
         extraHeaders: { ...cors, 'content-disposition': `attachment; filename="${filename}"` },
+        usage: deliveryUsage(runtime, asset, 'download'),
       });
     });
   }

@@ -20,7 +20,7 @@ export async function videoPanel(asset) {
   const { id: accountId } = await kiln.account();
   const state = h('p', { class: 'muted', id: 'video-state' });
   const box = h('div', { class: 'player-box' });
-  card.append(state, box);
+  card.append(state, box, minutesViewed(asset.id));
   // Poll until ready or error, and stop once the panel has been shown and then left (navigation).
   // The first poll runs before the caller attaches the card, so "not connected" alone must not stop it.
   let shown = false;
@@ -43,4 +43,19 @@ export async function videoPanel(asset) {
   };
   await poll();
   return card;
+}
+
+/** Minutes viewed over the last 30 days, estimated from delivered segments (GET /kiln/v1/usage). */
+function minutesViewed(assetId) {
+  const line = h('p', { class: 'muted', id: 'minutes-viewed' });
+  const from = Math.floor(Date.now() / 1000) - 30 * 86400;
+  const q = `granularity=day&metric=minutes_viewed&top=0&from=${from}&asset=${encodeURIComponent(assetId)}`;
+  api(`/kiln/v1/usage?${q}`)
+    .then((report) => {
+      const minutes = report.series[0]?.total ?? 0;
+      line.dataset.value = String(minutes);
+      line.textContent = `Minutes viewed (last 30 days): ${minutes.toLocaleString('en', { maximumFractionDigits: 2 })}`;
+    })
+    .catch(() => {});
+  return line;
 }
