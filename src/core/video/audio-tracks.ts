@@ -235,7 +235,9 @@ async function assertLabelFree(
 ): Promise<void> {
   const taken = (await listAudioTracks(deps, asset)).some((t) => t.extra.label === label);
   if (taken) {
-    throw new KilnError('conflict', `An audio track labelled ${JSON.stringify(label)} already exists`);
+    throw new KilnError('conflict', `An audio track labelled ${JSON.stringify(label)} already exists`, {
+      details: { reason: 'audio_label_taken' },
+    });
   }
 }
 

@@ -34,6 +34,8 @@ const CODES: Partial<Record<KilnError['code'], number>> = {
 const REASON_CODES: Record<string, number> = {
   // A one-time direct creator upload URL used again (a conflict in Kiln's terms).
   upload_url_used: 10005,
+  // An audio track label already used on the video.
+  audio_label_taken: 10005,
 };
 
 /** `{success:false, errors:[{code, message}]}`; 409 carries x-should-retry: false (the SDK would retry it). */
