@@ -38,17 +38,23 @@ import {
 import { type ProcessPayload, processStreamVideo } from '../core/video/process-video.js';
 import { PROCESS_STREAM_VIDEO_JOB } from '../core/video/videos.js';
 import { videoView } from '../http/dialects/cloudflare/stream/video-view.js';
+import type { DeclareJob, JobKindSpec } from './job-table.js';
 import type { KilnRuntime } from './kiln-runtime.js';
-import { registerStreamMediaJobs } from './stream-media-jobs.js';
+import { declareStreamMediaJobs } from './stream-media-jobs.js';
 
 /**
- * Every job kind this process can run, with its concurrency. Features add their handlers here,
- * so a worker process knows the whole list.
+ * Every job kind a worker can run, in one table, with the periodic sweeps that re-arm themselves.
+ * Features add their rows here, so a worker process knows the whole list.
  */
-export function registerJobHandlers(runtime: KilnRuntime): void {
+export function jobTable(runtime: KilnRuntime): {
+  table: JobKindSpec[];
+  periodic: Array<() => Promise<unknown>>;
+} {
   const { jobs, config } = runtime;
-  const work = <P extends JobPayload>(kind: string, handler: JobHandler<P>, concurrency: number) =>
-    jobs.work<P>(kind, logged(runtime, handler), { concurrency });
+  const table: JobKindSpec[] = [];
+  const work: DeclareJob = (kind, handler, concurrency) => {
+    table.push({ kind, concurrency, handle: handler as JobHandler<JobPayload> });
+  };
 
   // Live broadcasts: a dead holder's broadcast ended for it; recordings finished after the reconnect wait.
   const leaseMs = config.liveLeaseSeconds * 1000;
@@ -157,7 +163,7 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
   // REST API conversions run ffmpeg or sharp: one at a time per worker process.
   work<{ token: number }>(UC_CONVERT_JOB, (job) => runConversion(runtime, job), 1);
   work<UcWebhookPayload>(UC_WEBHOOK_JOB, (job) => deliverUcWebhook(runtime, job), config.workerConcurrency);
-  registerStreamMediaJobs(runtime);
+  declareStreamMediaJobs(runtime, work);
 
   // Usage: sample stored bytes, roll old hourly rows up into days.
   const armUsage = () => scheduleUsageMaintenance(jobs, config.usageSampleSeconds);
@@ -171,7 +177,15 @@ export function registerJobHandlers(runtime: KilnRuntime): void {
     1,
   );
 
-  for (const arm of [armExpiry, armOrphans, armUsage]) {
+  return { table, periodic: [armExpiry, armOrphans, armUsage] };
+}
+
+/** Registers every row of the job table with the queue, each logged the same way, and arms the sweeps. */
+export function registerJobHandlers(runtime: KilnRuntime): void {
+  const { table, periodic } = jobTable(runtime);
+  for (const row of table)
+    runtime.jobs.work(row.kind, logged(runtime, row.handle), { concurrency: row.concurrency });
+  for (const arm of periodic) {
     void arm().catch((err) => runtime.log.error({ err }, 'could not schedule a periodic job'));
   }
 }

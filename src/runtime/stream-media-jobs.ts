@@ -5,6 +5,7 @@ import { CLIP_STREAM_VIDEO_JOB, cutClip } from '../core/video/clips.js';
 import { COPY_MAX_BYTES, COPY_STREAM_VIDEO_JOB, copyFromUrl } from '../core/video/copy-video-from-url.js';
 import { buildDownload, DOWNLOAD_JOB, type DownloadType } from '../core/video/downloads.js';
 import { videoView } from '../http/dialects/cloudflare/stream/video-view.js';
+import type { DeclareJob } from './job-table.js';
 import type { KilnRuntime } from './kiln-runtime.js';
 
 type VideoJob = { accountId: string; assetId: string };
@@ -13,19 +14,17 @@ type VideoJob = { accountId: string; assetId: string };
  * The Stream jobs beyond processing: copy from a URL, clips, extra audio tracks, downloads.
  * Copies and clips end in the normal processing job; their failures fire the webhook like it.
  */
-export function registerStreamMediaJobs(runtime: KilnRuntime): void {
-  const { jobs, config } = runtime;
+export function declareStreamMediaJobs(runtime: KilnRuntime, work: DeclareJob): void {
+  const { config } = runtime;
   const deps = {
     ...runtime,
     onFinished: (asset: Parameters<typeof enqueueWebhook>[1]) =>
       enqueueWebhook({ ...runtime, renderVideo: (video) => videoView(config.publicUrl, video) }, asset),
   };
-  jobs.work<VideoJob>(COPY_STREAM_VIDEO_JOB, (job) => copyFromUrl(deps, job), {
-    concurrency: config.workerConcurrency,
-  });
+  work<VideoJob>(COPY_STREAM_VIDEO_JOB, (job) => copyFromUrl(deps, job), config.workerConcurrency);
   // Cutting and audio packaging take the CPU like transcodes: one at a time per worker.
-  jobs.work<VideoJob>(CLIP_STREAM_VIDEO_JOB, (job) => cutClip(deps, job), { concurrency: 1 });
-  jobs.work<VideoJob & { uid: string }>(
+  work<VideoJob>(CLIP_STREAM_VIDEO_JOB, (job) => cutClip(deps, job), 1);
+  work<VideoJob & { uid: string }>(
     AUDIO_TRACK_JOB,
     (job) =>
       processAudioTrack(
@@ -43,9 +42,11 @@ export function registerStreamMediaJobs(runtime: KilnRuntime): void {
         },
         job,
       ),
-    { concurrency: 1 },
+    1,
   );
-  jobs.work<VideoJob & { type: DownloadType }>(DOWNLOAD_JOB, (job) => buildDownload(runtime, job), {
-    concurrency: config.workerConcurrency,
-  });
+  work<VideoJob & { type: DownloadType }>(
+    DOWNLOAD_JOB,
+    (job) => buildDownload(runtime, job),
+    config.workerConcurrency,
+  );
 }
