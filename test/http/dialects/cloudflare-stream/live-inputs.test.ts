@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import type Cloudflare from 'cloudflare';
 import { importJWK, SignJWT } from 'jose';
 import { freePort } from '../../../support/free-port.js';
-import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
+import type { TestKiln } from '../../../support/start-kiln.js';
+import { startLiveKiln } from '../../../support/start-live-kiln.js';
 import { pushLive, rtmpDestination } from './live-support.js';
 import { decodedSeconds, sdk, waitSettled } from './stream-support.js';
 
@@ -25,10 +26,7 @@ const hooks: Array<Record<string, unknown>> = [];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kiln-live-'));
-  const base = await freePort();
-  kiln = await startKiln({
-    env: { KILN_RTMP_PORT: String(base), KILN_LIVE_PORTS: '4', KILN_ALLOW_PRIVATE_FETCH: '1' },
-  });
+  ({ kiln } = await startLiveKiln(() => ({ KILN_LIVE_PORTS: '4', KILN_ALLOW_PRIVATE_FETCH: '1' })));
   const creds = await kiln.createAccount();
   accountId = creds.id;
   client = sdk(kiln, creds.apiToken);

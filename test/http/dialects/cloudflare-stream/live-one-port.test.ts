@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type Cloudflare from 'cloudflare';
 import { freePort } from '../../../support/free-port.js';
-import { startKiln, type TestKiln } from '../../../support/start-kiln.js';
+import type { TestKiln } from '../../../support/start-kiln.js';
+import { startLiveKiln } from '../../../support/start-live-kiln.js';
 import { sdk } from './stream-support.js';
 
 // Twenty live inputs publish at once: a third on the one RTMP port, a third over RTMPS on its own
@@ -37,16 +38,12 @@ before(async () => {
     ...['-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p'],
     ...['-f', 'flv', join(dir, 'clip.flv')],
   ]);
-  rtmpPort = await freePort();
-  kiln = await startKiln({
-    env: {
-      KILN_RTMP_PORT: String(rtmpPort),
-      KILN_RTMPS_PORT: String(await freePort()),
-      KILN_RTMPS_CERT: cert,
-      KILN_RTMPS_KEY: key,
-      KILN_LIVE_PORTS: String(INPUTS),
-    },
-  });
+  ({ kiln, rtmpPort } = await startLiveKiln(async () => ({
+    KILN_RTMPS_PORT: String(await freePort()),
+    KILN_RTMPS_CERT: cert,
+    KILN_RTMPS_KEY: key,
+    KILN_LIVE_PORTS: String(INPUTS),
+  })));
   const creds = await kiln.createAccount();
   accountId = creds.id;
   client = sdk(kiln, creds.apiToken);
